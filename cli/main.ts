@@ -1,0 +1,48 @@
+// The `council` command. Subcommands are thin: they call the modules the server uses.
+
+import { VERSION } from "../config/version.ts";
+import { type Command, UsageError } from "./_command.ts";
+import { configCommand } from "./config.ts";
+import { serveCommand } from "./serve.ts";
+import { versionCommand } from "./version.ts";
+
+const COMMANDS: readonly Command[] = [serveCommand, configCommand, versionCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `council ${VERSION}: a real-time conferencing gateway (SIP, H.323, WebRTC)`,
+    "",
+    "usage: council <command> [options]      (council <command> --help for details)",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "exit codes: 0 success, 1 failure, 2 usage or configuration error",
+  ].join("\n");
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") return versionCommand.run([]);
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`council: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`council ${command.name}: ${err.message} (try --help)`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,102 @@
+// The one table of configuration keys. Defaults, file keys, environment names,
+// validation and docs/configuration.md all derive from it, so a key cannot exist
+// in one place and be missing from another.
+
+/** How a raw value (from JSON or from an environment string) becomes a typed one. */
+export interface ValueKind<T> {
+  /** Human description used in error messages: "expected <describe>". */
+  readonly describe: string;
+  /** Parses a JSON value; returns undefined when it does not fit. */
+  fromJson(raw: unknown): T | undefined;
+  /** Parses an environment variable's text; returns undefined when it does not fit. */
+  fromEnv(raw: string): T | undefined;
+}
+
+export interface KeySpec<T> {
+  /** Dotted path in the config object and in council.json, e.g. "http.port". */
+  readonly path: string;
+  readonly kind: ValueKind<T>;
+  readonly defaultValue: T;
+  readonly doc: string;
+}
+
+function integer(min: number, max: number, what = "an integer"): ValueKind<number> {
+  const fits = (n: number) => Number.isSafeInteger(n) && n >= min && n <= max;
+  return {
+    describe: `${what} from ${min} to ${max}`,
+    fromJson: (raw) => (typeof raw === "number" && fits(raw) ? raw : undefined),
+    fromEnv: (raw) => {
+      if (!/^[0-9]+$/.test(raw.trim())) return undefined;
+      const n = Number(raw.trim());
+      return fits(n) ? n : undefined;
+    },
+  };
+}
+
+function oneOf<T extends string>(...choices: T[]): ValueKind<T> {
+  const pick = (raw: unknown) =>
+    typeof raw === "string" && (choices as string[]).includes(raw) ? raw as T : undefined;
+  return { describe: `one of ${choices.join(", ")}`, fromJson: pick, fromEnv: pick };
+}
+
+// A host is a name or address to bind; whitespace, URLs and empty strings are the
+// usual mistakes worth catching before the listener does.
+const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[?[0-9A-Fa-f:.]+\]?)$/;
+const host: ValueKind<string> = {
+  describe: "a host name or IP address",
+  fromJson: (raw) => (typeof raw === "string" && HOST_RE.test(raw) ? raw : undefined),
+  fromEnv: (raw) => (HOST_RE.test(raw) ? raw : undefined),
+};
+
+const path: ValueKind<string> = {
+  describe: `a file path or ":memory:"`,
+  fromJson: (raw) => (typeof raw === "string" && raw.trim() !== "" ? raw : undefined),
+  fromEnv: (raw) => (raw.trim() !== "" ? raw : undefined),
+};
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = typeof LOG_LEVELS[number];
+
+export const KEYS = [
+  {
+    path: "http.host",
+    kind: host,
+    defaultValue: "127.0.0.1",
+    doc: "Address the HTTP API, WebSocket and dashboard listen on.",
+  } satisfies KeySpec<string>,
+  {
+    path: "http.port",
+    kind: integer(0, 65535, "a TCP port"),
+    defaultValue: 8080,
+    doc: "HTTP port; 0 picks a free port (the chosen one is logged).",
+  } satisfies KeySpec<number>,
+  {
+    path: "kv.path",
+    kind: path,
+    defaultValue: "data/council.kv",
+    doc: `Deno KV database file (SQLite), created if absent; ":memory:" keeps nothing.`,
+  } satisfies KeySpec<string>,
+  {
+    path: "log.level",
+    kind: oneOf<LogLevel>(...LOG_LEVELS),
+    defaultValue: "info" as LogLevel,
+    doc: "Lowest level written to the structured JSON log on stderr.",
+  } satisfies KeySpec<LogLevel>,
+  {
+    path: "shutdown.timeoutMs",
+    kind: integer(100, 600_000),
+    defaultValue: 10_000,
+    doc: "How long a graceful shutdown may take before the process exits with code 1.",
+  } satisfies KeySpec<number>,
+] as const;
+
+/** The environment variable for a key: "shutdown.timeoutMs" -> COUNCIL_SHUTDOWN_TIMEOUT_MS. */
+export function envName(keyPath: string): string {
+  return "COUNCIL_" +
+    keyPath.split(".").map((part) => part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
+      .join("_");
+}
+
+/** Names the file to read; not a config key itself. */
+export const CONFIG_FILE_ENV = "COUNCIL_CONFIG";
+export const DEFAULT_CONFIG_FILE = "council.json";

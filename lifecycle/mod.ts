@@ -1,0 +1,103 @@
+// Subsystems and their order: readiness for /readyz, and a graceful shutdown that
+// closes them in reverse start order (listeners first, storage last) so in-flight
+// work finishes before what it writes to goes away.
+
+import type { Logger } from "../telemetry/mod.ts";
+import { raceDeadline, TIMED_OUT } from "./_deadline.ts";
+
+export interface Subsystem {
+  readonly name: string;
+  /** True when the subsystem can do its work now. May throw; that counts as not ready. */
+  ready(): boolean | Promise<boolean>;
+  /** Stops taking new work, finishes what is in flight, releases resources. */
+  close(): Promise<void>;
+}
+
+export type LifecycleState = "running" | "draining" | "stopped";
+
+export interface Readiness {
+  ready: boolean;
+  state: LifecycleState;
+  subsystems: Record<string, "ready" | "not ready" | string>;
+}
+
+// A readiness probe that hangs must not hang /readyz.
+const PROBE_TIMEOUT_MS = 1_000;
+
+export class Lifecycle {
+  #subsystems: Subsystem[] = [];
+  #state: LifecycleState = "running";
+  #shutdown?: Promise<boolean>;
+
+  constructor(private readonly log: Logger) {}
+
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  get names(): string[] {
+    return this.#subsystems.map((s) => s.name);
+  }
+
+  add<T extends Subsystem>(subsystem: T): T {
+    if (this.#state !== "running") throw new Error(`cannot add ${subsystem.name} while ${this.#state}`);
+    this.#subsystems.push(subsystem);
+    return subsystem;
+  }
+
+  async readiness(): Promise<Readiness> {
+    const entries = await Promise.all(
+      this.#subsystems.map(async (s) => [s.name, await probe(s)] as const),
+    );
+    const subsystems = Object.fromEntries(entries);
+    const ready = this.#state === "running" && entries.every(([, v]) => v === "ready");
+    return { ready, state: this.#state, subsystems };
+  }
+
+  /**
+   * Closes every subsystem, newest first. Resolves true when all closed within
+   * the timeout, false otherwise. Safe to call more than once.
+   */
+  shutdown(reason: string, timeoutMs: number): Promise<boolean> {
+    this.#shutdown ??= this.#closeAll(reason, timeoutMs);
+    return this.#shutdown;
+  }
+
+  async #closeAll(reason: string, timeoutMs: number): Promise<boolean> {
+    this.#state = "draining";
+    const started = performance.now();
+    this.log.info("shutting down", { reason, subsystems: this.names.toReversed() });
+    const closing = (async () => {
+      let clean = true;
+      for (const s of this.#subsystems.toReversed()) {
+        try {
+          await s.close();
+          this.log.debug("closed", { subsystem: s.name });
+        } catch (err) {
+          clean = false;
+          this.log.error("close failed", { subsystem: s.name, err });
+        }
+      }
+      return clean;
+    })();
+    const outcome = await raceDeadline(closing, timeoutMs);
+    this.#state = "stopped";
+    const ms = Math.round(performance.now() - started);
+    if (outcome === TIMED_OUT) {
+      this.log.error("shutdown timed out", { timeoutMs, ms });
+      return false;
+    }
+    this.log.info("stopped", { ms, clean: outcome });
+    return outcome;
+  }
+}
+
+async function probe(s: Subsystem): Promise<string> {
+  try {
+    const verdict = await raceDeadline(Promise.resolve(s.ready()), PROBE_TIMEOUT_MS);
+    if (verdict === TIMED_OUT) return "not ready: probe timed out";
+    return verdict ? "ready" : "not ready";
+  } catch (err) {
+    return `not ready: ${(err as Error).message}`;
+  }
+}

@@ -1,0 +1,106 @@
+// Composition root: config -> kv -> (witness -> guard -> media -> signalling, as
+// they land) -> http, and graceful shutdown. Wiring only; behaviour lives in modules.
+
+import { type CouncilConfig, ConfigError, loadConfig } from "./config/mod.ts";
+import { VERSION } from "./config/version.ts";
+import { Lifecycle } from "./lifecycle/mod.ts";
+import { buildApp, type HttpServer, listenHttp, ListenError } from "./routes/mod.ts";
+import { Store, StoreError } from "./store/mod.ts";
+import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
+
+export interface Council {
+  readonly config: CouncilConfig;
+  readonly http: HttpServer;
+  readonly store: Store;
+  readonly lifecycle: Lifecycle;
+  /** Graceful shutdown; resolves true when everything closed in time. */
+  shutdown(reason: string): Promise<boolean>;
+}
+
+/** Exit codes of `council serve` (docs/API.md lists them for operators). */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+
+export async function startCouncil(config: CouncilConfig, log: Logger): Promise<Council> {
+  const lifecycle = new Lifecycle(log);
+  const metrics = createMetrics({ version: VERSION });
+  lifecycle.add({ name: "metrics", ready: () => true, close: () => Promise.resolve(metrics.stop()) });
+  try {
+    const store = lifecycle.add(await Store.open(config.kv.path));
+    const instance = await store.recordStart();
+    new Counter({
+      name: "council_instance_starts_total",
+      help: "Server starts recorded in this KV database.",
+      registers: [metrics.registry],
+    }).inc(instance.starts);
+
+    const app = buildApp({ lifecycle, metrics, log, version: VERSION });
+    const http = lifecycle.add(listenHttp(app.fetch, config.http));
+    log.info("council ready", {
+      version: VERSION,
+      http: http.url,
+      kv: config.kv.path,
+      starts: instance.starts,
+    });
+    return {
+      config,
+      http,
+      store,
+      lifecycle,
+      shutdown: (reason) => lifecycle.shutdown(reason, config.shutdown.timeoutMs),
+    };
+  } catch (err) {
+    // Release whatever did start (e.g. KV opened, then the port was taken).
+    await lifecycle.shutdown("startup failed", config.shutdown.timeoutMs);
+    throw err;
+  }
+}
+
+/**
+ * Runs the server until SIGINT or SIGTERM and returns the process exit code.
+ * Configuration and startup problems print one line and return 2, never a stack.
+ */
+export async function serve(args: { configPath?: string }): Promise<number> {
+  let config: CouncilConfig;
+  try {
+    config = loadConfig({ configPath: args.configPath }).config;
+  } catch (err) {
+    if (err instanceof ConfigError) return usageError(err.message);
+    throw err;
+  }
+  const log = createLogger({ level: config.log.level });
+
+  let council: Council;
+  try {
+    council = await startCouncil(config, log);
+  } catch (err) {
+    if (err instanceof ListenError || err instanceof StoreError) return usageError(err.message);
+    log.error("startup failed", { err });
+    return EXIT.FAILURE;
+  }
+
+  const signalled = new Promise<Deno.Signal>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(signal, () => {
+        if (council.lifecycle.state !== "running") {
+          log.warn("second signal during shutdown; exiting now", { signal });
+          Deno.exit(EXIT.FAILURE);
+        }
+        resolve(signal);
+      });
+    }
+  });
+  const signal = await signalled;
+  const clean = await council.shutdown(signal);
+  return clean ? EXIT.OK : EXIT.FAILURE;
+}
+
+function usageError(message: string): number {
+  console.error(`council: ${message}`);
+  return EXIT.USAGE;
+}
+
+if (import.meta.main) {
+  // `deno run main.ts [--config F]` is `council serve [--config F]`. No top-level
+  // await here: cli/ imports this module, and awaiting would deadlock the cycle.
+  import("./cli/main.ts").then(({ main }) => main(["serve", ...Deno.args])).then(Deno.exit);
+}

@@ -1,0 +1,29 @@
+// The HTTP app, assembled in one visible place: middleware, then each route group.
+
+import { Hono } from "hono";
+import type { Lifecycle } from "../lifecycle/mod.ts";
+import type { Logger, Metrics } from "../telemetry/mod.ts";
+import { notFound, onError } from "./errors.ts";
+import { healthRoutes } from "./health.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { observe } from "./observe.ts";
+
+export { type HttpServer, listenHttp, ListenError } from "./listen.ts";
+export { apiError, type ApiErrorBody } from "./errors.ts";
+
+export interface AppDeps {
+  lifecycle: Lifecycle;
+  metrics: Metrics;
+  log: Logger;
+  version: string;
+}
+
+export function buildApp(deps: AppDeps): Hono {
+  const log = deps.log.child({ subsystem: "http" });
+  return new Hono()
+    .use(observe(deps.metrics.registry, log))
+    .route("/", healthRoutes(deps.lifecycle, deps.version))
+    .route("/", metricsRoutes(deps.metrics))
+    .notFound(notFound)
+    .onError(onError(log));
+}

@@ -1,0 +1,128 @@
+// Starts the real server as a child process (as an operator would) and reads its
+// structured log, so integration tests see exactly what a user sees.
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const decoder = new TextDecoder();
+
+export interface CouncilProcess {
+  readonly child: Deno.ChildProcess;
+  /** Base URL from the "council ready" log line. */
+  readonly url: string;
+  /** Every stderr line seen so far (JSON log lines and plain errors). */
+  readonly lines: string[];
+  /** Sends a signal and waits for exit; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/** Environment for a child: only what Deno needs plus the given COUNCIL_* values. */
+export function childEnv(extra: Record<string, string>): Record<string, string> {
+  const keep = ["PATH", "HOME", "DENO_DIR", "TMPDIR"];
+  const env: Record<string, string> = {};
+  for (const name of keep) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, NO_COLOR: "1", ...extra };
+}
+
+/** Runs `deno run -A <script> args` to completion and returns code, stdout, stderr. */
+export async function runDeno(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}${script}`, ...args],
+    env: childEnv(env),
+    clearEnv: true,
+    cwd,
+    stdin: "null",
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+export async function startCouncilProcess(
+  env: Record<string, string>,
+  opts: { timeoutMs?: number; cwd?: string } = {},
+): Promise<CouncilProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`],
+    env: childEnv({ COUNCIL_HTTP_PORT: "0", COUNCIL_KV_PATH: ":memory:", ...env }),
+    clearEnv: true,
+    cwd: opts.cwd ?? ROOT,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+
+  const lines: string[] = [];
+  let resolveUrl!: (url: string) => void;
+  const urlPromise = new Promise<string>((resolve) => (resolveUrl = resolve));
+  const pump = (async () => {
+    let buffered = "";
+    for await (const chunk of child.stderr) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        lines.push(line);
+        try {
+          const rec = JSON.parse(line);
+          if (rec.msg === "council ready") resolveUrl(rec.http);
+        } catch { /* plain text line */ }
+      }
+    }
+  })();
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`server not ready in time; stderr:\n${lines.join("\n")}`)),
+      opts.timeoutMs ?? 20_000,
+    );
+  });
+  const exitedEarly = child.status.then((s) => {
+    throw new Error(`server exited with ${s.code} before ready; stderr:\n${lines.join("\n")}`);
+  });
+  let url: string;
+  try {
+    url = await Promise.race([urlPromise, timedOut, exitedEarly]);
+  } catch (err) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    await pump;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  exitedEarly.catch(() => {});
+
+  return {
+    child,
+    url,
+    lines,
+    async stop(signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+      const status = await child.status;
+      await pump;
+      return status.code;
+    },
+  };
+}
+
+/** Parsed JSON log records among the lines. */
+export function logRecords(lines: string[]): Array<Record<string, unknown>> {
+  return lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line)];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { ConfigError, defaultConfig, envName, KEYS, loadConfig } from "../../config/mod.ts";
+
+function tempConfig(content: string): string {
+  const dir = Deno.makeTempDirSync({ prefix: "council-config-" });
+  const path = `${dir}/council.json`;
+  Deno.writeTextFileSync(path, content);
+  return path;
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
+  assert.deepEqual(defaultConfig(), {
+    http: { host: "127.0.0.1", port: 8080 },
+    kv: { path: "data/council.kv" },
+    log: { level: "info" },
+    shutdown: { timeoutMs: 10_000 },
+  });
+});
+
+Deno.test("environment names follow COUNCIL_<SECTION>_<KEY>", () => {
+  assert.equal(envName("http.host"), "COUNCIL_HTTP_HOST");
+  assert.equal(envName("http.port"), "COUNCIL_HTTP_PORT");
+  assert.equal(envName("kv.path"), "COUNCIL_KV_PATH");
+  assert.equal(envName("log.level"), "COUNCIL_LOG_LEVEL");
+  assert.equal(envName("shutdown.timeoutMs"), "COUNCIL_SHUTDOWN_TIMEOUT_MS");
+  assert.equal(new Set(KEYS.map((k) => envName(k.path))).size, KEYS.length);
+});
+
+Deno.test("precedence: defaults <- file <- environment, with sources", () => {
+  const file = tempConfig(JSON.stringify({ http: { port: 9000, host: "0.0.0.0" }, log: { level: "warn" } }));
+  const { config, sources } = loadConfig({
+    configPath: file,
+    env: { COUNCIL_HTTP_PORT: "9100", HOME: "/root" },
+  });
+  assert.equal(config.http.port, 9100);
+  assert.equal(config.http.host, "0.0.0.0");
+  assert.equal(config.log.level, "warn");
+  assert.equal(config.kv.path, "data/council.kv");
+  assert.equal(sources["http.port"], "env:COUNCIL_HTTP_PORT");
+  assert.equal(sources["http.host"], `file:${file}`);
+  assert.equal(sources["kv.path"], "default");
+});
+
+Deno.test("council.json in the working directory is read when present", () => {
+  const file = tempConfig(JSON.stringify({ kv: { path: ":memory:" } }));
+  const cwd = file.slice(0, file.lastIndexOf("/"));
+  assert.equal(loadConfig({ env: {}, cwd }).config.kv.path, ":memory:");
+  // ...and its absence is not an error.
+  assert.equal(loadConfig({ env: {}, cwd: Deno.makeTempDirSync() }).config.kv.path, "data/council.kv");
+});
+
+Deno.test("COUNCIL_CONFIG names the file", () => {
+  const file = tempConfig(JSON.stringify({ http: { port: 7000 } }));
+  assert.equal(loadConfig({ env: { COUNCIL_CONFIG: file } }).config.http.port, 7000);
+});
+
+Deno.test("unknown file key is refused, naming the key and a suggestion", () => {
+  const err = configError(() =>
+    loadConfig({ configPath: tempConfig(JSON.stringify({ http: { prot: 1 } })), env: {} })
+  );
+  assert.equal(err.key, "http.prot");
+  assert.match(err.message, /unknown key; did you mean http\.port\?/);
+  const section = configError(() =>
+    loadConfig({ configPath: tempConfig(JSON.stringify({ sipp: {} })), env: {} })
+  );
+  assert.equal(section.key, "sipp");
+});
+
+Deno.test("wrong types in the file name the key and the expected type", () => {
+  const cases: Array<[unknown, string]> = [
+    [{ http: { port: "8080" } }, "http.port"],
+    [{ http: { port: 70000 } }, "http.port"],
+    [{ http: { port: 80.5 } }, "http.port"],
+    [{ http: { host: "" } }, "http.host"],
+    [{ http: { host: "http://x" } }, "http.host"],
+    [{ log: { level: "verbose" } }, "log.level"],
+    [{ kv: { path: 3 } }, "kv.path"],
+    [{ shutdown: { timeoutMs: 5 } }, "shutdown.timeoutMs"],
+    [{ http: 8080 }, "http"],
+  ];
+  for (const [content, key] of cases) {
+    const err = configError(() => loadConfig({ configPath: tempConfig(JSON.stringify(content)), env: {} }));
+    assert.equal(err.key, key, JSON.stringify(content));
+    assert.match(err.message, /expected/);
+  }
+});
+
+Deno.test("bad environment values name the variable", () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ COUNCIL_HTTP_PORT: "abc" }, "env:COUNCIL_HTTP_PORT"],
+    [{ COUNCIL_HTTP_PORT: "-1" }, "env:COUNCIL_HTTP_PORT"],
+    [{ COUNCIL_HTTP_PORT: "65536" }, "env:COUNCIL_HTTP_PORT"],
+    [{ COUNCIL_LOG_LEVEL: "loud" }, "env:COUNCIL_LOG_LEVEL"],
+    [{ COUNCIL_KV_PATH: "  " }, "env:COUNCIL_KV_PATH"],
+  ];
+  for (const [env, source] of cases) {
+    const err = configError(() => loadConfig({ env, cwd: "/nonexistent" }));
+    assert.equal(err.source, source);
+    assert.match(err.message, new RegExp(`\\(${source}\\): expected`));
+  }
+});
+
+Deno.test("unknown COUNCIL_ variables are refused with a suggestion", () => {
+  const err = configError(() => loadConfig({ env: { COUNCIL_HTTP_PROT: "1" }, cwd: "/nonexistent" }));
+  assert.match(err.message, /unknown setting; did you mean COUNCIL_HTTP_PORT\?/);
+});
+
+Deno.test("an explicit file must exist, be JSON and be an object", () => {
+  assert.match(
+    configError(() => loadConfig({ configPath: "/nonexistent/council.json", env: {} })).message,
+    /cannot read/,
+  );
+  assert.match(
+    configError(() => loadConfig({ configPath: tempConfig("{ nope"), env: {} })).message,
+    /not valid JSON/,
+  );
+  assert.match(
+    configError(() => loadConfig({ configPath: tempConfig("[1]"), env: {} })).message,
+    /top level must be a JSON object/,
+  );
+  assert.match(
+    configError(() => loadConfig({ configPath: Deno.makeTempDirSync(), env: {} })).message,
+    /not a regular file/,
+  );
+});
