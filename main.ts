@@ -1,10 +1,10 @@
 // Composition root: config -> kv -> (witness -> guard -> media -> signalling, as
 // they land) -> http, and graceful shutdown. Wiring only; behaviour lives in modules.
 
-import { type CouncilConfig, ConfigError, loadConfig } from "./config/mod.ts";
+import { ConfigError, type CouncilConfig, loadConfig } from "./config/mod.ts";
 import { VERSION } from "./config/version.ts";
 import { Lifecycle } from "./lifecycle/mod.ts";
-import { buildApp, type HttpServer, listenHttp, ListenError } from "./routes/mod.ts";
+import { buildApp, type HttpServer, ListenError, listenHttp } from "./routes/mod.ts";
 import { Store, StoreError } from "./store/mod.ts";
 import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
 
@@ -23,7 +23,11 @@ export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 export async function startCouncil(config: CouncilConfig, log: Logger): Promise<Council> {
   const lifecycle = new Lifecycle(log);
   const metrics = createMetrics({ version: VERSION });
-  lifecycle.add({ name: "metrics", ready: () => true, close: () => Promise.resolve(metrics.stop()) });
+  lifecycle.add({
+    name: "metrics",
+    ready: () => true,
+    close: () => Promise.resolve(metrics.stop()),
+  });
   try {
     const store = lifecycle.add(await Store.open(config.kv.path));
     const instance = await store.recordStart();
@@ -50,7 +54,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     };
   } catch (err) {
     // Release whatever did start (e.g. KV opened, then the port was taken).
-    await lifecycle.shutdown("startup failed", config.shutdown.timeoutMs);
+    await lifecycle.abort(config.shutdown.timeoutMs);
     throw err;
   }
 }

@@ -10,7 +10,9 @@ export const versionCommand: Command = {
     if (values.help) return Promise.resolve((console.log(this.help), 0));
     const info = { council: VERSION, deno: Deno.version.deno, v8: Deno.version.v8 };
     console.log(
-      values.json ? JSON.stringify(info) : `council ${info.council} (deno ${info.deno}, v8 ${info.v8})`,
+      values.json
+        ? JSON.stringify(info)
+        : `council ${info.council} (deno ${info.deno}, v8 ${info.v8})`,
     );
     return Promise.resolve(0);
   },

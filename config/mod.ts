@@ -138,7 +138,12 @@ function flattenFile(path: string, required: boolean): Array<[string, unknown]> 
   return out;
 }
 
-function walk(obj: Record<string, unknown>, prefix: string, out: Array<[string, unknown]>, source: string) {
+function walk(
+  obj: Record<string, unknown>,
+  prefix: string,
+  out: Array<[string, unknown]>,
+  source: string,
+) {
   for (const [name, value] of Object.entries(obj)) {
     const keyPath = prefix ? `${prefix}.${name}` : name;
     const isSection = KEYS.some((key) => key.path.startsWith(keyPath + "."));

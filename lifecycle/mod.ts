@@ -40,7 +40,9 @@ export class Lifecycle {
   }
 
   add<T extends Subsystem>(subsystem: T): T {
-    if (this.#state !== "running") throw new Error(`cannot add ${subsystem.name} while ${this.#state}`);
+    if (this.#state !== "running") {
+      throw new Error(`cannot add ${subsystem.name} while ${this.#state}`);
+    }
     this.#subsystems.push(subsystem);
     return subsystem;
   }
@@ -59,14 +61,20 @@ export class Lifecycle {
    * the timeout, false otherwise. Safe to call more than once.
    */
   shutdown(reason: string, timeoutMs: number): Promise<boolean> {
-    this.#shutdown ??= this.#closeAll(reason, timeoutMs);
+    this.#shutdown ??= this.#closeAll(reason, timeoutMs, "info");
     return this.#shutdown;
   }
 
-  async #closeAll(reason: string, timeoutMs: number): Promise<boolean> {
+  /** Closes what did start when startup fails; the caller reports the failure. */
+  abort(timeoutMs: number): Promise<boolean> {
+    this.#shutdown ??= this.#closeAll("startup failed", timeoutMs, "debug");
+    return this.#shutdown;
+  }
+
+  async #closeAll(reason: string, timeoutMs: number, level: "info" | "debug"): Promise<boolean> {
     this.#state = "draining";
     const started = performance.now();
-    this.log.info("shutting down", { reason, subsystems: this.names.toReversed() });
+    this.log[level]("shutting down", { reason, subsystems: this.names.toReversed() });
     const closing = (async () => {
       let clean = true;
       for (const s of this.#subsystems.toReversed()) {
@@ -87,7 +95,7 @@ export class Lifecycle {
       this.log.error("shutdown timed out", { timeoutMs, ms });
       return false;
     }
-    this.log.info("stopped", { ms, clean: outcome });
+    this.log[level]("stopped", { ms, clean: outcome });
     return outcome;
   }
 }

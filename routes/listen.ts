@@ -25,7 +25,9 @@ export function listenHttp(
     if (err instanceof Deno.errors.AddrInUse) {
       throw new ListenError(`http.port: ${where} is already in use`);
     }
-    if (err instanceof Deno.errors.AddrNotAvailable || err instanceof Deno.errors.PermissionDenied) {
+    if (
+      err instanceof Deno.errors.AddrNotAvailable || err instanceof Deno.errors.PermissionDenied
+    ) {
       throw new ListenError(`http.host: cannot listen on ${where}: ${(err as Error).message}`);
     }
     throw new ListenError(`http: cannot listen on ${where}: ${(err as Error).message}`);

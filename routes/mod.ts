@@ -8,7 +8,7 @@ import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { observe } from "./observe.ts";
 
-export { type HttpServer, listenHttp, ListenError } from "./listen.ts";
+export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
 export { apiError, type ApiErrorBody } from "./errors.ts";
 
 export interface AppDeps {

@@ -34,7 +34,9 @@ export class Store implements Subsystem {
         try {
           await Deno.mkdir(dir, { recursive: true });
         } catch (err) {
-          throw new StoreError(`kv.path: cannot create directory ${dir}: ${(err as Error).message}`);
+          throw new StoreError(
+            `kv.path: cannot create directory ${dir}: ${(err as Error).message}`,
+          );
         }
       }
     }

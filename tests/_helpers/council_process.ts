@@ -44,11 +44,14 @@ export async function runDeno(
 
 export async function startCouncilProcess(
   env: Record<string, string>,
-  opts: { timeoutMs?: number; cwd?: string } = {},
+  opts: { timeoutMs?: number; cwd?: string; withoutDefaults?: boolean } = {},
 ): Promise<CouncilProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}main.ts`],
-    env: childEnv({ COUNCIL_HTTP_PORT: "0", COUNCIL_KV_PATH: ":memory:", ...env }),
+    // Tests get a free port and a throwaway KV unless they ask for the real defaults.
+    env: childEnv(
+      opts.withoutDefaults ? {} : { COUNCIL_HTTP_PORT: "0", COUNCIL_KV_PATH: ":memory:", ...env },
+    ),
     clearEnv: true,
     cwd: opts.cwd ?? ROOT,
     stdin: "null",

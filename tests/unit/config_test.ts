@@ -37,7 +37,9 @@ Deno.test("environment names follow COUNCIL_<SECTION>_<KEY>", () => {
 });
 
 Deno.test("precedence: defaults <- file <- environment, with sources", () => {
-  const file = tempConfig(JSON.stringify({ http: { port: 9000, host: "0.0.0.0" }, log: { level: "warn" } }));
+  const file = tempConfig(
+    JSON.stringify({ http: { port: 9000, host: "0.0.0.0" }, log: { level: "warn" } }),
+  );
   const { config, sources } = loadConfig({
     configPath: file,
     env: { COUNCIL_HTTP_PORT: "9100", HOME: "/root" },
@@ -56,7 +58,10 @@ Deno.test("council.json in the working directory is read when present", () => {
   const cwd = file.slice(0, file.lastIndexOf("/"));
   assert.equal(loadConfig({ env: {}, cwd }).config.kv.path, ":memory:");
   // ...and its absence is not an error.
-  assert.equal(loadConfig({ env: {}, cwd: Deno.makeTempDirSync() }).config.kv.path, "data/council.kv");
+  assert.equal(
+    loadConfig({ env: {}, cwd: Deno.makeTempDirSync() }).config.kv.path,
+    "data/council.kv",
+  );
 });
 
 Deno.test("COUNCIL_CONFIG names the file", () => {
@@ -89,7 +94,9 @@ Deno.test("wrong types in the file name the key and the expected type", () => {
     [{ http: 8080 }, "http"],
   ];
   for (const [content, key] of cases) {
-    const err = configError(() => loadConfig({ configPath: tempConfig(JSON.stringify(content)), env: {} }));
+    const err = configError(() =>
+      loadConfig({ configPath: tempConfig(JSON.stringify(content)), env: {} })
+    );
     assert.equal(err.key, key, JSON.stringify(content));
     assert.match(err.message, /expected/);
   }
@@ -111,7 +118,9 @@ Deno.test("bad environment values name the variable", () => {
 });
 
 Deno.test("unknown COUNCIL_ variables are refused with a suggestion", () => {
-  const err = configError(() => loadConfig({ env: { COUNCIL_HTTP_PROT: "1" }, cwd: "/nonexistent" }));
+  const err = configError(() =>
+    loadConfig({ env: { COUNCIL_HTTP_PROT: "1" }, cwd: "/nonexistent" })
+  );
   assert.match(err.message, /unknown setting; did you mean COUNCIL_HTTP_PORT\?/);
 });
 
@@ -132,4 +141,14 @@ Deno.test("an explicit file must exist, be JSON and be an object", () => {
     configError(() => loadConfig({ configPath: Deno.makeTempDirSync(), env: {} })).message,
     /not a regular file/,
   );
+});
+
+Deno.test("docs/configuration.md lists every key with its variable and default", () => {
+  const doc = Deno.readTextFileSync(new URL("../../docs/configuration.md", import.meta.url));
+  for (const key of KEYS) {
+    const row = doc.split("\n").find((line) => line.split("|")[1]?.trim() === `\`${key.path}\``);
+    assert.ok(row, `docs row for ${key.path}`);
+    assert.ok(row.includes(`\`${envName(key.path)}\``), `${key.path} env name in docs`);
+    assert.ok(row.includes(`\`${key.defaultValue}\``), `${key.path} default in docs`);
+  }
 });

@@ -72,7 +72,10 @@ Deno.test("a KV write in flight when shutdown starts is durable before KV closes
   const lc = new Lifecycle(quiet);
   lc.add(store);
   // Queue many writes, then shut down without awaiting them first.
-  const writes = Array.from({ length: 200 }, (_, i) => store.commit(store.kv.atomic().set(["t", i], i)));
+  const writes = Array.from(
+    { length: 200 },
+    (_, i) => store.commit(store.kv.atomic().set(["t", i], i)),
+  );
   assert.ok(store.pending > 0);
   const closed = lc.shutdown("test", 5000);
   const results = await Promise.all(writes);

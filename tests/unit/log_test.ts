@@ -4,7 +4,11 @@ import { createLogger } from "../../telemetry/mod.ts";
 Deno.test("logger writes one JSON object per line, filtered by level", () => {
   const lines: string[] = [];
   const counted: string[] = [];
-  const log = createLogger({ level: "info", sink: (l) => lines.push(l), onLine: (lv) => counted.push(lv) });
+  const log = createLogger({
+    level: "info",
+    sink: (l) => lines.push(l),
+    onLine: (lv) => counted.push(lv),
+  });
   log.debug("hidden");
   log.info("shown", { port: 8080 });
   log.error("bad", { err: new Error("boom"), big: 10n });
@@ -22,7 +26,9 @@ Deno.test("logger writes one JSON object per line, filtered by level", () => {
 
 Deno.test("child loggers carry their bindings", () => {
   const lines: string[] = [];
-  const log = createLogger({ level: "debug", sink: (l) => lines.push(l) }).child({ subsystem: "sip" });
+  const log = createLogger({ level: "debug", sink: (l) => lines.push(l) }).child({
+    subsystem: "sip",
+  });
   log.child({ callId: "abc" }).debug("x");
   assert.deepEqual(
     (({ subsystem, callId, msg }) => ({ subsystem, callId, msg }))(JSON.parse(lines[0])),

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { runDeno } from "../_helpers/council_process.ts";
+
+const cli = (args: string[], env: Record<string, string> = {}) => runDeno("cli/main.ts", args, env);
+
+Deno.test("council --help lists the commands; no command is a usage error", async () => {
+  const help = await cli(["--help"]);
+  assert.equal(help.code, 0);
+  for (const name of ["serve", "config", "version"]) {
+    assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
+  }
+  const none = await cli([]);
+  assert.equal(none.code, 2);
+  const unknown = await cli(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^council: unknown command 'frobnicate'/);
+});
+
+Deno.test("every command has --help, and unknown flags are usage errors", async () => {
+  for (const name of ["serve", "config", "version"]) {
+    const help = await cli([name, "--help"]);
+    assert.equal(help.code, 0, name);
+    assert.match(help.stdout, new RegExp(`^council ${name}`), name);
+    const bad = await cli([name, "--no-such-flag"]);
+    assert.equal(bad.code, 2, name);
+    assert.match(
+      bad.stderr,
+      new RegExp(`^council ${name}: .*no-such-flag.* \\(try --help\\)`),
+      name,
+    );
+  }
+});
+
+Deno.test("council version prints the deno.json version, as text and JSON", async () => {
+  const manifest = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  const json = await cli(["version", "--json"]);
+  assert.equal(json.code, 0);
+  const info = JSON.parse(json.stdout);
+  assert.equal(info.council, manifest.version);
+  assert.equal(info.deno, Deno.version.deno);
+  const text = await cli(["version"]);
+  assert.match(
+    text.stdout,
+    new RegExp(`^council ${manifest.version.replaceAll(".", "\\.")} \\(deno `),
+  );
+});
+
+Deno.test("council config shows effective values and their sources", async () => {
+  const file = `${Deno.makeTempDirSync()}/c.json`;
+  Deno.writeTextFileSync(file, JSON.stringify({ log: { level: "debug" } }));
+  const res = await cli(["config", "--json", "--config", file], { COUNCIL_HTTP_PORT: "9999" });
+  assert.equal(res.code, 0, res.stderr);
+  const out = JSON.parse(res.stdout);
+  assert.equal(out.config.http.port, 9999);
+  assert.equal(out.config.log.level, "debug");
+  assert.equal(out.sources["http.port"], "env:COUNCIL_HTTP_PORT");
+  assert.equal(out.sources["log.level"], `file:${file}`);
+  assert.equal(out.sources["http.host"], "default");
+
+  const text = await cli(["config"], { COUNCIL_KV_PATH: ":memory:" });
+  assert.match(text.stdout, /^kv\.path\s+":memory:"\s+\(env:COUNCIL_KV_PATH; COUNCIL_KV_PATH\)$/m);
+
+  const bad = await cli(["config"], { COUNCIL_HTTP_PORT: "x" });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^council: config: http\.port/);
+});
+
+Deno.test("council serve runs the same server", async () => {
+  const port = (() => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const p = (l.addr as Deno.NetAddr).port;
+    l.close();
+    return p;
+  })();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../cli/main.ts", import.meta.url).pathname, "serve"],
+    env: { COUNCIL_HTTP_PORT: String(port), COUNCIL_KV_PATH: ":memory:", NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        async (r) => (await r.body?.cancel(), r.status),
+        () => 0,
+      );
+    }
+    assert.equal(status, 200);
+  } finally {
+    child.kill("SIGINT");
+    assert.equal((await child.status).code, 0);
+  }
+});

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { Lifecycle } from "../../lifecycle/mod.ts";
+import { buildApp } from "../../routes/mod.ts";
+import { onError } from "../../routes/errors.ts";
+import { createLogger, createMetrics } from "../../telemetry/mod.ts";
+
+function setup(ready = true) {
+  const log = createLogger({ level: "error", sink: () => {} });
+  const lifecycle = new Lifecycle(log);
+  lifecycle.add({ name: "kv", ready: () => ready, close: () => Promise.resolve() });
+  const metrics = createMetrics({ version: "9.9.9" });
+  const app = buildApp({ lifecycle, metrics, log, version: "9.9.9" });
+  return { app, lifecycle, metrics };
+}
+
+Deno.test("GET /healthz answers ok with the version", async () => {
+  const { app, metrics } = setup();
+  const res = await app.request("/healthz");
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.status, "ok");
+  assert.equal(body.version, "9.9.9");
+  metrics.stop();
+});
+
+Deno.test("GET /readyz is 200 when every subsystem is ready, 503 otherwise and while draining", async () => {
+  let { app, lifecycle, metrics } = setup(true);
+  let res = await app.request("/readyz");
+  assert.equal(res.status, 200);
+  assert.deepEqual((await res.json()).subsystems, { kv: "ready" });
+  await lifecycle.shutdown("test", 1000);
+  res = await app.request("/readyz");
+  assert.equal(res.status, 503);
+  assert.equal((await res.json()).state, "stopped");
+  metrics.stop();
+
+  ({ app, metrics } = setup(false));
+  res = await app.request("/readyz");
+  assert.equal(res.status, 503);
+  assert.deepEqual((await res.json()).subsystems, { kv: "not ready" });
+  metrics.stop();
+});
+
+Deno.test("GET /metrics exposes process, build and per-route request counters", async () => {
+  const { app, metrics } = setup();
+  await app.request("/healthz");
+  await app.request("/healthz");
+  await app.request("/no/such/route/123");
+  const res = await app.request("/metrics");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  assert.match(text, /^council_build_info\{version="9\.9\.9",deno="[0-9.]+"\} 1$/m);
+  assert.match(text, /^process_resident_memory_bytes [1-9][0-9]*$/m);
+  assert.match(text, /^process_cpu_seconds_total [0-9.e-]+$/m);
+  assert.match(text, /^process_open_fds [1-9][0-9]*$/m);
+  assert.match(
+    text,
+    /^council_http_requests_total\{method="GET",route="\/healthz",status="200"\} 2$/m,
+  );
+  // Unmatched paths share one label value, so scanners cannot blow up cardinality.
+  assert.match(
+    text,
+    /^council_http_requests_total\{method="GET",route="unmatched",status="404"\} 1$/m,
+  );
+  assert.doesNotMatch(text, /no\/such\/route/);
+  metrics.stop();
+});
+
+Deno.test("unknown routes and thrown errors leave as {error:{code,message}}", async () => {
+  const { app, metrics } = setup();
+  const res = await app.request("/nope", { method: "POST" });
+  assert.equal(res.status, 404);
+  assert.deepEqual(await res.json(), {
+    error: { code: "NOT_FOUND", message: "no route for POST /nope" },
+  });
+
+  const lines: string[] = [];
+  const failing = new Hono()
+    .get("/boom", () => {
+      throw new Error("secret detail");
+    })
+    .onError(onError(createLogger({ level: "error", sink: (l) => lines.push(l) })));
+  const boom = await failing.request("/boom");
+  assert.equal(boom.status, 500);
+  // The client learns nothing internal; the operator's log has the detail.
+  assert.deepEqual(await boom.json(), {
+    error: { code: "INTERNAL_ERROR", message: "internal error" },
+  });
+  assert.equal(JSON.parse(lines[0]).err.message, "secret detail");
+  metrics.stop();
+});
