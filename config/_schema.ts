@@ -54,6 +54,14 @@ const path: ValueKind<string> = {
   fromEnv: (raw) => (raw.trim() !== "" ? raw : undefined),
 };
 
+// A log origin doubles as the signed-note key name: printable ASCII, no space or '+'.
+const ORIGIN_RE = /^[\x21-\x2a\x2c-\x7e]{1,128}$/;
+const origin: ValueKind<string> = {
+  describe: "1-128 printable ASCII characters without spaces or '+'",
+  fromJson: (raw) => (typeof raw === "string" && ORIGIN_RE.test(raw) ? raw : undefined),
+  fromEnv: (raw) => (ORIGIN_RE.test(raw) ? raw : undefined),
+};
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
 
@@ -82,6 +90,24 @@ export const KEYS = [
     defaultValue: "info" as LogLevel,
     doc: "Lowest level written to the structured JSON log on stderr.",
   } satisfies KeySpec<LogLevel>,
+  {
+    path: "witness.origin",
+    kind: origin,
+    defaultValue: "council.local/witness",
+    doc: "Name of the witness log: first line of every signed tree head and its key's name.",
+  } satisfies KeySpec<string>,
+  {
+    path: "witness.headIntervalMs",
+    kind: integer(10, 3_600_000),
+    defaultValue: 200,
+    doc: "Publish a signed tree head this often (ms) when the log has grown.",
+  } satisfies KeySpec<number>,
+  {
+    path: "witness.headEveryEntries",
+    kind: integer(1, 1_000_000),
+    defaultValue: 1000,
+    doc: "Publish a signed tree head as soon as this many entries arrived since the last.",
+  } satisfies KeySpec<number>,
   {
     path: "shutdown.timeoutMs",
     kind: integer(100, 600_000),

@@ -17,6 +17,11 @@ export interface CouncilConfig {
   readonly http: { readonly host: string; readonly port: number };
   readonly kv: { readonly path: string };
   readonly log: { readonly level: LogLevel };
+  readonly witness: {
+    readonly origin: string;
+    readonly headIntervalMs: number;
+    readonly headEveryEntries: number;
+  };
   readonly shutdown: { readonly timeoutMs: number };
 }
 

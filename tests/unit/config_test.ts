@@ -23,6 +23,7 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
     http: { host: "127.0.0.1", port: 8080 },
     kv: { path: "data/council.kv" },
     log: { level: "info" },
+    witness: { origin: "council.local/witness", headIntervalMs: 200, headEveryEntries: 1000 },
     shutdown: { timeoutMs: 10_000 },
   });
 });

