@@ -52,7 +52,9 @@ export async function audit(
 ): Promise<AuditReport> {
   const started = performance.now();
   const problems: AuditProblem[] = [];
+  const badLeaves: number[] = [];
   const report = (p: AuditProblem) => {
+    if (p.index !== undefined) badLeaves.push(p.index);
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
   const size = await source.size();
@@ -107,7 +109,10 @@ export async function audit(
     for (let j = 0; j < TILE_HEIGHT; j++) {
       for (let i = 0; i < rebuilt.width >> j; i++) {
         if (!equalBytes(tileNode(saved, j, i)!, tileNode(rebuilt, j, i)!)) {
-          const firstLeaf = (k * (TILE_WIDTH >> j) + i) * 2 ** (t * TILE_HEIGHT + j);
+          const level = t * TILE_HEIGHT + j;
+          const firstLeaf = (k * (TILE_WIDTH >> j) + i) * 2 ** level;
+          // A changed entry already reported changes every node above it too.
+          if (badLeaves.some((b) => b >= firstLeaf && b < firstLeaf + 2 ** level)) continue;
           report({
             index: firstLeaf,
             message: `stored node (${t * TILE_HEIGHT + j}, ${

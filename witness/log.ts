@@ -69,6 +69,7 @@ export class WitnessLog implements Subsystem {
   readonly name = "witness";
   #queue: Pending[] = [];
   #draining?: Promise<void>;
+  #running = false;
   #closing = false;
   #failure?: Error;
   #timer?: ReturnType<typeof setInterval>;
@@ -181,21 +182,28 @@ export class WitnessLog implements Subsystem {
     }
     return new Promise<Appended>((resolve, reject) => {
       this.#queue.push({ bytes, timestamp, resolve, reject });
-      this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+      if (!this.#running) this.#draining = this.#drain();
     });
   }
 
+  // One drain loop at a time. The flag is cleared in the same synchronous step as
+  // the last empty-queue check, so an append can never be left queued with no loop.
   async #drain(): Promise<void> {
-    while (this.#queue.length) {
-      let bytes = 0;
-      let n = 0;
-      while (
-        n < this.#queue.length && n < MAX_BATCH_ENTRIES &&
-        (n === 0 || bytes + this.#queue[n].bytes.length <= MAX_BATCH_ENTRY_BYTES)
-      ) {
-        bytes += this.#queue[n++].bytes.length;
+    this.#running = true;
+    try {
+      while (this.#queue.length) {
+        let bytes = 0;
+        let n = 0;
+        while (
+          n < this.#queue.length && n < MAX_BATCH_ENTRIES &&
+          (n === 0 || bytes + this.#queue[n].bytes.length <= MAX_BATCH_ENTRY_BYTES)
+        ) {
+          bytes += this.#queue[n++].bytes.length;
+        }
+        await this.#commitBatch(this.#queue.splice(0, n));
       }
-      await this.#commitBatch(this.#queue.splice(0, n));
+    } finally {
+      this.#running = false;
     }
   }
 

@@ -199,3 +199,24 @@ Deno.test("appends after close are refused", async () => {
   await w.close();
   await assert.rejects(() => w.witness.append("test.late", {}), /closing/);
 });
+
+Deno.test("an append made just as a batch resolves is committed, not stranded", async () => {
+  const w = await openWitness();
+  try {
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => w.witness.append("test.round", { round, i })),
+      );
+      // Issued from the continuation of the batch's own resolution.
+      const single = w.witness.append("test.single", { round });
+      const settled = await Promise.race([
+        single,
+        new Promise((r) => setTimeout(() => r("stuck"), 2000)),
+      ]);
+      assert.notEqual(settled, "stuck", `round ${round}`);
+    }
+    assert.equal(w.witness.size, 220);
+  } finally {
+    await w.close();
+  }
+});
