@@ -7,11 +7,13 @@ import { Lifecycle } from "./lifecycle/mod.ts";
 import { buildApp, type HttpServer, ListenError, listenHttp } from "./routes/mod.ts";
 import { Store, StoreError } from "./store/mod.ts";
 import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
+import { verifierKey, WitnessError, WitnessLog } from "./witness/mod.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
   readonly http: HttpServer;
   readonly store: Store;
+  readonly witness: WitnessLog;
   readonly lifecycle: Lifecycle;
   /** Graceful shutdown; resolves true when everything closed in time. */
   shutdown(reason: string): Promise<boolean>;
@@ -37,20 +39,38 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       registers: [metrics.registry],
     }).inc(instance.starts);
 
-    const app = buildApp({ lifecycle, metrics, log, version: VERSION });
+    const witness = lifecycle.add(
+      await WitnessLog.open(store, {
+        ...config.witness,
+        log: log.child({ subsystem: "witness" }),
+        registry: metrics.registry,
+      }),
+    );
+
+    await witness.append("council.start", { version: VERSION, starts: instance.starts });
+
+    const app = buildApp({ lifecycle, metrics, log, version: VERSION, witness });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {
       version: VERSION,
       http: http.url,
       kv: config.kv.path,
       starts: instance.starts,
+      witness: { size: witness.size, key: verifierKey(witness.signer) },
     });
     return {
       config,
       http,
       store,
+      witness,
       lifecycle,
-      shutdown: (reason) => lifecycle.shutdown(reason, config.shutdown.timeoutMs),
+      async shutdown(reason) {
+        // The log records its own server stopping, while it still can.
+        await witness.append("council.stop", { reason }).catch((err) =>
+          log.warn("stop not witnessed", { err })
+        );
+        return await lifecycle.shutdown(reason, config.shutdown.timeoutMs);
+      },
     };
   } catch (err) {
     // Release whatever did start (e.g. KV opened, then the port was taken).
@@ -78,6 +98,11 @@ export async function serve(args: { configPath?: string }): Promise<number> {
     council = await startCouncil(config, log);
   } catch (err) {
     if (err instanceof ListenError || err instanceof StoreError) return usageError(err.message);
+    // A log that fails its own consistency check must not serve; say why, once.
+    if (err instanceof WitnessError) {
+      console.error(`council: witness: ${err.message}`);
+      return EXIT.FAILURE;
+    }
     log.error("startup failed", { err });
     return EXIT.FAILURE;
   }

@@ -5,8 +5,9 @@ import { type Command, UsageError } from "./_command.ts";
 import { configCommand } from "./config.ts";
 import { serveCommand } from "./serve.ts";
 import { versionCommand } from "./version.ts";
+import { witnessCommand } from "./witness.ts";
 
-const COMMANDS: readonly Command[] = [serveCommand, configCommand, versionCommand];
+const COMMANDS: readonly Command[] = [serveCommand, witnessCommand, configCommand, versionCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,12 +13,25 @@ export function apiError(c: Context, status: ContentfulStatusCode, code: string,
   return c.json<ApiErrorBody>({ error: { code, message } }, status);
 }
 
+/** A request the client must fix; leaves as 400 with code BAD_REQUEST and the reason. */
+export class BadRequest extends Error {
+  override name = "BadRequest";
+  constructor(
+    message: string,
+    readonly code = "BAD_REQUEST",
+    readonly status: ContentfulStatusCode = 400,
+  ) {
+    super(message);
+  }
+}
+
 export function notFound(c: Context) {
   return apiError(c, 404, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`);
 }
 
 export function onError(log: Logger) {
   return (err: Error, c: Context) => {
+    if (err instanceof BadRequest) return apiError(c, err.status, err.code, err.message);
     if (err instanceof HTTPException) {
       return apiError(c, err.status as ContentfulStatusCode, "HTTP_ERROR", err.message);
     }

@@ -3,19 +3,22 @@
 import { Hono } from "hono";
 import type { Lifecycle } from "../lifecycle/mod.ts";
 import type { Logger, Metrics } from "../telemetry/mod.ts";
+import type { WitnessLog } from "../witness/mod.ts";
 import { notFound, onError } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { observe } from "./observe.ts";
+import { witnessRoutes } from "./witness.ts";
 
 export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
-export { apiError, type ApiErrorBody } from "./errors.ts";
+export { apiError, type ApiErrorBody, BadRequest } from "./errors.ts";
 
 export interface AppDeps {
   lifecycle: Lifecycle;
   metrics: Metrics;
   log: Logger;
   version: string;
+  witness: WitnessLog;
 }
 
 export function buildApp(deps: AppDeps): Hono {
@@ -24,6 +27,7 @@ export function buildApp(deps: AppDeps): Hono {
     .use(observe(deps.metrics.registry, log))
     .route("/", healthRoutes(deps.lifecycle, deps.version))
     .route("/", metricsRoutes(deps.metrics))
+    .route("/api/v1/witness", witnessRoutes(deps.witness))
     .notFound(notFound)
     .onError(onError(log));
 }

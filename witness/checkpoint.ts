@@ -57,9 +57,16 @@ export function verifierKey(v: LogVerifier): string {
 }
 
 export function parseVerifierKey(text: string): LogVerifier {
-  const parts = text.trim().split("+");
-  if (parts.length !== 3) throw new HeadError("verifier key must be name+keyid+key");
-  const [name, idHex, keyB64] = parts;
+  // Split at the first two '+' only: base64 key data may itself contain '+'.
+  const trimmed = text.trim();
+  const a = trimmed.indexOf("+");
+  const b = a < 0 ? -1 : trimmed.indexOf("+", a + 1);
+  if (a < 0 || b < 0) throw new HeadError("verifier key must be name+keyid+key");
+  const [name, idHex, keyB64] = [
+    trimmed.slice(0, a),
+    trimmed.slice(a + 1, b),
+    trimmed.slice(b + 1),
+  ];
   checkName(name);
   const key = fromBase64(keyB64);
   if (!key || key.length !== 33 || key[0] !== ED25519) {

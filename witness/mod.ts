@@ -21,3 +21,4 @@ export { EMPTY_ROOT, fromBase64, fromHex, leafHash, toBase64, toHex } from "./ha
 export { audit, type AuditReport, type AuditSource } from "./audit.ts";
 export { kvAuditSource, storedVerifier } from "./kv_source.ts";
 export { KEYS as WITNESS_KEYS } from "./_keys.ts";
+export { type EntryView, WitnessClient, WitnessClientError } from "./client.ts";

@@ -14,7 +14,12 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
     const ready = await fetch(`${council.url}/readyz`);
     assert.equal(ready.status, 200);
     const readiness = await ready.json();
-    assert.deepEqual(Object.keys(readiness.subsystems).sort(), ["http", "kv", "metrics"]);
+    assert.deepEqual(Object.keys(readiness.subsystems).sort(), [
+      "http",
+      "kv",
+      "metrics",
+      "witness",
+    ]);
 
     const metrics = await (await fetch(`${council.url}/metrics`)).text();
     assert.match(metrics, /^council_build_info\{version="[0-9.]+",deno="[0-9.]+"\} 1$/m);
@@ -33,6 +38,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "witness",
     "kv",
     "metrics",
   ]);

@@ -3,29 +3,43 @@ import { Hono } from "hono";
 import { Lifecycle } from "../../lifecycle/mod.ts";
 import { buildApp } from "../../routes/mod.ts";
 import { onError } from "../../routes/errors.ts";
+import { Store } from "../../store/mod.ts";
 import { createLogger, createMetrics } from "../../telemetry/mod.ts";
+import { WitnessLog } from "../../witness/mod.ts";
 
-function setup(ready = true) {
+async function setup(ready = true) {
   const log = createLogger({ level: "error", sink: () => {} });
   const lifecycle = new Lifecycle(log);
   lifecycle.add({ name: "kv", ready: () => ready, close: () => Promise.resolve() });
   const metrics = createMetrics({ version: "9.9.9" });
-  const app = buildApp({ lifecycle, metrics, log, version: "9.9.9" });
-  return { app, lifecycle, metrics };
+  const store = await Store.open(":memory:");
+  const witness = await WitnessLog.open(store, {
+    origin: "test/log",
+    headIntervalMs: 60_000,
+    headEveryEntries: 1000,
+    log,
+  });
+  const app = buildApp({ lifecycle, metrics, log, version: "9.9.9", witness });
+  const stop = async () => {
+    metrics.stop();
+    await witness.close();
+    await store.close();
+  };
+  return { app, lifecycle, metrics, stop };
 }
 
 Deno.test("GET /healthz answers ok with the version", async () => {
-  const { app, metrics } = setup();
+  const { app, stop } = await setup();
   const res = await app.request("/healthz");
   assert.equal(res.status, 200);
   const body = await res.json();
   assert.equal(body.status, "ok");
   assert.equal(body.version, "9.9.9");
-  metrics.stop();
+  await stop();
 });
 
 Deno.test("GET /readyz is 200 when every subsystem is ready, 503 otherwise and while draining", async () => {
-  let { app, lifecycle, metrics } = setup(true);
+  let { app, lifecycle, stop } = await setup(true);
   let res = await app.request("/readyz");
   assert.equal(res.status, 200);
   assert.deepEqual((await res.json()).subsystems, { kv: "ready" });
@@ -33,17 +47,17 @@ Deno.test("GET /readyz is 200 when every subsystem is ready, 503 otherwise and w
   res = await app.request("/readyz");
   assert.equal(res.status, 503);
   assert.equal((await res.json()).state, "stopped");
-  metrics.stop();
+  await stop();
 
-  ({ app, metrics } = setup(false));
+  ({ app, stop } = await setup(false));
   res = await app.request("/readyz");
   assert.equal(res.status, 503);
   assert.deepEqual((await res.json()).subsystems, { kv: "not ready" });
-  metrics.stop();
+  await stop();
 });
 
 Deno.test("GET /metrics exposes process, build and per-route request counters", async () => {
-  const { app, metrics } = setup();
+  const { app, stop } = await setup();
   await app.request("/healthz");
   await app.request("/healthz");
   await app.request("/no/such/route/123");
@@ -65,11 +79,11 @@ Deno.test("GET /metrics exposes process, build and per-route request counters", 
     /^council_http_requests_total\{method="GET",route="unmatched",status="404"\} 1$/m,
   );
   assert.doesNotMatch(text, /no\/such\/route/);
-  metrics.stop();
+  await stop();
 });
 
 Deno.test("unknown routes and thrown errors leave as {error:{code,message}}", async () => {
-  const { app, metrics } = setup();
+  const { app, stop } = await setup();
   const res = await app.request("/nope", { method: "POST" });
   assert.equal(res.status, 404);
   assert.deepEqual(await res.json(), {
@@ -89,5 +103,5 @@ Deno.test("unknown routes and thrown errors leave as {error:{code,message}}", as
     error: { code: "INTERNAL_ERROR", message: "internal error" },
   });
   assert.equal(JSON.parse(lines[0]).err.message, "secret detail");
-  metrics.stop();
+  await stop();
 });

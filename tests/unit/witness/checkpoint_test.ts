@@ -72,3 +72,11 @@ Deno.test("altered, foreign or malformed notes are refused", async () => {
   );
   assert.throws(() => parseVerifierKey("nonsense"), HeadError);
 });
+
+Deno.test("verifier keys whose base64 contains '+' parse", async () => {
+  for (let seed = 0; seed < 64; seed++) {
+    const signer = await signerFromSecret("log.a", new Uint8Array(32).fill(seed));
+    const text = verifierKey(signer);
+    assert.deepEqual(parseVerifierKey(text).publicKey, signer.publicKey, text);
+  }
+});
