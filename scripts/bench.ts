@@ -3,10 +3,11 @@
 
 import { councilSuite } from "../bench/council.ts";
 import { emit, type Suite } from "../bench/figure.ts";
+import { witnessSuite } from "../bench/witness.ts";
 
 // Every suite the project will have; those still at null arrive with their issue.
 const SUITES: Record<string, Suite | null> = {
-  witness: null,
+  witness: witnessSuite,
   guard: null,
   media: null,
   sip: null,

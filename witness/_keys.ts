@@ -2,11 +2,13 @@
 const P = ["witness", "v1"] as const;
 
 export const KEYS = {
-  /** Entry bytes by index. */
-  leaf: (index: number): Deno.KvKey => [...P, "leaf", index],
-  leafPrefix: [...P, "leaf"] as Deno.KvKey,
-  /** Index by leaf hash, for proofs by hash. */
+  /** Packed entries (bundles.ts), keyed by the index of the bundle's first entry. */
+  bundle: (start: number): Deno.KvKey => [...P, "bundle", start],
+  bundlePrefix: [...P, "bundle"] as Deno.KvKey,
+  /** Index by leaf hash, for proofs by hash; derived data, written behind the log. */
   byHash: (leafHash: Uint8Array): Deno.KvKey => [...P, "hash", leafHash],
+  /** Entries [0, n) have their hash index rows. */
+  indexed: [...P, "indexed"] as Deno.KvKey,
   /** Node hash tiles (see tiles.ts). */
   tile: (t: number, k: number): Deno.KvKey => [...P, "tile", t, k],
   /** { size, root }: the committed tree, written in the same atomic op as its entries. */

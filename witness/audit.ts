@@ -9,7 +9,7 @@ import { type LogVerifier, openTreeHead, type TreeHead } from "./checkpoint.ts";
 import { decodeEntry, EntryError } from "./entry.ts";
 import { equalBytes, leafHash, toHex } from "./hash.ts";
 import { Frontier } from "./merkle.ts";
-import { locate, type Tile, TILE_HEIGHT, TILE_WIDTH, TileEdge, tileNode } from "./tiles.ts";
+import { type Tile, TILE_HEIGHT, TILE_WIDTH, TileEdge, tileNode } from "./tiles.ts";
 
 export interface AuditSource {
   verifier: LogVerifier;
@@ -90,15 +90,11 @@ export async function audit(
 
   const frontier = new Frontier();
   const edge = new TileEdge();
-  const stored = new Map<string, Tile | undefined>();
-  const storedTile = async (t: number, k: number) => {
-    const key = `${t}/${k}`;
-    if (!stored.has(key)) stored.set(key, await source.tile!(t, k));
-    return stored.get(key);
-  };
+  const dirty = new Map<string, { t: number; k: number; tile: Tile }>();
+  // The stored level-0 tile holding the current entries, fetched once per 256.
+  let leafTile: { k: number; tile: Tile | undefined } | undefined;
   const compareTile = async (t: number, k: number, rebuilt: Tile) => {
-    const saved = await storedTile(t, k);
-    stored.delete(`${t}/${k}`);
+    const saved = t === 0 && leafTile?.k === k ? leafTile.tile : await source.tile!(t, k);
     if (!saved || saved.width < rebuilt.width) {
       report({
         index: k * TILE_WIDTH ** (t + 1),
@@ -106,6 +102,7 @@ export async function audit(
       });
       return;
     }
+    if (equalBytes(saved.hashes, rebuilt.hashes)) return;
     for (let j = 0; j < TILE_HEIGHT; j++) {
       for (let i = 0; i < rebuilt.width >> j; i++) {
         if (!equalBytes(tileNode(saved, j, i)!, tileNode(rebuilt, j, i)!)) {
@@ -115,7 +112,7 @@ export async function audit(
           if (badLeaves.some((b) => b >= firstLeaf && b < firstLeaf + 2 ** level)) continue;
           report({
             index: firstLeaf,
-            message: `stored node (${t * TILE_HEIGHT + j}, ${
+            message: `stored node (${level}, ${
               k * (TILE_WIDTH >> j) + i
             }) differs from the entries`,
           });
@@ -147,14 +144,14 @@ export async function audit(
       }
       const hash = leafHash(bytes);
       if (source.tile) {
-        const { t, k, j, i } = locate(0, index);
-        const saved = await storedTile(t, k);
-        const savedHash = saved && tileNode(saved, j, i);
+        const k = Math.floor(index / TILE_WIDTH);
+        if (leafTile?.k !== k) leafTile = { k, tile: await source.tile(0, k) };
+        const savedHash = leafTile.tile && tileNode(leafTile.tile, 0, index - k * TILE_WIDTH);
         if (!savedHash || !equalBytes(savedHash, hash)) {
           report({ index, message: `entry ${index} does not hash to the stored leaf hash` });
         }
       }
-      const dirty = new Map<string, { t: number; k: number; tile: Tile }>();
+      dirty.clear();
       frontier.push(hash, edge.appendLeaf(index, hash, dirty));
       if (source.tile) {
         for (const { t, k, tile } of dirty.values()) {

@@ -4,18 +4,14 @@
 import type { AuditSource } from "./audit.ts";
 import { type LogVerifier, signerFromSecret } from "./checkpoint.ts";
 import type { Tile } from "./tiles.ts";
+import { readEntries } from "./bundles.ts";
 import { KEYS, type StoredKey, type StoredState } from "./_keys.ts";
 
 export function kvAuditSource(kv: Deno.Kv, verifier: LogVerifier): AuditSource {
   return {
     verifier,
     size: async () => (await kv.get<StoredState>(KEYS.state)).value?.size ?? 0,
-    async *entries(start, end) {
-      const iter = kv.list<Uint8Array>({ start: KEYS.leaf(start), end: KEYS.leaf(end) }, {
-        batchSize: 1000,
-      });
-      for await (const { key, value } of iter) yield { index: key[3] as number, bytes: value };
-    },
+    entries: (start, end) => readEntries(kv, KEYS.bundlePrefix, start, end),
     async *heads() {
       for await (const { key, value } of kv.list<string>({ prefix: KEYS.headPrefix })) {
         yield { size: key[3] as number, note: value };

@@ -20,7 +20,7 @@ import {
   type TreeHead,
 } from "./checkpoint.ts";
 import { encodeEntry, type Entry, type JsonValue } from "./entry.ts";
-import { equalBytes, leafHash } from "./hash.ts";
+import { equalBytes, leafHash, toHex } from "./hash.ts";
 import {
   consistencyProof,
   Frontier,
@@ -29,6 +29,7 @@ import {
   rangeHash,
 } from "./merkle.ts";
 import { KEYS, type StoredKey, type StoredState } from "./_keys.ts";
+import { fits, type OpenBundle, packBundle, readEntries, unpackBundle } from "./bundles.ts";
 import { type Tile, TILE_WIDTH, TileEdge, tileReader } from "./tiles.ts";
 
 export interface WitnessOptions {
@@ -52,10 +53,14 @@ export class WitnessError extends Error {
   override name = "WitnessError";
 }
 
-// Deno KV allows 1,000 mutations and 800 KiB per atomic operation. A batch uses
-// two mutations per entry plus the state and ~10 tiles of 16 KiB.
-const MAX_BATCH_ENTRIES = 400;
-const MAX_BATCH_ENTRY_BYTES = 560 * 1024;
+// Deno KV allows 1,000 mutations and 800 KiB per atomic operation. A batch writes
+// the entry bundles (up to 60 KiB rewritten for the open one), up to ~10 node
+// tiles of 16 KiB, and the state. The leaf-hash index is written behind it in its
+// own operations: at ~20 us a row it would otherwise halve append throughput, and
+// it is derived data that a restart rebuilds from the entries.
+const MAX_BATCH_ENTRIES = 800;
+const MAX_INDEX_ROWS = 900;
+const MAX_BATCH_ENTRY_BYTES = 480 * 1024;
 const TILE_CACHE_SIZE = 4096;
 
 interface Pending {
@@ -75,6 +80,10 @@ export class WitnessLog implements Subsystem {
   #timer?: ReturnType<typeof setInterval>;
   #headChain: Promise<unknown> = Promise.resolve();
   #headRequested = 0;
+  #indexQueue: Array<{ index: number; leafHash: Uint8Array }> = [];
+  #unindexed = new Map<string, number>();
+  #indexing = false;
+  #indexDrain?: Promise<void>;
   #tileCache = new Map<string, Tile>();
   #metrics;
 
@@ -86,6 +95,7 @@ export class WitnessLog implements Subsystem {
     private edge: TileEdge,
     private frontier: Frontier,
     private lastHead: TreeHead,
+    private bundle: OpenBundle,
   ) {
     this.#metrics = witnessMetrics(opts.registry);
     this.#metrics.size.set(committed.size);
@@ -109,6 +119,7 @@ export class WitnessLog implements Subsystem {
       );
     }
 
+    const bundle = await loadOpenBundle(kv, size);
     let head = await latestStoredHead(store, signer);
     if (head) {
       if (head.size > size) {
@@ -142,7 +153,17 @@ export class WitnessLog implements Subsystem {
       edge,
       frontier,
       head,
+      bundle,
     );
+    // Index rows lag the log by design; after a crash, rebuild the missing tail.
+    const indexed = (await kv.get<number>(KEYS.indexed)).value ?? 0;
+    if (indexed < size) {
+      const tail: Array<{ index: number; leafHash: Uint8Array }> = [];
+      for await (const { index, bytes } of readEntries(kv, KEYS.bundlePrefix, indexed, size)) {
+        tail.push({ index, leafHash: leafHash(bytes) });
+      }
+      log.#queueIndex(tail);
+    }
     log.#timer = setInterval(() => {
       if (log.committed.size > log.#headRequested) log.publishHead().catch(() => {});
     }, opts.headIntervalMs);
@@ -213,15 +234,21 @@ export class WitnessLog implements Subsystem {
     const edge = this.edge.clone();
     const frontier = this.frontier.clone();
     const dirty = new Map<string, { t: number; k: number; tile: Tile }>();
+    let bundle: OpenBundle = { ...this.bundle, entries: [...this.bundle.entries] };
+    const bundles = new Map<number, Uint8Array[]>();
     const op = kv.atomic().check({ key: KEYS.state, versionstamp: this.committed.versionstamp });
     const results: Appended[] = [];
     for (const item of batch) {
       const index = frontier.size;
       const hash = leafHash(item.bytes);
       frontier.push(hash, edge.appendLeaf(index, hash, dirty));
-      op.set(KEYS.leaf(index), item.bytes).set(KEYS.byHash(hash), index);
+      if (!fits(bundle, item.bytes.length)) bundle = { start: index, entries: [], bytes: 0 };
+      bundle.entries.push(item.bytes);
+      bundle.bytes += 4 + item.bytes.length;
+      bundles.set(bundle.start, bundle.entries);
       results.push({ index, leafHash: hash, timestamp: item.timestamp });
     }
+    for (const [start, entries] of bundles) op.set(KEYS.bundle(start), packBundle(entries));
     for (const { t, k, tile } of dirty.values()) op.set(KEYS.tile(t, k), tile);
     const root = frontier.root();
     op.set(KEYS.state, { size: frontier.size, root } satisfies StoredState);
@@ -244,11 +271,13 @@ export class WitnessLog implements Subsystem {
     }
     this.edge = edge;
     this.frontier = frontier;
+    this.bundle = bundle;
     this.committed = { size: frontier.size, root, versionstamp: res.versionstamp };
     for (const { t, k, tile } of dirty.values()) {
       if (tile.width === TILE_WIDTH) this.#cacheTile(t, k, tile);
     }
     batch.forEach((item, i) => item.resolve(results[i]));
+    this.#queueIndex(results);
 
     const seconds = (performance.now() - started) / 1000;
     this.#metrics.entries.inc(batch.length);
@@ -257,6 +286,35 @@ export class WitnessLog implements Subsystem {
     this.#metrics.size.set(frontier.size);
     if (frontier.size - this.#headRequested >= this.opts.headEveryEntries) {
       this.publishHead().catch(() => {});
+    }
+  }
+
+  #queueIndex(items: Array<{ index: number; leafHash: Uint8Array }>): void {
+    for (const { index, leafHash } of items) {
+      this.#unindexed.set(toHex(leafHash), index);
+      this.#indexQueue.push({ index, leafHash });
+    }
+    if (!this.#indexing) this.#indexDrain = this.#writeIndex();
+  }
+
+  async #writeIndex(): Promise<void> {
+    this.#indexing = true;
+    try {
+      while (this.#indexQueue.length) {
+        const rows = this.#indexQueue.splice(0, MAX_INDEX_ROWS);
+        const op = this.store.kv.atomic();
+        for (const { index, leafHash } of rows) op.set(KEYS.byHash(leafHash), index);
+        op.set(KEYS.indexed, rows[rows.length - 1].index + 1);
+        try {
+          await this.store.commit(op);
+          for (const { leafHash } of rows) this.#unindexed.delete(toHex(leafHash));
+        } catch (err) {
+          // Lookups still find these in memory; a restart re-indexes from the entries.
+          this.opts.log.warn("witness hash index write failed", { rows: rows.length, err });
+        }
+      }
+    } finally {
+      this.#indexing = false;
     }
   }
 
@@ -297,21 +355,21 @@ export class WitnessLog implements Subsystem {
   }
 
   async entry(index: number): Promise<Uint8Array | undefined> {
-    if (!(index >= 0 && index < this.committed.size)) return undefined;
-    return (await this.store.kv.get<Uint8Array>(KEYS.leaf(index))).value ?? undefined;
+    return (await this.entries(index, index + 1))[0]?.bytes;
   }
 
   /** Entries [start, end) of the committed log, in order. */
   async entries(start: number, end: number): Promise<Array<{ index: number; bytes: Uint8Array }>> {
     const stop = Math.min(end, this.committed.size);
-    if (start >= stop) return [];
     const out: Array<{ index: number; bytes: Uint8Array }> = [];
-    const iter = this.store.kv.list<Uint8Array>({ start: KEYS.leaf(start), end: KEYS.leaf(stop) });
-    for await (const { key, value } of iter) out.push({ index: key[3] as number, bytes: value });
+    if (!(start >= 0 && start < stop)) return out;
+    for await (const e of readEntries(this.store.kv, KEYS.bundlePrefix, start, stop)) out.push(e);
     return out;
   }
 
   async indexOf(leaf: Uint8Array): Promise<number | undefined> {
+    const recent = this.#unindexed.get(toHex(leaf));
+    if (recent !== undefined) return recent;
     const index = (await this.store.kv.get<number>(KEYS.byHash(leaf))).value;
     return index !== null && index < this.committed.size ? index : undefined;
   }
@@ -365,6 +423,7 @@ export class WitnessLog implements Subsystem {
     this.#closing = true;
     clearInterval(this.#timer);
     await this.#draining;
+    await this.#indexDrain;
     if (!this.#failure) await this.publishHead().catch(() => {});
     await this.#headChain;
   }
@@ -379,6 +438,31 @@ async function loadOrCreateKey(store: Store, origin: string): Promise<LogSigner>
   const res = await store.commit(kv.atomic().check(existing).set(KEYS.signingKey, record));
   if (!res.ok) return loadOrCreateKey(store, origin); // another process created it first
   return signerFromSecret(origin, secretKey);
+}
+
+async function loadOpenBundle(kv: Deno.Kv, size: number): Promise<OpenBundle> {
+  for await (
+    const { key, value } of kv.list<Uint8Array>({ prefix: KEYS.bundlePrefix }, {
+      reverse: true,
+      limit: 1,
+    })
+  ) {
+    const start = key[3] as number;
+    let entries: Uint8Array[];
+    try {
+      entries = unpackBundle(value);
+    } catch (err) {
+      throw new WitnessError(`newest entry bundle is corrupt: ${(err as Error).message}`);
+    }
+    if (start + entries.length !== size) {
+      throw new WitnessError(
+        `entry bundles end at ${start + entries.length} but the tree has ${size}`,
+      );
+    }
+    return { start, entries, bytes: entries.reduce((n, e) => n + 4 + e.length, 0) };
+  }
+  if (size !== 0) throw new WitnessError(`the tree has ${size} entries but no entry bundles`);
+  return { start: 0, entries: [], bytes: 0 };
 }
 
 async function latestStoredHead(store: Store, signer: LogSigner): Promise<TreeHead | undefined> {

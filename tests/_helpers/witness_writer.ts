@@ -23,7 +23,11 @@ out(`ready ${witness.size}\n`);
 const writers = Number(writersArg ?? 64);
 await Promise.all(Array.from({ length: writers }, async (_, w) => {
   for (let n = 0;; n++) {
-    const { index, leafHash } = await witness.append("test.crash", { w, n, pad: "x".repeat(n % 200) });
+    const { index, leafHash } = await witness.append("test.crash", {
+      w,
+      n,
+      pad: "x".repeat(n % 200),
+    });
     out(`${index} ${toHex(leafHash)}\n`);
   }
 }));

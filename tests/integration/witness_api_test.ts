@@ -13,6 +13,7 @@ import {
   verifyInclusion,
 } from "../../witness/mod.ts";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
+import { deleteStored } from "../unit/witness/_tamper.ts";
 
 async function api(url: string, path: string, init?: RequestInit) {
   const res = await fetch(`${url}/api/v1/witness${path}`, init);
@@ -212,7 +213,7 @@ Deno.test("council witness head|show|proof|verify|export against a running serve
   assert.equal(offline.code, 0, offline.stderr + offline.stdout);
   assert.match(offline.stdout, /^ok: 2\/2 entries/);
   const kv = await Deno.openKv(kvPath);
-  await kv.delete(["witness", "v1", "leaf", 0]);
+  await deleteStored(kv, 0);
   kv.close();
   const tampered = await runDeno("cli/main.ts", ["witness", "verify", "--kv", kvPath], {});
   assert.equal(tampered.code, 1);

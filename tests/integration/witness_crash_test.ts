@@ -42,7 +42,10 @@ Deno.test("a writer killed with SIGKILL mid-append loses no acknowledged entry",
   // Several crashes on the same database, each at a different point.
   for (const acks of [700, 1500, 333, 2100]) {
     for (const [index, hash] of await runAndKill(path, acks)) {
-      assert.ok(!acknowledged.has(index) || acknowledged.get(index) === hash, `index ${index} reused`);
+      assert.ok(
+        !acknowledged.has(index) || acknowledged.get(index) === hash,
+        `index ${index} reused`,
+      );
       acknowledged.set(index, hash);
     }
   }
