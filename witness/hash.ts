@@ -14,13 +14,18 @@ const LEAF_PREFIX = new Uint8Array([0x00]);
 const NODE_PREFIX = new Uint8Array([0x01]);
 
 export function leafHash(leaf: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(leaf).digest());
+  wasm.init();
+  wasm.update(LEAF_PREFIX);
+  wasm.update(leaf);
+  return wasm.digest("binary");
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(
-    createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest(),
-  );
+  wasm.init();
+  wasm.update(NODE_PREFIX);
+  wasm.update(left);
+  wasm.update(right);
+  return wasm.digest("binary");
 }
 
 /** MTH({}) = SHA-256 of the empty string. */
