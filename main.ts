@@ -8,12 +8,15 @@ import { buildApp, type HttpServer, ListenError, listenHttp } from "./routes/mod
 import { Store, StoreError } from "./store/mod.ts";
 import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
 import { verifierKey, WitnessError, WitnessLog } from "./witness/mod.ts";
+import { Guard, GuardianRegistry, PolicyError, PolicyStore, webCryptoVerifier } from "./guard/mod.ts";
+import { operatorToken } from "./store/operator_token.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
   readonly http: HttpServer;
   readonly store: Store;
   readonly witness: WitnessLog;
+  readonly guard: Guard;
   readonly lifecycle: Lifecycle;
   /** Graceful shutdown; resolves true when everything closed in time. */
   shutdown(reason: string): Promise<boolean>;
@@ -49,7 +52,35 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
 
     await witness.append("council.start", { version: VERSION, starts: instance.starts });
 
-    const app = buildApp({ lifecycle, metrics, log, version: VERSION, witness });
+    const policies = new PolicyStore(config.guard.policyFile || undefined, log.child({ subsystem: "guard" }));
+    policies.watch();
+    lifecycle.add({ name: "policy", ready: () => true, close: () => Promise.resolve(policies.close()) });
+    const registry = await GuardianRegistry.open(store);
+    const guard = lifecycle.add(
+      new Guard({
+        registry,
+        policies,
+        witness,
+        verifier: webCryptoVerifier(),
+        media: { host: config.media.host, portMin: config.media.rtpPortMin, portMax: config.media.rtpPortMax },
+        log: log.child({ subsystem: "guard" }),
+        metrics: metrics.registry,
+      }),
+    );
+    await guard.restoreNonces();
+    const operator = await operatorToken(store, config.api.operatorToken);
+    if (operator.generated) log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
+
+    const app = buildApp({
+      lifecycle,
+      metrics,
+      log,
+      version: VERSION,
+      witness,
+      guard,
+      registry,
+      operatorToken: operator.token,
+    });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {
       version: VERSION,
@@ -63,6 +94,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       http,
       store,
       witness,
+      guard,
       lifecycle,
       async shutdown(reason) {
         // The log records its own server stopping, while it still can.
@@ -98,6 +130,7 @@ export async function serve(args: { configPath?: string }): Promise<number> {
     council = await startCouncil(config, log);
   } catch (err) {
     if (err instanceof ListenError || err instanceof StoreError) return usageError(err.message);
+    if (err instanceof PolicyError) return usageError(`guard.policyFile: ${err.message}`);
     // A log that fails its own consistency check must not serve; say why, once.
     if (err instanceof WitnessError) {
       console.error(`council: witness: ${err.message}`);

@@ -62,6 +62,20 @@ const origin: ValueKind<string> = {
   fromEnv: (raw) => (ORIGIN_RE.test(raw) ? raw : undefined),
 };
 
+const optionalPath: ValueKind<string> = {
+  describe: `a file path, or "" for none`,
+  fromJson: (raw) => (typeof raw === "string" ? raw.trim() : undefined),
+  fromEnv: (raw) => raw.trim(),
+};
+
+// Empty means "generate one and keep it beside the KV file" (docs/configuration.md).
+const TOKEN_RE = /^(?:|[A-Za-z0-9._~+/=-]{16,256})$/;
+const token: ValueKind<string> = {
+  describe: `"" or 16-256 characters of [A-Za-z0-9._~+/=-]`,
+  fromJson: (raw) => (typeof raw === "string" && TOKEN_RE.test(raw) ? raw : undefined),
+  fromEnv: (raw) => (TOKEN_RE.test(raw) ? raw : undefined),
+};
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
 
@@ -107,6 +121,36 @@ export const KEYS = [
     kind: integer(1, 1_000_000),
     defaultValue: 1000,
     doc: "Publish a signed tree head as soon as this many entries arrived since the last.",
+  } satisfies KeySpec<number>,
+  {
+    path: "api.operatorToken",
+    kind: token,
+    defaultValue: "",
+    doc: "Bearer token for operator endpoints; empty: generated on first start and written to operator.token beside the KV file.",
+  } satisfies KeySpec<string>,
+  {
+    path: "guard.policyFile",
+    kind: optionalPath,
+    defaultValue: "",
+    doc: "Admission policy (JSON), reloaded on change and SIGHUP; empty: the embedded defaults.",
+  } satisfies KeySpec<string>,
+  {
+    path: "media.host",
+    kind: host,
+    defaultValue: "127.0.0.1",
+    doc: "Address media endpoints are offered on (RTP).",
+  } satisfies KeySpec<string>,
+  {
+    path: "media.rtpPortMin",
+    kind: integer(1024, 65534, "a UDP port"),
+    defaultValue: 40000,
+    doc: "Lowest RTP port handed to sessions (even ports; RTCP on the next odd one).",
+  } satisfies KeySpec<number>,
+  {
+    path: "media.rtpPortMax",
+    kind: integer(1025, 65535, "a UDP port"),
+    defaultValue: 49999,
+    doc: "Highest RTP/RTCP port.",
   } satisfies KeySpec<number>,
   {
     path: "shutdown.timeoutMs",

@@ -22,6 +22,9 @@ export interface CouncilConfig {
     readonly headIntervalMs: number;
     readonly headEveryEntries: number;
   };
+  readonly api: { readonly operatorToken: string };
+  readonly guard: { readonly policyFile: string };
+  readonly media: { readonly host: string; readonly rtpPortMin: number; readonly rtpPortMax: number };
   readonly shutdown: { readonly timeoutMs: number };
 }
 
@@ -96,7 +99,15 @@ export function loadConfig(options: LoadOptions = {}): {
     sources[spec.path] = `env:${name}`;
   }
 
-  return { config: nest(values) as unknown as CouncilConfig, sources };
+  const config = nest(values) as unknown as CouncilConfig;
+  if (config.media.rtpPortMin + 1 >= config.media.rtpPortMax) {
+    throw new ConfigError(
+      "media.rtpPortMax",
+      sources["media.rtpPortMax"],
+      `must be above media.rtpPortMin + 1 (${config.media.rtpPortMin + 1})`,
+    );
+  }
+  return { config, sources };
 }
 
 /** The config object built from defaults alone. */

@@ -4,6 +4,9 @@ import { Hono } from "hono";
 import type { Lifecycle } from "../lifecycle/mod.ts";
 import type { Logger, Metrics } from "../telemetry/mod.ts";
 import type { WitnessLog } from "../witness/mod.ts";
+import type { Guard, GuardianRegistry } from "../guard/mod.ts";
+import { admissionRoutes } from "./admission.ts";
+import { guardianRoutes } from "./guardians.ts";
 import { notFound, onError } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
@@ -19,6 +22,9 @@ export interface AppDeps {
   log: Logger;
   version: string;
   witness: WitnessLog;
+  guard: Guard;
+  registry: GuardianRegistry;
+  operatorToken: string;
 }
 
 export function buildApp(deps: AppDeps): Hono {
@@ -28,6 +34,8 @@ export function buildApp(deps: AppDeps): Hono {
     .route("/", healthRoutes(deps.lifecycle, deps.version))
     .route("/", metricsRoutes(deps.metrics))
     .route("/api/v1/witness", witnessRoutes(deps.witness))
+    .route("/api/v1/admission", admissionRoutes(deps.guard, deps.operatorToken))
+    .route("/api/v1/guardians", guardianRoutes(deps.registry, deps.guard, deps.witness, deps.operatorToken))
     .notFound(notFound)
     .onError(onError(log));
 }

@@ -15,9 +15,11 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
     assert.equal(ready.status, 200);
     const readiness = await ready.json();
     assert.deepEqual(Object.keys(readiness.subsystems).sort(), [
+      "guard",
       "http",
       "kv",
       "metrics",
+      "policy",
       "witness",
     ]);
 
@@ -38,6 +40,8 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "guard",
+    "policy",
     "witness",
     "kv",
     "metrics",
@@ -59,7 +63,10 @@ Deno.test("a port in use is one clear line and exit code 2", async () => {
       COUNCIL_KV_PATH: ":memory:",
     });
     assert.equal(run.code, 2);
-    assert.equal(run.stderr.trim(), `council: http.port: 127.0.0.1:${port} is already in use`);
+    // Structured log lines may precede it; the error itself is the one plain line, last.
+    const plain = run.stderr.trim().split("\n").filter((l) => !l.startsWith("{"));
+    assert.deepEqual(plain, [`council: http.port: 127.0.0.1:${port} is already in use`]);
+    assert.ok(run.stderr.trim().endsWith("is already in use"));
   } finally {
     blocker.close();
   }

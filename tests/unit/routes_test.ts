@@ -1,31 +1,11 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { Lifecycle } from "../../lifecycle/mod.ts";
-import { buildApp } from "../../routes/mod.ts";
 import { onError } from "../../routes/errors.ts";
-import { Store } from "../../store/mod.ts";
-import { createLogger, createMetrics } from "../../telemetry/mod.ts";
-import { WitnessLog } from "../../witness/mod.ts";
+import { createLogger } from "../../telemetry/mod.ts";
+import { testApp } from "../_helpers/app.ts";
 
 async function setup(ready = true) {
-  const log = createLogger({ level: "error", sink: () => {} });
-  const lifecycle = new Lifecycle(log);
-  lifecycle.add({ name: "kv", ready: () => ready, close: () => Promise.resolve() });
-  const metrics = createMetrics({ version: "9.9.9" });
-  const store = await Store.open(":memory:");
-  const witness = await WitnessLog.open(store, {
-    origin: "test/log",
-    headIntervalMs: 60_000,
-    headEveryEntries: 1000,
-    log,
-  });
-  const app = buildApp({ lifecycle, metrics, log, version: "9.9.9", witness });
-  const stop = async () => {
-    metrics.stop();
-    await witness.close();
-    await store.close();
-  };
-  return { app, lifecycle, metrics, stop };
+  return await testApp({ kvReady: ready });
 }
 
 Deno.test("GET /healthz answers ok with the version", async () => {

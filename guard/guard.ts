@@ -1,0 +1,325 @@
+// IF.guard: admits or rejects every leg, on any protocol, and witnesses each
+// decision before it is returned. Gates run in the order of the design:
+//
+//   1 signature valid for the registered key    INVALID_SIGNATURE / NOT_REGISTERED
+//   2 registered and active                     NOT_REGISTERED
+//   3 fresh and not replayed                    REPLAYED
+//   4 no PII in ESCALATE calls                  PII_POLICY_VIOLATION
+//   5 bandwidth: guardian quota, room budget    BANDWIDTH_EXCEEDED
+//   6 room capacity                             CAPACITY_EXCEEDED
+//   7 rate limits: per call type, per guardian  RATE_LIMITED
+//   8 codec policy of the room                  CODEC_UNSUPPORTED
+//
+// Everything after the signature check is synchronous, so the room's seats and
+// bandwidth are reserved in the same step as they are checked; the reservation is
+// given back if the witness cannot record the decision.
+
+import type { Subsystem } from "../lifecycle/mod.ts";
+import { Counter, Histogram, type Logger, type Registry } from "../telemetry/mod.ts";
+import type { JsonValue, WitnessLog } from "../witness/mod.ts";
+import { decodeEntry, fromBase64 } from "../witness/mod.ts";
+import { signedBytes } from "./canonical.ts";
+import { NonceCache, PortPool, TokenBucket } from "./limits.ts";
+import { type Policy, type PolicyStore, roomPolicy } from "./policy.ts";
+import type { GuardianRegistry } from "./registry.ts";
+import {
+  type AdmissionRequest,
+  CALL_TYPES,
+  type CallType,
+  type Decision,
+  type Reject,
+  type RejectReason,
+  type Session,
+} from "./types.ts";
+import type { Verifier } from "./verify.ts";
+
+export interface GuardOptions {
+  registry: GuardianRegistry;
+  policies: PolicyStore;
+  witness: WitnessLog;
+  verifier: Verifier;
+  media: { host: string; portMin: number; portMax: number };
+  log: Logger;
+  metrics?: Registry;
+  now?: () => number;
+}
+
+/** Why a session ended, for the stack that carries its leg. */
+export interface SessionEnded {
+  session: Session;
+  reason: "revoked" | "released" | "guardian-suspended" | "guardian-revoked";
+}
+
+type Verdict =
+  | { ok: true; session: Session }
+  | { ok: false; reason: RejectReason; message: string; retryAfter?: number };
+
+export class Guard implements Subsystem {
+  readonly name = "guard";
+  /** Emits "session-ended" CustomEvents with a SessionEnded detail. */
+  readonly events = new EventTarget();
+  #sessions = new Map<string, Session>();
+  #rooms = new Map<string, { members: number; bandwidthKbps: number }>();
+  #guardianUse = new Map<string, number>();
+  #nonces = new NonceCache();
+  #typeBuckets: Record<CallType, TokenBucket>;
+  #guardianBuckets = new Map<string, TokenBucket>();
+  #ports: PortPool;
+  #inFlight = new Set<Promise<unknown>>();
+  #closing = false;
+  #metrics;
+  #now: () => number;
+
+  constructor(private readonly opts: GuardOptions) {
+    this.#now = opts.now ?? Date.now;
+    const policy = opts.policies.current;
+    this.#typeBuckets = Object.fromEntries(
+      CALL_TYPES.map((t) => [t, new TokenBucket(policy.rateLimits[t])]),
+    ) as Record<CallType, TokenBucket>;
+    this.#ports = new PortPool(opts.media.portMin, opts.media.portMax);
+    opts.policies.onChange((p) => this.#applyLimits(p));
+    this.#metrics = guardMetrics(opts.metrics);
+  }
+
+  /**
+   * Remembers the nonces of decisions the witness recorded within the freshness
+   * window, so a restart does not reopen a replay window.
+   */
+  async restoreNonces(): Promise<number> {
+    const windowMs = this.opts.policies.current.freshnessWindowSec * 1000;
+    const oldest = this.#now() - windowMs;
+    let restored = 0;
+    for (let end = this.opts.witness.size; end > 0; end -= 1000) {
+      const page = await this.opts.witness.entries(Math.max(0, end - 1000), end);
+      let older = false;
+      for (const { bytes } of page.reverse()) {
+        const entry = decodeEntry(bytes);
+        if (entry.timestamp < oldest) {
+          older = true;
+          break;
+        }
+        const request = (entry.payload as { request?: { guardianId?: string; nonce?: string } }).request;
+        if (entry.type === "guard.decision" && request?.guardianId && request.nonce) {
+          this.#nonces.add(`${request.guardianId} ${request.nonce}`, entry.timestamp + 2 * windowMs);
+          restored++;
+        }
+      }
+      if (older) break;
+    }
+    return restored;
+  }
+
+  get sessions(): Session[] {
+    return [...this.#sessions.values()];
+  }
+
+  /** Decides, witnesses, and only then answers. */
+  admit(request: AdmissionRequest): Promise<Decision> {
+    if (this.#closing) {
+      return Promise.resolve(this.#reject("INTERNAL_ERROR", "guard is shutting down", this.opts.policies.current));
+    }
+    const p = this.#admit(request);
+    this.#inFlight.add(p);
+    p.finally(() => this.#inFlight.delete(p));
+    return p;
+  }
+
+  async #admit(request: AdmissionRequest): Promise<Decision> {
+    const started = performance.now();
+    const policy = this.opts.policies.current;
+    const verdict = await this.#evaluate(request, policy);
+    const payload = {
+      request: request as unknown as JsonValue,
+      decision: verdict.ok ? "admit" : "reject",
+      policyVersion: policy.version,
+      ...(verdict.ok
+        ? { sessionId: verdict.session.id, bandwidthKbps: verdict.session.bandwidthKbps, codec: verdict.session.codec }
+        : { reason: verdict.reason, message: verdict.message }),
+    };
+    let witnessIndex: number;
+    try {
+      witnessIndex = (await this.opts.witness.append("guard.decision", payload as JsonValue)).index;
+    } catch (err) {
+      if (verdict.ok) this.#free(verdict.session);
+      this.opts.log.error("decision not witnessed; refusing", { err, guardianId: request.guardianId });
+      this.#count("INTERNAL_ERROR", started);
+      return this.#reject("INTERNAL_ERROR", "the decision could not be witnessed", policy);
+    }
+    if (!verdict.ok) {
+      this.#count(verdict.reason, started);
+      return { ...this.#reject(verdict.reason, verdict.message, policy, verdict.retryAfter), witnessIndex };
+    }
+    this.#sessions.set(verdict.session.id, verdict.session);
+    this.#count("ADMIT", started);
+    const { session } = verdict;
+    return {
+      decision: "admit",
+      sessionId: session.id,
+      guardianId: session.guardianId,
+      room: session.room,
+      callType: session.callType,
+      bandwidthKbps: session.bandwidthKbps,
+      codec: session.codec,
+      media: session.media,
+      policyVersion: policy.version,
+      witnessIndex,
+    };
+  }
+
+  async #evaluate(req: AdmissionRequest, policy: Policy): Promise<Verdict> {
+    const no = (reason: RejectReason, message: string, retryAfter?: number): Verdict => ({
+      ok: false,
+      reason,
+      message,
+      retryAfter,
+    });
+
+    // 1-2: the registered key, a valid signature over the canonical bytes, active.
+    const guardian = this.opts.registry.get(req.guardianId);
+    if (!guardian) return no("NOT_REGISTERED", `${req.guardianId} is not a registered guardian`);
+    const signature = fromBase64(req.signature);
+    const valid = signature !== undefined &&
+      await this.opts.verifier.verify(guardian.key, signedBytes(req), signature);
+    if (!valid) return no("INVALID_SIGNATURE", "the signature does not verify with the registered key");
+    // Re-read: the registry may have changed while the signature was checked.
+    const current = this.opts.registry.get(req.guardianId);
+    if (!current || current.status !== "active") {
+      return no("NOT_REGISTERED", `${req.guardianId} is ${current?.status ?? "no longer registered"}`);
+    }
+
+    // 3: fresh, and the nonce not seen before.
+    const now = this.#now();
+    const windowMs = policy.freshnessWindowSec * 1000;
+    if (Math.abs(now - req.timestamp) > windowMs) {
+      return no("REPLAYED", `timestamp is ${Math.round((now - req.timestamp) / 1000)} s off; the window is ${policy.freshnessWindowSec} s`);
+    }
+    if (!this.#nonces.add(`${req.guardianId} ${req.nonce}`, req.timestamp + 2 * windowMs, now)) {
+      return no("REPLAYED", "this nonce was already used");
+    }
+
+    // 4: PII never enters an ESCALATE call.
+    if (req.pii && req.callType === "ESCALATE") {
+      return no("PII_POLICY_VIOLATION", "requests carrying PII may not join ESCALATE calls");
+    }
+
+    // 5-6: the room's budget and seats, the guardian's quota.
+    const room = roomPolicy(policy, req.room);
+    if (!room) return no("ROOM_NOT_FOUND", `no room ${req.room}`);
+    const occupancy = this.#rooms.get(req.room) ?? { members: 0, bandwidthKbps: 0 };
+    const used = this.#guardianUse.get(req.guardianId) ?? 0;
+    if (used + req.bandwidthKbps > current.bandwidthKbps) {
+      return no("BANDWIDTH_EXCEEDED", `${req.bandwidthKbps} kbps exceeds the guardian's quota (${current.bandwidthKbps - used} kbps left)`);
+    }
+    if (occupancy.bandwidthKbps + req.bandwidthKbps > room.bandwidthKbps) {
+      return no("BANDWIDTH_EXCEEDED", `${req.bandwidthKbps} kbps exceeds room ${req.room}'s budget (${room.bandwidthKbps - occupancy.bandwidthKbps} kbps left)`);
+    }
+    if (occupancy.members >= room.capacity) {
+      return no("CAPACITY_EXCEEDED", `room ${req.room} is full (${room.capacity})`, 30);
+    }
+
+    // 7: rate limits.
+    const typeLimit = this.#typeBuckets[req.callType].take();
+    if (!typeLimit.ok) return no("RATE_LIMITED", `too many ${req.callType} admissions`, typeLimit.retryAfter);
+    let bucket = this.#guardianBuckets.get(req.guardianId);
+    if (!bucket) this.#guardianBuckets.set(req.guardianId, bucket = new TokenBucket(policy.rateLimits.perGuardian));
+    const guardianLimit = bucket.take();
+    if (!guardianLimit.ok) return no("RATE_LIMITED", `too many admissions for ${req.guardianId}`, guardianLimit.retryAfter);
+
+    // 8: the first codec the caller offers that the room allows.
+    const codec = req.codecs.find((c) => room.allowedCodecs.includes(c));
+    if (!codec) return no("CODEC_UNSUPPORTED", `room ${req.room} allows ${room.allowedCodecs.join(", ")}`);
+
+    const port = this.#ports.take();
+    if (port === undefined) return no("CAPACITY_EXCEEDED", "no media ports left", 30);
+    const session: Session = {
+      id: crypto.randomUUID(),
+      guardianId: req.guardianId,
+      room: req.room,
+      callType: req.callType,
+      bandwidthKbps: req.bandwidthKbps,
+      codec,
+      media: { host: this.opts.media.host, port },
+      createdAt: new Date(now).toISOString(),
+    };
+    this.#rooms.set(req.room, { members: occupancy.members + 1, bandwidthKbps: occupancy.bandwidthKbps + req.bandwidthKbps });
+    this.#guardianUse.set(req.guardianId, used + req.bandwidthKbps);
+    return { ok: true, session };
+  }
+
+  /** Ends a session: its seat, bandwidth and port are free again; its stack is told. */
+  async end(sessionId: string, reason: SessionEnded["reason"]): Promise<Session | undefined> {
+    const session = this.#sessions.get(sessionId);
+    if (!session) return undefined;
+    this.#sessions.delete(sessionId);
+    this.#free(session);
+    await this.opts.witness.append("guard.session_end", { sessionId, guardianId: session.guardianId, room: session.room, reason })
+      .catch((err) => this.opts.log.error("session end not witnessed", { err, sessionId }));
+    this.events.dispatchEvent(new CustomEvent<SessionEnded>("session-ended", { detail: { session, reason } }));
+    return session;
+  }
+
+  /** Ends every session of a guardian (after suspension or revocation). */
+  async endGuardian(guardianId: string, reason: "guardian-suspended" | "guardian-revoked"): Promise<number> {
+    const ids = this.sessions.filter((s) => s.guardianId === guardianId).map((s) => s.id);
+    for (const id of ids) await this.end(id, reason);
+    return ids.length;
+  }
+
+  #free(session: Session): void {
+    const room = this.#rooms.get(session.room);
+    if (room) {
+      room.members--;
+      room.bandwidthKbps -= session.bandwidthKbps;
+      if (room.members <= 0) this.#rooms.delete(session.room);
+    }
+    const used = (this.#guardianUse.get(session.guardianId) ?? 0) - session.bandwidthKbps;
+    if (used > 0) this.#guardianUse.set(session.guardianId, used);
+    else this.#guardianUse.delete(session.guardianId);
+    this.#ports.release(session.media.port);
+  }
+
+  #applyLimits(policy: Policy): void {
+    for (const t of CALL_TYPES) this.#typeBuckets[t].update(policy.rateLimits[t]);
+    for (const [id, bucket] of this.#guardianBuckets) {
+      if (bucket.idle()) this.#guardianBuckets.delete(id);
+      else bucket.update(policy.rateLimits.perGuardian);
+    }
+  }
+
+  #reject(reason: RejectReason, message: string, policy: Policy, retryAfter?: number): Reject {
+    return { decision: "reject", reason, message, policyVersion: policy.version, ...(retryAfter ? { retryAfter } : {}) };
+  }
+
+  #count(outcome: RejectReason | "ADMIT", started: number): void {
+    this.#metrics.decisions.inc({ outcome });
+    this.#metrics.latency.observe((performance.now() - started) / 1000);
+  }
+
+  ready(): boolean {
+    return !this.#closing;
+  }
+
+  /** Refuses new admissions and lets those in flight finish (and be witnessed). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+}
+
+function guardMetrics(registry?: Registry) {
+  const registers = registry ? [registry] : [];
+  return {
+    decisions: new Counter({
+      name: "council_guard_decisions_total",
+      help: "Admission decisions by outcome (ADMIT or a reject reason).",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    latency: new Histogram({
+      name: "council_guard_decision_seconds",
+      help: "Time from request to witnessed decision.",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+      registers,
+    }),
+  };
+}

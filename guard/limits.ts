@@ -1,0 +1,101 @@
+// Token buckets (rate limits) and the nonce cache (replay protection).
+
+import type { RateLimit } from "./policy.ts";
+
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+
+  constructor(public limit: RateLimit, now = performance.now()) {
+    this.#tokens = limit.burst;
+    this.#last = now;
+  }
+
+  /** Takes one token if there is one; otherwise returns seconds until there will be. */
+  take(now = performance.now()): { ok: true } | { ok: false; retryAfter: number } {
+    this.#refill(now);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return { ok: true };
+    }
+    const rate = this.limit.perSecond;
+    return { ok: false, retryAfter: rate > 0 ? Math.ceil((1 - this.#tokens) / rate) : 60 };
+  }
+
+  /** Applies a new limit, keeping the tokens there are (capped by the new burst). */
+  update(limit: RateLimit, now = performance.now()): void {
+    this.#refill(now);
+    this.limit = limit;
+    this.#tokens = Math.min(this.#tokens, limit.burst);
+  }
+
+  /** True when the bucket is full again, so it can be forgotten. */
+  idle(now = performance.now()): boolean {
+    this.#refill(now);
+    return this.#tokens >= this.limit.burst;
+  }
+
+  #refill(now: number): void {
+    const elapsed = Math.max(0, now - this.#last) / 1000;
+    this.#tokens = Math.min(this.limit.burst, this.#tokens + elapsed * this.limit.perSecond);
+    this.#last = now;
+  }
+}
+
+/**
+ * Nonces seen within the freshness window. A request older than the window is
+ * refused by its timestamp, so a nonce only needs remembering for that long; the
+ * rate limits bound how many there can be.
+ */
+export class NonceCache {
+  // Insertion order is arrival order, so expiry pops from the front.
+  #seen = new Map<string, number>();
+
+  constructor(private readonly maxEntries = 1_000_000) {}
+
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  /** Records the nonce; false if it was already seen and has not expired. */
+  add(key: string, expiresAt: number, now = Date.now()): boolean {
+    this.#expire(now);
+    const until = this.#seen.get(key);
+    if (until !== undefined && until > now) return false;
+    if (this.#seen.size >= this.maxEntries) this.#seen.delete(this.#seen.keys().next().value!);
+    this.#seen.set(key, expiresAt);
+    return true;
+  }
+
+  #expire(now: number): void {
+    for (const [key, until] of this.#seen) {
+      if (until > now) break;
+      this.#seen.delete(key);
+    }
+  }
+}
+
+/** RTP ports handed to admitted sessions: even ports of the range (RTCP is port+1). */
+export class PortPool {
+  #free: number[] = [];
+  #used = new Set<number>();
+
+  constructor(min: number, max: number) {
+    for (let p = min + (min % 2); p + 1 <= max; p += 2) this.#free.push(p);
+    this.#free.reverse();
+  }
+
+  get available(): number {
+    return this.#free.length;
+  }
+
+  take(): number | undefined {
+    const port = this.#free.pop();
+    if (port !== undefined) this.#used.add(port);
+    return port;
+  }
+
+  release(port: number): void {
+    if (this.#used.delete(port)) this.#free.unshift(port);
+  }
+}

@@ -1,0 +1,225 @@
+// Admission policy: a versioned JSON document with defaults and per-room overrides.
+// Loaded from guard.policyFile (or the embedded defaults), reloaded when the file
+// changes or on SIGHUP; an invalid file is refused with the reason and the policy
+// in force stays. Admissions in flight keep the policy they started with.
+
+import { CALL_TYPES, type CallType, type Codec, CODECS } from "./types.ts";
+import type { Logger } from "../telemetry/mod.ts";
+
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export interface RoomPolicy {
+  capacity: number;
+  bandwidthKbps: number;
+  allowedCodecs: Codec[];
+}
+
+export interface Policy {
+  version: string;
+  freshnessWindowSec: number;
+  allowUnknownRooms: boolean;
+  room: RoomPolicy;
+  rateLimits: Record<CallType, RateLimit> & { perGuardian: RateLimit };
+  rooms: Record<string, Partial<RoomPolicy>>;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  version: "builtin-1",
+  freshnessWindowSec: 30,
+  allowUnknownRooms: true,
+  room: { capacity: 25, bandwidthKbps: 25 * 512, allowedCodecs: [...CODECS] },
+  rateLimits: {
+    ROUTINE: { perSecond: 500, burst: 1000 },
+    ESCALATE: { perSecond: 50, burst: 50 },
+    EMERGENCY: { perSecond: 200, burst: 200 },
+    perGuardian: { perSecond: 10, burst: 20 },
+  },
+  rooms: {},
+};
+
+export class PolicyError extends Error {
+  override name = "PolicyError";
+}
+
+export const ROOM_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const MAX_POLICY_BYTES = 256 * 1024;
+
+/** The effective policy for one room. */
+export function roomPolicy(policy: Policy, room: string): RoomPolicy | undefined {
+  const override = policy.rooms[room];
+  if (!override && !policy.allowUnknownRooms) return undefined;
+  return { ...policy.room, ...override };
+}
+
+/** Validates a parsed policy document; every error names the field. */
+export function parsePolicy(doc: unknown): Policy {
+  const root = object(doc, "policy");
+  known(root, "policy", ["version", "freshnessWindowSec", "allowUnknownRooms", "room", "rateLimits", "rooms"]);
+  const version = root.version;
+  if (typeof version !== "string" || !/^[\x21-\x7e]{1,64}$/.test(version)) {
+    throw new PolicyError("version: expected 1-64 printable characters");
+  }
+  const policy: Policy = structuredClone({ ...DEFAULT_POLICY, version });
+  if (root.freshnessWindowSec !== undefined) {
+    policy.freshnessWindowSec = int(root.freshnessWindowSec, "freshnessWindowSec", 1, 3600);
+  }
+  if (root.allowUnknownRooms !== undefined) {
+    if (typeof root.allowUnknownRooms !== "boolean") throw new PolicyError("allowUnknownRooms: expected true or false");
+    policy.allowUnknownRooms = root.allowUnknownRooms;
+  }
+  if (root.room !== undefined) policy.room = { ...policy.room, ...roomFields(root.room, "room") };
+  if (root.rateLimits !== undefined) {
+    const limits = object(root.rateLimits, "rateLimits");
+    known(limits, "rateLimits", [...CALL_TYPES, "perGuardian"]);
+    for (const [name, value] of Object.entries(limits)) {
+      const at = `rateLimits.${name}`;
+      const limit = object(value, at);
+      known(limit, at, ["perSecond", "burst"]);
+      policy.rateLimits[name as CallType | "perGuardian"] = {
+        perSecond: num(limit.perSecond, `${at}.perSecond`, 0, 1_000_000),
+        burst: int(limit.burst, `${at}.burst`, 1, 1_000_000),
+      };
+    }
+  }
+  if (root.rooms !== undefined) {
+    const rooms = object(root.rooms, "rooms");
+    for (const [name, value] of Object.entries(rooms)) {
+      if (!ROOM_RE.test(name)) throw new PolicyError(`rooms.${name}: room names are [a-z0-9._-], 1-64 characters`);
+      policy.rooms[name] = roomFields(value, `rooms.${name}`);
+    }
+  }
+  return policy;
+}
+
+function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
+  const room = object(value, at);
+  known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs"]);
+  const out: Partial<RoomPolicy> = {};
+  if (room.capacity !== undefined) out.capacity = int(room.capacity, `${at}.capacity`, 1, 1000);
+  if (room.bandwidthKbps !== undefined) out.bandwidthKbps = int(room.bandwidthKbps, `${at}.bandwidthKbps`, 1, 10_000_000);
+  if (room.allowedCodecs !== undefined) {
+    const codecs = room.allowedCodecs;
+    if (!Array.isArray(codecs) || codecs.length === 0 || codecs.some((c) => !(CODECS as readonly unknown[]).includes(c))) {
+      throw new PolicyError(`${at}.allowedCodecs: expected a non-empty list of ${CODECS.join(", ")}`);
+    }
+    out.allowedCodecs = [...new Set(codecs as Codec[])];
+  }
+  return out;
+}
+
+function object(value: unknown, at: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new PolicyError(`${at}: expected an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function known(obj: Record<string, unknown>, at: string, names: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (!names.includes(key)) throw new PolicyError(`${at}.${key}: unknown field (known: ${names.join(", ")})`);
+  }
+}
+
+function int(value: unknown, at: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new PolicyError(`${at}: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function num(value: unknown, at: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new PolicyError(`${at}: expected a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function readPolicyFile(path: string): Policy {
+  let text: string;
+  try {
+    const info = Deno.statSync(path);
+    if (info.size > MAX_POLICY_BYTES) throw new PolicyError(`larger than ${MAX_POLICY_BYTES} bytes`);
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    if (err instanceof PolicyError) throw err;
+    throw new PolicyError(`cannot read: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new PolicyError(`not valid JSON: ${(err as Error).message}`);
+  }
+  return parsePolicy(doc);
+}
+
+/** The policy in force, swapped atomically on a valid reload. */
+export class PolicyStore {
+  #current: Policy;
+  #watcher?: Deno.FsWatcher;
+  #debounce?: ReturnType<typeof setTimeout>;
+  #onHup = () => this.reload("SIGHUP");
+  readonly #listeners: Array<(p: Policy) => void> = [];
+
+  constructor(readonly path: string | undefined, private readonly log: Logger) {
+    this.#current = path ? readPolicyFile(path) : DEFAULT_POLICY;
+  }
+
+  get current(): Policy {
+    return this.#current;
+  }
+
+  onChange(listener: (p: Policy) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Re-reads the file; on error keeps the policy in force and says why. */
+  reload(cause: string): boolean {
+    if (!this.path) return false;
+    try {
+      const next = readPolicyFile(this.path);
+      const previous = this.#current.version;
+      this.#current = next;
+      for (const listener of this.#listeners) listener(next);
+      this.log.info("policy reloaded", { cause, path: this.path, version: next.version, previous });
+      return true;
+    } catch (err) {
+      this.log.error("policy refused; keeping the policy in force", {
+        cause,
+        path: this.path,
+        error: (err as Error).message,
+        version: this.#current.version,
+      });
+      return false;
+    }
+  }
+
+  /** Reloads on file change (debounced) and on SIGHUP. */
+  watch(): void {
+    if (!this.path) return;
+    Deno.addSignalListener("SIGHUP", this.#onHup);
+    const dir = this.path.includes("/") ? this.path.slice(0, this.path.lastIndexOf("/")) || "/" : ".";
+    const name = this.path.slice(this.path.lastIndexOf("/") + 1);
+    this.#watcher = Deno.watchFs(dir, { recursive: false });
+    (async () => {
+      for await (const event of this.#watcher!) {
+        if (!event.paths.some((p) => p.endsWith(`/${name}`) || p === name)) continue;
+        clearTimeout(this.#debounce);
+        this.#debounce = setTimeout(() => this.reload("file changed"), 100);
+      }
+    })().catch(() => {});
+  }
+
+  close(): void {
+    clearTimeout(this.#debounce);
+    if (this.path) {
+      try {
+        Deno.removeSignalListener("SIGHUP", this.#onHup);
+      } catch { /* never added */ }
+    }
+    this.#watcher?.close();
+  }
+}

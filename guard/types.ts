@@ -1,0 +1,99 @@
+// The contract between signalling stacks and IF.guard (ARCHITECTURE.md): call types,
+// the shared reject reasons, the admission request and the decision.
+
+export const CALL_TYPES = ["ROUTINE", "ESCALATE", "EMERGENCY"] as const;
+export type CallType = typeof CALL_TYPES[number];
+
+/** One enum for every stack; each maps it to its own codes (SIP, RAS, HTTP, WS). */
+export const REJECT_REASONS = [
+  "INVALID_SIGNATURE",
+  "NOT_REGISTERED",
+  "REPLAYED",
+  "PII_POLICY_VIOLATION",
+  "BANDWIDTH_EXCEEDED",
+  "CAPACITY_EXCEEDED",
+  "RATE_LIMITED",
+  "CODEC_UNSUPPORTED",
+  "ROOM_NOT_FOUND",
+  "INTERNAL_ERROR",
+] as const;
+export type RejectReason = typeof REJECT_REASONS[number];
+
+/** Codec names as SDP rtpmap encodings use them. */
+export const CODECS = ["opus", "G722", "PCMU", "PCMA", "G729"] as const;
+export type Codec = typeof CODECS[number];
+
+/** What a participant asks for; `signature` covers everything else (canonical.ts). */
+export interface AdmissionRequest {
+  guardianId: string;
+  room: string;
+  callType: CallType;
+  bandwidthKbps: number;
+  codecs: Codec[];
+  pii: boolean;
+  /** Milliseconds since the Unix epoch, set by the signer. */
+  timestamp: number;
+  /** 16-64 base64url characters, unique per request. */
+  nonce: string;
+  /** Base64 Ed25519 signature over the canonical bytes. */
+  signature: string;
+}
+
+export interface MediaAddress {
+  host: string;
+  port: number;
+}
+
+export interface Admit {
+  decision: "admit";
+  sessionId: string;
+  guardianId: string;
+  room: string;
+  callType: CallType;
+  bandwidthKbps: number;
+  codec: Codec;
+  media: MediaAddress;
+  policyVersion: string;
+  /** Index of the witness entry that recorded this decision. */
+  witnessIndex: number;
+}
+
+export interface Reject {
+  decision: "reject";
+  reason: RejectReason;
+  message: string;
+  policyVersion: string;
+  /** Absent only when the witness itself failed (reason INTERNAL_ERROR). */
+  witnessIndex?: number;
+  /** Seconds after which trying again may succeed (RATE_LIMITED, CAPACITY_EXCEEDED). */
+  retryAfter?: number;
+}
+
+export type Decision = Admit | Reject;
+
+export const GUARDIAN_STATUSES = ["active", "suspended", "revoked"] as const;
+export type GuardianStatus = typeof GUARDIAN_STATUSES[number];
+
+export interface Guardian {
+  /** URI such as if://guardian/technical */
+  id: string;
+  displayName: string;
+  role: string;
+  /** Base64 of the 32-byte Ed25519 public key. */
+  publicKey: string;
+  bandwidthKbps: number;
+  status: GuardianStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Session {
+  id: string;
+  guardianId: string;
+  room: string;
+  callType: CallType;
+  bandwidthKbps: number;
+  codec: Codec;
+  media: MediaAddress;
+  createdAt: string;
+}
