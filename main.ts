@@ -8,7 +8,13 @@ import { buildApp, type HttpServer, ListenError, listenHttp } from "./routes/mod
 import { Store, StoreError } from "./store/mod.ts";
 import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
 import { verifierKey, WitnessError, WitnessLog } from "./witness/mod.ts";
-import { Guard, GuardianRegistry, PolicyError, PolicyStore, webCryptoVerifier } from "./guard/mod.ts";
+import {
+  Guard,
+  GuardianRegistry,
+  PolicyError,
+  PolicyStore,
+  webCryptoVerifier,
+} from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
 
 export interface Council {
@@ -52,9 +58,16 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
 
     await witness.append("council.start", { version: VERSION, starts: instance.starts });
 
-    const policies = new PolicyStore(config.guard.policyFile || undefined, log.child({ subsystem: "guard" }));
+    const policies = new PolicyStore(
+      config.guard.policyFile || undefined,
+      log.child({ subsystem: "guard" }),
+    );
     policies.watch();
-    lifecycle.add({ name: "policy", ready: () => true, close: () => Promise.resolve(policies.close()) });
+    lifecycle.add({
+      name: "policy",
+      ready: () => true,
+      close: () => Promise.resolve(policies.close()),
+    });
     const registry = await GuardianRegistry.open(store);
     const guard = lifecycle.add(
       new Guard({
@@ -62,14 +75,20 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         policies,
         witness,
         verifier: webCryptoVerifier(),
-        media: { host: config.media.host, portMin: config.media.rtpPortMin, portMax: config.media.rtpPortMax },
+        media: {
+          host: config.media.host,
+          portMin: config.media.rtpPortMin,
+          portMax: config.media.rtpPortMax,
+        },
         log: log.child({ subsystem: "guard" }),
         metrics: metrics.registry,
       }),
     );
     await guard.restoreNonces();
     const operator = await operatorToken(store, config.api.operatorToken);
-    if (operator.generated) log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
+    if (operator.generated) {
+      log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
+    }
 
     const app = buildApp({
       lifecycle,

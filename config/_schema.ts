@@ -126,7 +126,8 @@ export const KEYS = [
     path: "api.operatorToken",
     kind: token,
     defaultValue: "",
-    doc: "Bearer token for operator endpoints; empty: generated on first start and written to operator.token beside the KV file.",
+    doc:
+      "Bearer token for operator endpoints; empty: generated on first start and written to operator.token beside the KV file.",
   } satisfies KeySpec<string>,
   {
     path: "guard.policyFile",

@@ -24,7 +24,11 @@ export interface CouncilConfig {
   };
   readonly api: { readonly operatorToken: string };
   readonly guard: { readonly policyFile: string };
-  readonly media: { readonly host: string; readonly rtpPortMin: number; readonly rtpPortMax: number };
+  readonly media: {
+    readonly host: string;
+    readonly rtpPortMin: number;
+    readonly rtpPortMax: number;
+  };
   readonly shutdown: { readonly timeoutMs: number };
 }
 

@@ -14,6 +14,15 @@ const encoder = new TextEncoder();
 
 export function signedBytes(request: Omit<AdmissionRequest, "signature">): Uint8Array {
   const { guardianId, room, callType, bandwidthKbps, codecs, pii, timestamp, nonce } = request;
-  const body = canonicalize({ guardianId, room, callType, bandwidthKbps, codecs, pii, timestamp, nonce });
+  const body = canonicalize({
+    guardianId,
+    room,
+    callType,
+    bandwidthKbps,
+    codecs,
+    pii,
+    timestamp,
+    nonce,
+  });
   return encoder.encode(ADMISSION_CONTEXT + body);
 }

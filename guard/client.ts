@@ -30,8 +30,15 @@ export type UnsignedRequest = Omit<AdmissionRequest, "signature" | "timestamp" |
 };
 
 /** Fills in timestamp and nonce when absent and signs the canonical bytes. */
-export async function signAdmissionRequest(request: UnsignedRequest, secretKey: Uint8Array): Promise<AdmissionRequest> {
-  const full = { ...request, timestamp: request.timestamp ?? Date.now(), nonce: request.nonce ?? newNonce() };
+export async function signAdmissionRequest(
+  request: UnsignedRequest,
+  secretKey: Uint8Array,
+): Promise<AdmissionRequest> {
+  const full = {
+    ...request,
+    timestamp: request.timestamp ?? Date.now(),
+    nonce: request.nonce ?? newNonce(),
+  };
   const signature = await ed.signAsync(signedBytes(full), secretKey);
   return { ...full, signature: toBase64(signature) };
 }

@@ -98,9 +98,13 @@ export class Guard implements Subsystem {
           older = true;
           break;
         }
-        const request = (entry.payload as { request?: { guardianId?: string; nonce?: string } }).request;
+        const request =
+          (entry.payload as { request?: { guardianId?: string; nonce?: string } }).request;
         if (entry.type === "guard.decision" && request?.guardianId && request.nonce) {
-          this.#nonces.add(`${request.guardianId} ${request.nonce}`, entry.timestamp + 2 * windowMs);
+          this.#nonces.add(
+            `${request.guardianId} ${request.nonce}`,
+            entry.timestamp + 2 * windowMs,
+          );
           restored++;
         }
       }
@@ -116,7 +120,9 @@ export class Guard implements Subsystem {
   /** Decides, witnesses, and only then answers. */
   admit(request: AdmissionRequest): Promise<Decision> {
     if (this.#closing) {
-      return Promise.resolve(this.#reject("INTERNAL_ERROR", "guard is shutting down", this.opts.policies.current));
+      return Promise.resolve(
+        this.#reject("INTERNAL_ERROR", "guard is shutting down", this.opts.policies.current),
+      );
     }
     const p = this.#admit(request);
     this.#inFlight.add(p);
@@ -133,7 +139,11 @@ export class Guard implements Subsystem {
       decision: verdict.ok ? "admit" : "reject",
       policyVersion: policy.version,
       ...(verdict.ok
-        ? { sessionId: verdict.session.id, bandwidthKbps: verdict.session.bandwidthKbps, codec: verdict.session.codec }
+        ? {
+          sessionId: verdict.session.id,
+          bandwidthKbps: verdict.session.bandwidthKbps,
+          codec: verdict.session.codec,
+        }
         : { reason: verdict.reason, message: verdict.message }),
     };
     let witnessIndex: number;
@@ -141,13 +151,19 @@ export class Guard implements Subsystem {
       witnessIndex = (await this.opts.witness.append("guard.decision", payload as JsonValue)).index;
     } catch (err) {
       if (verdict.ok) this.#free(verdict.session);
-      this.opts.log.error("decision not witnessed; refusing", { err, guardianId: request.guardianId });
+      this.opts.log.error("decision not witnessed; refusing", {
+        err,
+        guardianId: request.guardianId,
+      });
       this.#count("INTERNAL_ERROR", started);
       return this.#reject("INTERNAL_ERROR", "the decision could not be witnessed", policy);
     }
     if (!verdict.ok) {
       this.#count(verdict.reason, started);
-      return { ...this.#reject(verdict.reason, verdict.message, policy, verdict.retryAfter), witnessIndex };
+      return {
+        ...this.#reject(verdict.reason, verdict.message, policy, verdict.retryAfter),
+        witnessIndex,
+      };
     }
     this.#sessions.set(verdict.session.id, verdict.session);
     this.#count("ADMIT", started);
@@ -180,18 +196,28 @@ export class Guard implements Subsystem {
     const signature = fromBase64(req.signature);
     const valid = signature !== undefined &&
       await this.opts.verifier.verify(guardian.key, signedBytes(req), signature);
-    if (!valid) return no("INVALID_SIGNATURE", "the signature does not verify with the registered key");
+    if (!valid) {
+      return no("INVALID_SIGNATURE", "the signature does not verify with the registered key");
+    }
     // Re-read: the registry may have changed while the signature was checked.
     const current = this.opts.registry.get(req.guardianId);
     if (!current || current.status !== "active") {
-      return no("NOT_REGISTERED", `${req.guardianId} is ${current?.status ?? "no longer registered"}`);
+      return no(
+        "NOT_REGISTERED",
+        `${req.guardianId} is ${current?.status ?? "no longer registered"}`,
+      );
     }
 
     // 3: fresh, and the nonce not seen before.
     const now = this.#now();
     const windowMs = policy.freshnessWindowSec * 1000;
     if (Math.abs(now - req.timestamp) > windowMs) {
-      return no("REPLAYED", `timestamp is ${Math.round((now - req.timestamp) / 1000)} s off; the window is ${policy.freshnessWindowSec} s`);
+      return no(
+        "REPLAYED",
+        `timestamp is ${
+          Math.round((now - req.timestamp) / 1000)
+        } s off; the window is ${policy.freshnessWindowSec} s`,
+      );
     }
     if (!this.#nonces.add(`${req.guardianId} ${req.nonce}`, req.timestamp + 2 * windowMs, now)) {
       return no("REPLAYED", "this nonce was already used");
@@ -208,10 +234,20 @@ export class Guard implements Subsystem {
     const occupancy = this.#rooms.get(req.room) ?? { members: 0, bandwidthKbps: 0 };
     const used = this.#guardianUse.get(req.guardianId) ?? 0;
     if (used + req.bandwidthKbps > current.bandwidthKbps) {
-      return no("BANDWIDTH_EXCEEDED", `${req.bandwidthKbps} kbps exceeds the guardian's quota (${current.bandwidthKbps - used} kbps left)`);
+      return no(
+        "BANDWIDTH_EXCEEDED",
+        `${req.bandwidthKbps} kbps exceeds the guardian's quota (${
+          current.bandwidthKbps - used
+        } kbps left)`,
+      );
     }
     if (occupancy.bandwidthKbps + req.bandwidthKbps > room.bandwidthKbps) {
-      return no("BANDWIDTH_EXCEEDED", `${req.bandwidthKbps} kbps exceeds room ${req.room}'s budget (${room.bandwidthKbps - occupancy.bandwidthKbps} kbps left)`);
+      return no(
+        "BANDWIDTH_EXCEEDED",
+        `${req.bandwidthKbps} kbps exceeds room ${req.room}'s budget (${
+          room.bandwidthKbps - occupancy.bandwidthKbps
+        } kbps left)`,
+      );
     }
     if (occupancy.members >= room.capacity) {
       return no("CAPACITY_EXCEEDED", `room ${req.room} is full (${room.capacity})`, 30);
@@ -219,15 +255,30 @@ export class Guard implements Subsystem {
 
     // 7: rate limits.
     const typeLimit = this.#typeBuckets[req.callType].take();
-    if (!typeLimit.ok) return no("RATE_LIMITED", `too many ${req.callType} admissions`, typeLimit.retryAfter);
+    if (!typeLimit.ok) {
+      return no("RATE_LIMITED", `too many ${req.callType} admissions`, typeLimit.retryAfter);
+    }
     let bucket = this.#guardianBuckets.get(req.guardianId);
-    if (!bucket) this.#guardianBuckets.set(req.guardianId, bucket = new TokenBucket(policy.rateLimits.perGuardian));
+    if (!bucket) {
+      this.#guardianBuckets.set(
+        req.guardianId,
+        bucket = new TokenBucket(policy.rateLimits.perGuardian),
+      );
+    }
     const guardianLimit = bucket.take();
-    if (!guardianLimit.ok) return no("RATE_LIMITED", `too many admissions for ${req.guardianId}`, guardianLimit.retryAfter);
+    if (!guardianLimit.ok) {
+      return no(
+        "RATE_LIMITED",
+        `too many admissions for ${req.guardianId}`,
+        guardianLimit.retryAfter,
+      );
+    }
 
     // 8: the first codec the caller offers that the room allows.
     const codec = req.codecs.find((c) => room.allowedCodecs.includes(c));
-    if (!codec) return no("CODEC_UNSUPPORTED", `room ${req.room} allows ${room.allowedCodecs.join(", ")}`);
+    if (!codec) {
+      return no("CODEC_UNSUPPORTED", `room ${req.room} allows ${room.allowedCodecs.join(", ")}`);
+    }
 
     const port = this.#ports.take();
     if (port === undefined) return no("CAPACITY_EXCEEDED", "no media ports left", 30);
@@ -241,7 +292,10 @@ export class Guard implements Subsystem {
       media: { host: this.opts.media.host, port },
       createdAt: new Date(now).toISOString(),
     };
-    this.#rooms.set(req.room, { members: occupancy.members + 1, bandwidthKbps: occupancy.bandwidthKbps + req.bandwidthKbps });
+    this.#rooms.set(req.room, {
+      members: occupancy.members + 1,
+      bandwidthKbps: occupancy.bandwidthKbps + req.bandwidthKbps,
+    });
     this.#guardianUse.set(req.guardianId, used + req.bandwidthKbps);
     return { ok: true, session };
   }
@@ -252,14 +306,24 @@ export class Guard implements Subsystem {
     if (!session) return undefined;
     this.#sessions.delete(sessionId);
     this.#free(session);
-    await this.opts.witness.append("guard.session_end", { sessionId, guardianId: session.guardianId, room: session.room, reason })
+    await this.opts.witness.append("guard.session_end", {
+      sessionId,
+      guardianId: session.guardianId,
+      room: session.room,
+      reason,
+    })
       .catch((err) => this.opts.log.error("session end not witnessed", { err, sessionId }));
-    this.events.dispatchEvent(new CustomEvent<SessionEnded>("session-ended", { detail: { session, reason } }));
+    this.events.dispatchEvent(
+      new CustomEvent<SessionEnded>("session-ended", { detail: { session, reason } }),
+    );
     return session;
   }
 
   /** Ends every session of a guardian (after suspension or revocation). */
-  async endGuardian(guardianId: string, reason: "guardian-suspended" | "guardian-revoked"): Promise<number> {
+  async endGuardian(
+    guardianId: string,
+    reason: "guardian-suspended" | "guardian-revoked",
+  ): Promise<number> {
     const ids = this.sessions.filter((s) => s.guardianId === guardianId).map((s) => s.id);
     for (const id of ids) await this.end(id, reason);
     return ids.length;
@@ -287,7 +351,13 @@ export class Guard implements Subsystem {
   }
 
   #reject(reason: RejectReason, message: string, policy: Policy, retryAfter?: number): Reject {
-    return { decision: "reject", reason, message, policyVersion: policy.version, ...(retryAfter ? { retryAfter } : {}) };
+    return {
+      decision: "reject",
+      reason,
+      message,
+      policyVersion: policy.version,
+      ...(retryAfter ? { retryAfter } : {}),
+    };
   }
 
   #count(outcome: RejectReason | "ADMIT", started: number): void {

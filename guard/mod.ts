@@ -1,9 +1,29 @@
 // IF.guard: the admission policy engine every leg passes through.
 export { Guard, type GuardOptions, type SessionEnded } from "./guard.ts";
-export { GUARDIAN_ID_RE, type GuardianInput, GuardianRegistry, RegistryError, type GuardianUpdate } from "./registry.ts";
-export { DEFAULT_POLICY, parsePolicy, type Policy, PolicyError, PolicyStore, readPolicyFile, ROOM_RE } from "./policy.ts";
+export {
+  GUARDIAN_ID_RE,
+  type GuardianInput,
+  GuardianRegistry,
+  type GuardianUpdate,
+  RegistryError,
+} from "./registry.ts";
+export {
+  DEFAULT_POLICY,
+  parsePolicy,
+  type Policy,
+  PolicyError,
+  PolicyStore,
+  readPolicyFile,
+  ROOM_RE,
+} from "./policy.ts";
 export { ADMISSION_CONTEXT, signedBytes } from "./canonical.ts";
 export { nobleVerifier, type Verifier, webCryptoVerifier } from "./verify.ts";
 export { parseAdmissionRequest, RequestError } from "./request.ts";
 export * from "./types.ts";
-export { generateGuardianKey, type GuardianKeyPair, newNonce, signAdmissionRequest, type UnsignedRequest } from "./client.ts";
+export {
+  generateGuardianKey,
+  type GuardianKeyPair,
+  newNonce,
+  signAdmissionRequest,
+  type UnsignedRequest,
+} from "./client.ts";

@@ -57,7 +57,14 @@ export function roomPolicy(policy: Policy, room: string): RoomPolicy | undefined
 /** Validates a parsed policy document; every error names the field. */
 export function parsePolicy(doc: unknown): Policy {
   const root = object(doc, "policy");
-  known(root, "policy", ["version", "freshnessWindowSec", "allowUnknownRooms", "room", "rateLimits", "rooms"]);
+  known(root, "policy", [
+    "version",
+    "freshnessWindowSec",
+    "allowUnknownRooms",
+    "room",
+    "rateLimits",
+    "rooms",
+  ]);
   const version = root.version;
   if (typeof version !== "string" || !/^[\x21-\x7e]{1,64}$/.test(version)) {
     throw new PolicyError("version: expected 1-64 printable characters");
@@ -67,7 +74,9 @@ export function parsePolicy(doc: unknown): Policy {
     policy.freshnessWindowSec = int(root.freshnessWindowSec, "freshnessWindowSec", 1, 3600);
   }
   if (root.allowUnknownRooms !== undefined) {
-    if (typeof root.allowUnknownRooms !== "boolean") throw new PolicyError("allowUnknownRooms: expected true or false");
+    if (typeof root.allowUnknownRooms !== "boolean") {
+      throw new PolicyError("allowUnknownRooms: expected true or false");
+    }
     policy.allowUnknownRooms = root.allowUnknownRooms;
   }
   if (root.room !== undefined) policy.room = { ...policy.room, ...roomFields(root.room, "room") };
@@ -87,7 +96,9 @@ export function parsePolicy(doc: unknown): Policy {
   if (root.rooms !== undefined) {
     const rooms = object(root.rooms, "rooms");
     for (const [name, value] of Object.entries(rooms)) {
-      if (!ROOM_RE.test(name)) throw new PolicyError(`rooms.${name}: room names are [a-z0-9._-], 1-64 characters`);
+      if (!ROOM_RE.test(name)) {
+        throw new PolicyError(`rooms.${name}: room names are [a-z0-9._-], 1-64 characters`);
+      }
       policy.rooms[name] = roomFields(value, `rooms.${name}`);
     }
   }
@@ -99,11 +110,18 @@ function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
   known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs"]);
   const out: Partial<RoomPolicy> = {};
   if (room.capacity !== undefined) out.capacity = int(room.capacity, `${at}.capacity`, 1, 1000);
-  if (room.bandwidthKbps !== undefined) out.bandwidthKbps = int(room.bandwidthKbps, `${at}.bandwidthKbps`, 1, 10_000_000);
+  if (room.bandwidthKbps !== undefined) {
+    out.bandwidthKbps = int(room.bandwidthKbps, `${at}.bandwidthKbps`, 1, 10_000_000);
+  }
   if (room.allowedCodecs !== undefined) {
     const codecs = room.allowedCodecs;
-    if (!Array.isArray(codecs) || codecs.length === 0 || codecs.some((c) => !(CODECS as readonly unknown[]).includes(c))) {
-      throw new PolicyError(`${at}.allowedCodecs: expected a non-empty list of ${CODECS.join(", ")}`);
+    if (
+      !Array.isArray(codecs) || codecs.length === 0 ||
+      codecs.some((c) => !(CODECS as readonly unknown[]).includes(c))
+    ) {
+      throw new PolicyError(
+        `${at}.allowedCodecs: expected a non-empty list of ${CODECS.join(", ")}`,
+      );
     }
     out.allowedCodecs = [...new Set(codecs as Codec[])];
   }
@@ -119,7 +137,9 @@ function object(value: unknown, at: string): Record<string, unknown> {
 
 function known(obj: Record<string, unknown>, at: string, names: readonly string[]): void {
   for (const key of Object.keys(obj)) {
-    if (!names.includes(key)) throw new PolicyError(`${at}.${key}: unknown field (known: ${names.join(", ")})`);
+    if (!names.includes(key)) {
+      throw new PolicyError(`${at}.${key}: unknown field (known: ${names.join(", ")})`);
+    }
   }
 }
 
@@ -141,7 +161,9 @@ export function readPolicyFile(path: string): Policy {
   let text: string;
   try {
     const info = Deno.statSync(path);
-    if (info.size > MAX_POLICY_BYTES) throw new PolicyError(`larger than ${MAX_POLICY_BYTES} bytes`);
+    if (info.size > MAX_POLICY_BYTES) {
+      throw new PolicyError(`larger than ${MAX_POLICY_BYTES} bytes`);
+    }
     text = Deno.readTextFileSync(path);
   } catch (err) {
     if (err instanceof PolicyError) throw err;
@@ -201,7 +223,9 @@ export class PolicyStore {
   watch(): void {
     if (!this.path) return;
     Deno.addSignalListener("SIGHUP", this.#onHup);
-    const dir = this.path.includes("/") ? this.path.slice(0, this.path.lastIndexOf("/")) || "/" : ".";
+    const dir = this.path.includes("/")
+      ? this.path.slice(0, this.path.lastIndexOf("/")) || "/"
+      : ".";
     const name = this.path.slice(this.path.lastIndexOf("/") + 1);
     this.#watcher = Deno.watchFs(dir, { recursive: false });
     (async () => {

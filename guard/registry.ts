@@ -10,7 +10,10 @@ export const GUARDIAN_ID_RE = /^if:\/\/guardian\/[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export class RegistryError extends Error {
   override name = "RegistryError";
-  constructor(message: string, readonly code: "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" = "BAD_REQUEST") {
+  constructor(
+    message: string,
+    readonly code: "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" = "BAD_REQUEST",
+  ) {
     super(message);
   }
 }
@@ -32,7 +35,9 @@ export class GuardianRegistry {
 
   static async open(store: Store): Promise<GuardianRegistry> {
     const registry = new GuardianRegistry(store);
-    for await (const { value } of store.kv.list<Guardian>({ prefix: PREFIX })) registry.#remember(value);
+    for await (const { value } of store.kv.list<Guardian>({ prefix: PREFIX })) {
+      registry.#remember(value);
+    }
     return registry;
   }
 
@@ -42,14 +47,23 @@ export class GuardianRegistry {
   }
 
   list(): Guardian[] {
-    return [...this.#cache.values()].map(({ key: _key, ...g }) => g).sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.#cache.values()].map(({ key: _key, ...g }) => g).sort((a, b) =>
+      a.id.localeCompare(b.id)
+    );
   }
 
   async add(input: GuardianInput, now = new Date()): Promise<Guardian> {
     checkInput(input);
-    const record: Guardian = { ...input, status: "active", createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    const record: Guardian = {
+      ...input,
+      status: "active",
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
     const key = [...PREFIX, input.id];
-    const res = await this.store.commit(this.store.kv.atomic().check({ key, versionstamp: null }).set(key, record));
+    const res = await this.store.commit(
+      this.store.kv.atomic().check({ key, versionstamp: null }).set(key, record),
+    );
     if (!res.ok) throw new RegistryError(`guardian ${input.id} already exists`, "CONFLICT");
     this.#remember(record);
     return record;
@@ -88,16 +102,22 @@ export class GuardianRegistry {
 
 function checkInput(g: GuardianInput): void {
   if (typeof g.id !== "string" || !GUARDIAN_ID_RE.test(g.id)) {
-    throw new RegistryError("id: expected if://guardian/<name> with a name of [a-z0-9._-], 1-64 characters");
+    throw new RegistryError(
+      "id: expected if://guardian/<name> with a name of [a-z0-9._-], 1-64 characters",
+    );
   }
-  if (typeof g.displayName !== "string" || g.displayName.trim() === "" || g.displayName.length > 128) {
+  if (
+    typeof g.displayName !== "string" || g.displayName.trim() === "" || g.displayName.length > 128
+  ) {
     throw new RegistryError("displayName: expected 1-128 characters");
   }
   if (typeof g.role !== "string" || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(g.role)) {
     throw new RegistryError("role: expected [a-z0-9._-], 1-64 characters");
   }
   const key = typeof g.publicKey === "string" ? fromBase64(g.publicKey) : undefined;
-  if (!key || key.length !== 32) throw new RegistryError("publicKey: expected a base64 32-byte Ed25519 public key");
+  if (!key || key.length !== 32) {
+    throw new RegistryError("publicKey: expected a base64 32-byte Ed25519 public key");
+  }
   if (!Number.isInteger(g.bandwidthKbps) || g.bandwidthKbps < 1 || g.bandwidthKbps > 100_000) {
     throw new RegistryError("bandwidthKbps: expected an integer from 1 to 100000");
   }

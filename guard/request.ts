@@ -13,7 +13,17 @@ export class RequestError extends Error {
   }
 }
 
-const FIELDS = ["guardianId", "room", "callType", "bandwidthKbps", "codecs", "pii", "timestamp", "nonce", "signature"];
+const FIELDS = [
+  "guardianId",
+  "room",
+  "callType",
+  "bandwidthKbps",
+  "codecs",
+  "pii",
+  "timestamp",
+  "nonce",
+  "signature",
+];
 const NONCE_RE = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function parseAdmissionRequest(body: unknown): AdmissionRequest {
@@ -35,12 +45,16 @@ export function parseAdmissionRequest(body: unknown): AdmissionRequest {
   if (typeof b.callType !== "string" || !(CALL_TYPES as readonly string[]).includes(b.callType)) {
     throw new RequestError("callType", `expected one of ${CALL_TYPES.join(", ")}`);
   }
-  if (!Number.isInteger(b.bandwidthKbps) || (b.bandwidthKbps as number) < 1 || (b.bandwidthKbps as number) > 100_000) {
+  if (
+    !Number.isInteger(b.bandwidthKbps) || (b.bandwidthKbps as number) < 1 ||
+    (b.bandwidthKbps as number) > 100_000
+  ) {
     throw new RequestError("bandwidthKbps", "expected an integer from 1 to 100000");
   }
   if (
     !Array.isArray(b.codecs) || b.codecs.length < 1 || b.codecs.length > CODECS.length ||
-    b.codecs.some((c) => !(CODECS as readonly unknown[]).includes(c)) || new Set(b.codecs).size !== b.codecs.length
+    b.codecs.some((c) => !(CODECS as readonly unknown[]).includes(c)) ||
+    new Set(b.codecs).size !== b.codecs.length
   ) {
     throw new RequestError("codecs", `expected distinct codecs from ${CODECS.join(", ")}`);
   }
@@ -52,7 +66,9 @@ export function parseAdmissionRequest(body: unknown): AdmissionRequest {
     throw new RequestError("nonce", "expected 16-64 base64url characters");
   }
   const sig = typeof b.signature === "string" ? fromBase64(b.signature) : undefined;
-  if (!sig || sig.length !== 64) throw new RequestError("signature", "expected a base64 64-byte Ed25519 signature");
+  if (!sig || sig.length !== 64) {
+    throw new RequestError("signature", "expected a base64 64-byte Ed25519 signature");
+  }
 
   return {
     guardianId: b.guardianId,

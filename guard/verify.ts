@@ -21,7 +21,9 @@ export function webCryptoVerifier(maxCachedKeys = 10_000): Verifier {
     let key = keys.get(id);
     if (!key) {
       if (keys.size >= maxCachedKeys) keys.delete(keys.keys().next().value!);
-      key = crypto.subtle.importKey("raw", publicKey as BufferSource, { name: "Ed25519" }, false, ["verify"]);
+      key = crypto.subtle.importKey("raw", publicKey as BufferSource, { name: "Ed25519" }, false, [
+        "verify",
+      ]);
       keys.set(id, key);
       key.catch(() => keys.delete(id));
     }
@@ -31,7 +33,12 @@ export function webCryptoVerifier(maxCachedKeys = 10_000): Verifier {
     async verify(publicKey, message, signature) {
       if (publicKey.length !== 32 || signature.length !== 64) return false;
       try {
-        return await crypto.subtle.verify("Ed25519", await keyFor(publicKey), signature as BufferSource, message as BufferSource);
+        return await crypto.subtle.verify(
+          "Ed25519",
+          await keyFor(publicKey),
+          signature as BufferSource,
+          message as BufferSource,
+        );
       } catch {
         return false;
       }

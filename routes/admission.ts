@@ -3,7 +3,12 @@
 
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type Guard, parseAdmissionRequest, type RejectReason, RequestError } from "../guard/mod.ts";
+import {
+  type Guard,
+  parseAdmissionRequest,
+  type RejectReason,
+  RequestError,
+} from "../guard/mod.ts";
 import { BadRequest } from "./errors.ts";
 import { jsonBody } from "./_params.ts";
 import { operatorOnly } from "./auth.ts";

@@ -35,7 +35,10 @@ export function buildApp(deps: AppDeps): Hono {
     .route("/", metricsRoutes(deps.metrics))
     .route("/api/v1/witness", witnessRoutes(deps.witness))
     .route("/api/v1/admission", admissionRoutes(deps.guard, deps.operatorToken))
-    .route("/api/v1/guardians", guardianRoutes(deps.registry, deps.guard, deps.witness, deps.operatorToken))
+    .route(
+      "/api/v1/guardians",
+      guardianRoutes(deps.registry, deps.guard, deps.witness, deps.operatorToken),
+    )
     .notFound(notFound)
     .onError(onError(log));
 }

@@ -25,7 +25,8 @@ export async function operatorToken(
   let generated = false;
   if (!token) {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
-    token = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+    token = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+      .replaceAll("=", "");
     const res = await store.commit(store.kv.atomic().check(existing).set(key, token));
     if (!res.ok) return operatorToken(store, configured);
     generated = true;
@@ -39,7 +40,11 @@ export async function operatorToken(
 }
 
 /** The token a CLI should send: explicit, configured, or read from the file. */
-export function readOperatorToken(explicit: string | undefined, configured: string, kvPath: string): string | undefined {
+export function readOperatorToken(
+  explicit: string | undefined,
+  configured: string,
+  kvPath: string,
+): string | undefined {
   if (explicit) return explicit;
   if (configured) return configured;
   const file = tokenFilePath(kvPath);

@@ -1,6 +1,12 @@
 // An in-process app with real subsystems on an in-memory (or given) KV, for tests
 // that exercise routes without spawning a server.
-import { Guard, GuardianRegistry, type Policy, PolicyStore, webCryptoVerifier } from "../../guard/mod.ts";
+import {
+  Guard,
+  GuardianRegistry,
+  type Policy,
+  PolicyStore,
+  webCryptoVerifier,
+} from "../../guard/mod.ts";
 import { Lifecycle } from "../../lifecycle/mod.ts";
 import { buildApp } from "../../routes/mod.ts";
 import { Store } from "../../store/mod.ts";
@@ -9,7 +15,9 @@ import { WitnessLog } from "../../witness/mod.ts";
 
 export const OPERATOR_TOKEN = "test-operator-token-0123456789";
 
-export async function testApp(opts: { kvPath?: string; policyFile?: string; kvReady?: boolean; now?: () => number } = {}) {
+export async function testApp(
+  opts: { kvPath?: string; policyFile?: string; kvReady?: boolean; now?: () => number } = {},
+) {
   const log = createLogger({ level: "error", sink: () => {} });
   const lifecycle = new Lifecycle(log);
   const metrics = createMetrics({ version: "9.9.9" });
@@ -34,7 +42,16 @@ export async function testApp(opts: { kvPath?: string; policyFile?: string; kvRe
     metrics: metrics.registry,
     now: opts.now,
   });
-  const app = buildApp({ lifecycle, metrics, log, version: "9.9.9", witness, guard, registry, operatorToken: OPERATOR_TOKEN });
+  const app = buildApp({
+    lifecycle,
+    metrics,
+    log,
+    version: "9.9.9",
+    witness,
+    guard,
+    registry,
+    operatorToken: OPERATOR_TOKEN,
+  });
   return {
     app,
     lifecycle,

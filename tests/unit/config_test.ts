@@ -153,13 +153,19 @@ Deno.test("docs/configuration.md lists every key with its variable and default",
     const row = doc.split("\n").find((line) => line.split("|")[1]?.trim() === `\`${key.path}\``);
     assert.ok(row, `docs row for ${key.path}`);
     assert.ok(row.includes(`\`${envName(key.path)}\``), `${key.path} env name in docs`);
-    assert.ok(row.includes(`\`${key.defaultValue === "" ? '""' : key.defaultValue}\``), `${key.path} default in docs`);
+    assert.ok(
+      row.includes(`\`${key.defaultValue === "" ? '""' : key.defaultValue}\``),
+      `${key.path} default in docs`,
+    );
   }
 });
 
 Deno.test("the RTP port range must hold at least one RTP/RTCP pair", () => {
   const err = configError(() =>
-    loadConfig({ env: { COUNCIL_MEDIA_RTP_PORT_MIN: "5000", COUNCIL_MEDIA_RTP_PORT_MAX: "5001" }, cwd: "/nonexistent" })
+    loadConfig({
+      env: { COUNCIL_MEDIA_RTP_PORT_MIN: "5000", COUNCIL_MEDIA_RTP_PORT_MAX: "5001" },
+      cwd: "/nonexistent",
+    })
   );
   assert.equal(err.key, "media.rtpPortMax");
 });
