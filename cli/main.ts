@@ -3,11 +3,18 @@
 import { VERSION } from "../config/version.ts";
 import { type Command, UsageError } from "./_command.ts";
 import { configCommand } from "./config.ts";
+import { guardianCommand } from "./guardian.ts";
 import { serveCommand } from "./serve.ts";
 import { versionCommand } from "./version.ts";
 import { witnessCommand } from "./witness.ts";
 
-const COMMANDS: readonly Command[] = [serveCommand, witnessCommand, configCommand, versionCommand];
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  guardianCommand,
+  witnessCommand,
+  configCommand,
+  versionCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

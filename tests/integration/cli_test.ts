@@ -6,7 +6,7 @@ const cli = (args: string[], env: Record<string, string> = {}) => runDeno("cli/m
 Deno.test("council --help lists the commands; no command is a usage error", async () => {
   const help = await cli(["--help"]);
   assert.equal(help.code, 0);
-  for (const name of ["serve", "config", "version"]) {
+  for (const name of ["serve", "guardian", "witness", "config", "version"]) {
     assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
   }
   const none = await cli([]);
@@ -17,7 +17,7 @@ Deno.test("council --help lists the commands; no command is a usage error", asyn
 });
 
 Deno.test("every command has --help, and unknown flags are usage errors", async () => {
-  for (const name of ["serve", "config", "version"]) {
+  for (const name of ["serve", "guardian", "witness", "config", "version"]) {
     const help = await cli([name, "--help"]);
     assert.equal(help.code, 0, name);
     assert.match(help.stdout, new RegExp(`^council ${name}`), name);

@@ -1,0 +1,52 @@
+// Talking to a running server as its operator: base URL and bearer token from
+// flags, then config, then the token file beside the KV database.
+
+import { loadConfig } from "../config/mod.ts";
+import { readOperatorToken } from "../store/operator_token.ts";
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export interface Api {
+  url: string;
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+export function operatorApi(flags: { url?: string; token?: string }): Api {
+  const { config } = loadConfig();
+  const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
+  const url = flags.url ?? `http://${host}:${config.http.port}`;
+  const token = readOperatorToken(flags.token, config.api.operatorToken, config.kv.path);
+  return {
+    url,
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+      let res: Response;
+      try {
+        res = await fetch(`${url}${path}`, {
+          method,
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (err) {
+        throw new ApiError(0, "UNREACHABLE", `cannot reach ${url}: ${(err as Error).message}`);
+      }
+      if (res.status === 204) return undefined as T;
+      const data = await res.json().catch(() => undefined);
+      if (!res.ok) {
+        throw new ApiError(
+          res.status,
+          data?.error?.code ?? "HTTP_ERROR",
+          `${res.status} ${data?.error?.message ?? res.statusText}`,
+        );
+      }
+      return data as T;
+    },
+  };
+}

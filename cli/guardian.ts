@@ -1,0 +1,136 @@
+// `council guardian keygen|add|list|show|suspend|activate|revoke|remove`.
+
+import { generateGuardianKey, type Guardian } from "../guard/mod.ts";
+import { ApiError, operatorApi } from "./_api.ts";
+import { type Command, parseFlags, UsageError } from "./_command.ts";
+
+const HELP = `council guardian <command> [options]
+
+  keygen [--out FILE]               new Ed25519 key pair as JSON {publicKey, secretKey}
+                                    (base64); with --out, written with mode 0600
+  add ID --name NAME --role ROLE --key PUBLIC_KEY [--bandwidth KBPS]
+                                    register a guardian (ID is if://guardian/<name>)
+  list                              every guardian
+  show ID                           one guardian
+  suspend ID | activate ID          suspend (ends its sessions) or reactivate
+  revoke ID                         revoke for good (ends its sessions)
+  remove ID                         delete the record
+
+options:
+  --url URL      server (default from config: http://<http.host>:<http.port>)
+  --token TOKEN  operator token (default: api.operatorToken, else operator.token
+                 beside the KV file)
+  --json         machine-readable output
+
+exit codes: 0 ok, 1 refused by the server, 2 usage error`;
+
+const FLAGS = {
+  url: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+  out: { type: "string" },
+  name: { type: "string" },
+  role: { type: "string" },
+  key: { type: "string" },
+  bandwidth: { type: "string" },
+} as const;
+
+export const guardianCommand: Command = {
+  name: "guardian",
+  summary: "manage the guardian registry (keys, add, list, suspend, revoke)",
+  help: HELP,
+  async run(args) {
+    const { values, positionals } = parseFlags(args, FLAGS, true);
+    if (values.help || positionals.length === 0) {
+      console.log(HELP);
+      return values.help ? 0 : 2;
+    }
+    const [sub, ...rest] = positionals;
+    const one = () => {
+      if (rest.length !== 1) throw new UsageError(`${sub} takes one guardian ID`);
+      return rest[0];
+    };
+    const api = () => operatorApi(values);
+    const path = (id: string) => `/api/v1/guardians/${encodeURIComponent(id)}`;
+    const show = (g: Guardian) =>
+      console.log(
+        values.json
+          ? JSON.stringify(g)
+          : `${g.id}  ${g.status}  ${g.role}  ${g.bandwidthKbps} kbps  "${g.displayName}"`,
+      );
+    try {
+      switch (sub) {
+        case "keygen": {
+          if (rest.length) throw new UsageError("keygen takes no arguments");
+          const pair = await generateGuardianKey();
+          const text = JSON.stringify(pair);
+          if (values.out) {
+            await Deno.writeTextFile(values.out, text + "\n", { mode: 0o600, createNew: true });
+            console.log(
+              values.json
+                ? JSON.stringify({ publicKey: pair.publicKey, file: values.out })
+                : pair.publicKey,
+            );
+          } else {
+            console.log(text);
+          }
+          return 0;
+        }
+        case "add": {
+          const id = one();
+          if (!values.name || !values.role || !values.key) {
+            throw new UsageError("add needs --name, --role and --key");
+          }
+          const bandwidth = values.bandwidth === undefined ? 512 : Number(values.bandwidth);
+          if (!Number.isInteger(bandwidth)) {
+            throw new UsageError("--bandwidth must be an integer (kbps)");
+          }
+          show(
+            await api().request<Guardian>("POST", "/api/v1/guardians", {
+              id,
+              displayName: values.name,
+              role: values.role,
+              publicKey: values.key,
+              bandwidthKbps: bandwidth,
+            }),
+          );
+          return 0;
+        }
+        case "list": {
+          const { guardians } = await api().request<{ guardians: Guardian[] }>(
+            "GET",
+            "/api/v1/guardians",
+          );
+          if (values.json) console.log(JSON.stringify(guardians));
+          else for (const g of guardians) show(g);
+          return 0;
+        }
+        case "show":
+          show(await api().request<Guardian>("GET", path(one())));
+          return 0;
+        case "suspend":
+        case "activate":
+        case "revoke": {
+          const status = { suspend: "suspended", activate: "active", revoke: "revoked" }[sub];
+          show(await api().request<Guardian>("PATCH", path(one()), { status }));
+          return 0;
+        }
+        case "remove":
+          await api().request("DELETE", path(one()));
+          return 0;
+        default:
+          throw new UsageError(`unknown guardian command '${sub}'`);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) {
+        console.error(`council guardian: ${err.message}`);
+        return 1;
+      }
+      if (err instanceof Deno.errors.AlreadyExists) {
+        console.error(`council guardian: ${values.out} already exists; not overwriting a key`);
+        return 1;
+      }
+      throw err;
+    }
+  },
+};
