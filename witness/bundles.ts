@@ -1,15 +1,15 @@
 // Entries are stored in bundles of consecutive entries, one KV value each, because
 // Deno KV's cost is per row: 250 entries as 250 rows took ~4.6 ms to commit here,
 // as 8 bundles ~1.1 ms. A bundle is keyed by the index of its first entry and holds
-// up to 64 entries or 60 KiB, whichever comes first; the newest bundle is rewritten
-// as it fills, like the newest node tile.
+// up to 16 entries or 40 KiB, whichever comes first (small enough that rewriting
+// the newest bundle at low load stays cheap); it is rewritten as it fills.
 //
 // Packed form: for each entry, a 4-byte big-endian length, then the entry bytes.
 
 import { MAX_ENTRY_BYTES } from "./entry.ts";
 
-export const BUNDLE_ENTRIES = 64;
-export const BUNDLE_BYTES = 60 * 1024;
+export const BUNDLE_ENTRIES = 16;
+export const BUNDLE_BYTES = 40 * 1024;
 
 export class BundleError extends Error {
   override name = "BundleError";

@@ -3,7 +3,7 @@
 
 import type { AuditSource } from "./audit.ts";
 import { type LogVerifier, signerFromSecret } from "./checkpoint.ts";
-import type { Tile } from "./tiles.ts";
+import { type StoredTile, unpackTile } from "./tiles.ts";
 import { readEntries } from "./bundles.ts";
 import { KEYS, type StoredKey, type StoredState } from "./_keys.ts";
 
@@ -17,7 +17,7 @@ export function kvAuditSource(kv: Deno.Kv, verifier: LogVerifier): AuditSource {
         yield { size: key[3] as number, note: value };
       }
     },
-    tile: async (t, k) => (await kv.get<Tile>(KEYS.tile(t, k))).value ?? undefined,
+    tile: async (t, k) => unpackTile((await kv.get<StoredTile>(KEYS.tile(t, k))).value),
   };
 }
 

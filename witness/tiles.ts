@@ -18,6 +18,51 @@ export interface Tile {
   hashes: Uint8Array;
 }
 
+/**
+ * Stored form: only the nodes present, level by level (floor(width / 2^j) hashes
+ * at in-tile height j), so a partly filled tile costs what it holds. A batch at low
+ * load rewrites a few hundred bytes of tiles instead of 16 KiB each.
+ */
+export interface StoredTile {
+  width: number;
+  hashes: Uint8Array;
+}
+
+export function packTile(tile: Tile): StoredTile {
+  let size = 0;
+  for (let j = 0; j < TILE_HEIGHT; j++) size += tile.width >> j;
+  const out = new Uint8Array(size * HASH_SIZE);
+  let at = 0;
+  for (let j = 0; j < TILE_HEIGHT; j++) {
+    const n = (tile.width >> j) * HASH_SIZE;
+    const from = slot(j, 0) * HASH_SIZE;
+    out.set(tile.hashes.subarray(from, from + n), at);
+    at += n;
+  }
+  return { width: tile.width, hashes: out };
+}
+
+/** Expands a stored tile; undefined when its size does not match its width. */
+export function unpackTile(stored: StoredTile | null | undefined): Tile | undefined {
+  if (!stored || !Number.isInteger(stored.width) || stored.width < 0 || stored.width > TILE_WIDTH) {
+    return undefined;
+  }
+  let size = 0;
+  for (let j = 0; j < TILE_HEIGHT; j++) size += stored.width >> j;
+  if (!(stored.hashes instanceof Uint8Array) || stored.hashes.length !== size * HASH_SIZE) {
+    return undefined;
+  }
+  const tile = emptyTile();
+  tile.width = stored.width;
+  let at = 0;
+  for (let j = 0; j < TILE_HEIGHT; j++) {
+    const n = (stored.width >> j) * HASH_SIZE;
+    tile.hashes.set(stored.hashes.subarray(at, at + n), slot(j, 0) * HASH_SIZE);
+    at += n;
+  }
+  return tile;
+}
+
 /** Slot of the node at in-tile height j (0..7) and in-tile index i. */
 function slot(j: number, i: number): number {
   return 2 * TILE_WIDTH - (2 * TILE_WIDTH >> j) + i;

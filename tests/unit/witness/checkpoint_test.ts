@@ -80,3 +80,12 @@ Deno.test("verifier keys whose base64 contains '+' parse", async () => {
     assert.deepEqual(parseVerifierKey(text).publicKey, signer.publicKey, text);
   }
 });
+
+Deno.test("head signatures from the hot-path signer equal @noble/ed25519's", async () => {
+  for (let i = 0; i < 50; i++) {
+    const secret = ed.utils.randomSecretKey();
+    const signer = await signerFromSecret("log.a", secret);
+    const message = crypto.getRandomValues(new Uint8Array(i * 7));
+    assert.deepEqual(await signer.sign(message), await ed.signAsync(message, secret));
+  }
+});

@@ -220,3 +220,18 @@ Deno.test("an append made just as a batch resolves is committed, not stranded", 
     await w.close();
   }
 });
+
+Deno.test("stored tiles round-trip through their compact form at every width", async () => {
+  const { emptyTile, packTile, TileEdge, unpackTile } = await import("../../../witness/tiles.ts");
+  const edge = new TileEdge();
+  const dirty = new Map();
+  for (let i = 0; i < 256; i++) {
+    edge.appendLeaf(i, leafHash(new Uint8Array([i])), dirty);
+    const tile = edge.get(0, 0)!;
+    const packed = packTile(tile);
+    assert.deepEqual(unpackTile(packed), tile, `width ${i + 1}`);
+  }
+  assert.equal(unpackTile({ width: 3, hashes: new Uint8Array(10) }), undefined);
+  assert.equal(unpackTile({ width: 300, hashes: new Uint8Array(0) }), undefined);
+  assert.equal(packTile(emptyTile()).hashes.length, 0);
+});

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { audit, kvAuditSource, WITNESS_KEYS, type WitnessLog } from "../../../witness/mod.ts";
 import { openWitness } from "./_open.ts";
 import { deleteStored, readStored, writeStored } from "./_tamper.ts";
+import { packTile, type StoredTile, unpackTile } from "../../../witness/tiles.ts";
 
 async function tamperedLog(change: (kv: Deno.Kv, witness: WitnessLog) => Promise<void>) {
   const w = await openWitness(undefined, { headEveryEntries: 100 });
@@ -108,10 +109,9 @@ Deno.test("a server refuses to start on a log that contradicts its signed head",
   const path = w.kvPath;
   await w.close();
   const kv = await Deno.openKv(path);
-  const tile = (await kv.get<{ width: number; hashes: Uint8Array }>(WITNESS_KEYS.tile(0, 0)))
-    .value!;
+  const tile = unpackTile((await kv.get<StoredTile>(WITNESS_KEYS.tile(0, 0))).value)!;
   tile.hashes[504 * 32] ^= 1; // node (6, 0): a perfect subtree the root of size 120 rests on
-  await kv.set(WITNESS_KEYS.tile(0, 0), tile);
+  await kv.set(WITNESS_KEYS.tile(0, 0), packTile(tile));
   kv.close();
   await assert.rejects(() => openWitness(path), /does not match|not consistent/);
 });
