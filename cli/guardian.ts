@@ -1,6 +1,14 @@
 // `council guardian keygen|add|list|show|suspend|activate|revoke|remove`.
 
-import { generateGuardianKey, type Guardian } from "../guard/mod.ts";
+import {
+  type Admit,
+  type CallType,
+  type Codec,
+  generateGuardianKey,
+  type Guardian,
+  signAdmissionRequest,
+} from "../guard/mod.ts";
+import { fromBase64 } from "../witness/mod.ts";
 import { ApiError, operatorApi } from "./_api.ts";
 import { type Command, parseFlags, UsageError } from "./_command.ts";
 
@@ -15,6 +23,10 @@ const HELP = `council guardian <command> [options]
   suspend ID | activate ID          suspend (ends its sessions) or reactivate
   revoke ID                         revoke for good (ends its sessions)
   remove ID                         delete the record
+  admit ID --key-file FILE --room ROOM [--call-type T] [--bandwidth KBPS]
+        [--codecs opus,PCMU] [--pii]
+                                    sign an admission request with the key file
+                                    (from keygen --out) and ask the server
 
 options:
   --url URL      server (default from config: http://<http.host>:<http.port>)
@@ -33,6 +45,11 @@ const FLAGS = {
   role: { type: "string" },
   key: { type: "string" },
   bandwidth: { type: "string" },
+  "key-file": { type: "string" },
+  room: { type: "string" },
+  "call-type": { type: "string" },
+  codecs: { type: "string" },
+  pii: { type: "boolean" },
 } as const;
 
 export const guardianCommand: Command = {
@@ -118,6 +135,38 @@ export const guardianCommand: Command = {
         case "remove":
           await api().request("DELETE", path(one()));
           return 0;
+        case "admit": {
+          const id = one();
+          if (!values["key-file"] || !values.room) {
+            throw new UsageError("admit needs --key-file and --room");
+          }
+          let secret: Uint8Array | undefined;
+          try {
+            secret = fromBase64(
+              JSON.parse(await Deno.readTextFile(values["key-file"])).secretKey ?? "",
+            );
+          } catch (err) {
+            throw new UsageError(`--key-file: ${(err as Error).message}`);
+          }
+          if (!secret || secret.length !== 32) {
+            throw new UsageError("--key-file: no 32-byte secretKey in it");
+          }
+          const request = await signAdmissionRequest({
+            guardianId: id,
+            room: values.room,
+            callType: (values["call-type"] ?? "ROUTINE") as CallType,
+            bandwidthKbps: values.bandwidth === undefined ? 64 : Number(values.bandwidth),
+            codecs: (values.codecs ?? "opus,PCMU").split(",") as Codec[],
+            pii: values.pii ?? false,
+          }, secret);
+          const decision = await api().request<Admit>("POST", "/api/v1/admission", request);
+          console.log(
+            values.json
+              ? JSON.stringify(decision)
+              : `admitted: session ${decision.sessionId}, ${decision.codec}, ${decision.bandwidthKbps} kbps, media ${decision.media.host}:${decision.media.port}`,
+          );
+          return 0;
+        }
         default:
           throw new UsageError(`unknown guardian command '${sub}'`);
       }

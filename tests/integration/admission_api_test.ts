@@ -133,6 +133,36 @@ Deno.test("guardians registered with the CLI are admitted over HTTP; rejects map
     assert.equal(again.status, 404);
     await again.body?.cancel();
 
+    // The CLI signs and submits a request from a key file.
+    const keyFile = `${Deno.makeTempDirSync()}/technical.key`;
+    Deno.writeTextFileSync(keyFile, JSON.stringify({ publicKey, secretKey }));
+    const viaCli = await cli(
+      "admit",
+      "if://guardian/technical",
+      "--key-file",
+      keyFile,
+      "--room",
+      "cli-room",
+      "--codecs",
+      "G729,PCMA",
+      "--json",
+    );
+    assert.equal(viaCli.code, 0, viaCli.stderr);
+    assert.equal(JSON.parse(viaCli.stdout).codec, "G729");
+    const refusedCli = await cli(
+      "admit",
+      "if://guardian/technical",
+      "--key-file",
+      keyFile,
+      "--room",
+      "cli-room",
+      "--call-type",
+      "ESCALATE",
+      "--pii",
+    );
+    assert.equal(refusedCli.code, 1);
+    assert.match(refusedCli.stderr, /422 requests carrying PII/);
+
     // Suspension through the CLI blocks the next admission.
     assert.equal((await cli("suspend", "if://guardian/technical")).code, 0);
     const suspended = await post(council.url, "/api/v1/admission", await sign());
