@@ -70,7 +70,8 @@ const MAX_BATCH_ENTRIES = 800;
 // Index chunks are small and wait for a batch commit in flight: SQLite runs one
 // write at a time, and a 900-row index write (~20 ms) queued in front of a batch
 // showed directly in admission p99.
-const MAX_INDEX_ROWS = 128;
+const MIN_INDEX_ROWS = 128;
+const MAX_INDEX_ROWS = 900;
 const INDEX_FLUSH_MS = 100;
 const MAX_BATCH_ENTRY_BYTES = 480 * 1024;
 const TILE_CACHE_SIZE = 4096;
@@ -180,6 +181,20 @@ export class WitnessLog implements Subsystem {
       if (log.committed.size > log.#headRequested) log.publishHead().catch(() => {});
     }, opts.headIntervalMs);
     return log;
+  }
+
+  /** Entries whose leaf-hash index rows are not yet in KV (served from memory). */
+  get indexBacklog(): number {
+    return this.#unindexed.size;
+  }
+
+  /** Resolves when the leaf-hash index has caught up with the log. */
+  async indexed(): Promise<void> {
+    while (this.#unindexed.size > 0) {
+      this.#flushIndex();
+      await this.#indexDrain;
+      if (this.#unindexed.size > 0) await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Committed tree size. */
@@ -311,7 +326,8 @@ export class WitnessLog implements Subsystem {
     }
     // Coalesce: at low load, one index write per interval instead of one per
     // batch, so index writes do not queue in front of the next batch's commit.
-    if (this.#indexQueue.length >= 4 * MAX_INDEX_ROWS) this.#flushIndex();
+    this.#metrics.indexBacklog.set(this.#indexQueue.length);
+    if (this.#indexQueue.length >= 4 * MIN_INDEX_ROWS) this.#flushIndex();
     else this.#indexTimer ??= setTimeout(() => this.#flushIndex(), INDEX_FLUSH_MS);
   }
 
@@ -326,13 +342,19 @@ export class WitnessLog implements Subsystem {
     try {
       while (this.#indexQueue.length) {
         await this.#batchCommit;
-        const rows = this.#indexQueue.splice(0, MAX_INDEX_ROWS);
+        // Small chunks while the backlog is small (latency); large ones when it
+        // grows, so the index keeps up with sustained load and memory stays bounded.
+        const chunk = this.#indexQueue.length > 4 * MIN_INDEX_ROWS
+          ? MAX_INDEX_ROWS
+          : MIN_INDEX_ROWS;
+        const rows = this.#indexQueue.splice(0, chunk);
         const op = this.store.kv.atomic();
         for (const { index, leafHash } of rows) op.set(KEYS.byHash(leafHash), index);
         op.set(KEYS.indexed, rows[rows.length - 1].index + 1);
         try {
           await this.store.commit(op);
           for (const { leafHash } of rows) this.#unindexed.delete(toHex(leafHash));
+          this.#metrics.indexBacklog.set(this.#indexQueue.length);
         } catch (err) {
           // Lookups still find these in memory; a restart re-indexes from the entries.
           this.opts.log.warn("witness hash index write failed", { rows: rows.length, err });
@@ -521,6 +543,11 @@ function witnessMetrics(registry?: Registry) {
       registers,
     }),
     size: new Gauge({ name: "council_witness_tree_size", help: "Committed tree size.", registers }),
+    indexBacklog: new Gauge({
+      name: "council_witness_index_backlog",
+      help: "Entries whose leaf-hash index rows are not written yet.",
+      registers,
+    }),
     batch: new Histogram({
       name: "council_witness_batch_entries",
       help: "Entries per group commit.",

@@ -280,3 +280,53 @@ Deno.test("without a configured token the server generates one beside the KV fil
     await council.stop();
   }
 });
+
+Deno.test("SIGHUP reloads the policy file; a bad file keeps the policy in force", async () => {
+  const dir = Deno.makeTempDirSync();
+  const policy = `${dir}/policy.json`;
+  Deno.writeTextFileSync(policy, JSON.stringify({ version: "v1" }));
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: TOKEN,
+    COUNCIL_GUARD_POLICY_FILE: policy,
+  });
+  try {
+    const keys = JSON.parse((await runDeno("cli/main.ts", ["guardian", "keygen"], {})).stdout);
+    const secret = fromBase64(keys.secretKey)!;
+    const added = await post(council.url, "/api/v1/guardians", {
+      id: "if://guardian/ops",
+      displayName: "Ops",
+      role: "ops",
+      publicKey: keys.publicKey,
+      bandwidthKbps: 10_000,
+    }, TOKEN);
+    assert.equal(added.status, 201);
+    const version = async () => {
+      const req = await signAdmissionRequest({
+        guardianId: "if://guardian/ops",
+        room: `r-${crypto.randomUUID().slice(0, 8)}`,
+        callType: "ROUTINE",
+        bandwidthKbps: 1,
+        codecs: ["opus"],
+        pii: false,
+      }, secret);
+      return (await post(council.url, "/api/v1/admission", req)).body.policyVersion;
+    };
+    assert.equal(await version(), "v1");
+    // Write without waiting for the file watcher: SIGHUP must be enough on its own.
+    Deno.writeTextFileSync(policy, JSON.stringify({ version: "v2" }));
+    council.child.kill("SIGHUP");
+    let seen = "";
+    for (let i = 0; i < 50 && seen !== "v2"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await version();
+    }
+    assert.equal(seen, "v2");
+    Deno.writeTextFileSync(policy, "{ broken");
+    council.child.kill("SIGHUP");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await version(), "v2");
+    assert.ok(council.lines.some((l) => l.includes("policy refused")), council.lines.join("\n"));
+  } finally {
+    assert.equal(await council.stop(), 0);
+  }
+});
