@@ -75,14 +75,22 @@ for (let c = 0; c < 256; c++) {
 export type G711Law = "ulaw" | "alaw";
 
 /** Encodes 16-bit PCM into `out` (one byte per sample); returns out. */
-export function g711Encode(law: G711Law, pcm: Int16Array, out = new Uint8Array(pcm.length)): Uint8Array {
+export function g711Encode(
+  law: G711Law,
+  pcm: Int16Array,
+  out = new Uint8Array(pcm.length),
+): Uint8Array {
   const table = law === "ulaw" ? ULAW_ENCODE : ALAW_ENCODE;
   for (let i = 0; i < pcm.length; i++) out[i] = table[pcm[i] & 0xffff];
   return out;
 }
 
 /** Decodes G.711 bytes into 16-bit PCM; returns out. */
-export function g711Decode(law: G711Law, data: Uint8Array, out = new Int16Array(data.length)): Int16Array {
+export function g711Decode(
+  law: G711Law,
+  data: Uint8Array,
+  out = new Int16Array(data.length),
+): Int16Array {
   const table = law === "ulaw" ? ULAW_DECODE : ALAW_DECODE;
   for (let i = 0; i < data.length; i++) out[i] = table[data[i]];
   return out;

@@ -22,8 +22,12 @@ Deno.test("G.711 mu-law and A-law are bit-exact with spandsp for every input and
   const ulaw = g711Encode("ulaw", all);
   const alaw = g711Encode("alaw", all);
   for (let i = 0; i < 65536; i++) {
-    if (ulaw[i] !== ref[i]) assert.fail(`mu-law encode(${all[i]}) = ${ulaw[i]}, spandsp says ${ref[i]}`);
-    if (alaw[i] !== ref[65536 + i]) assert.fail(`A-law encode(${all[i]}) = ${alaw[i]}, spandsp says ${ref[65536 + i]}`);
+    if (ulaw[i] !== ref[i]) {
+      assert.fail(`mu-law encode(${all[i]}) = ${ulaw[i]}, spandsp says ${ref[i]}`);
+    }
+    if (alaw[i] !== ref[65536 + i]) {
+      assert.fail(`A-law encode(${all[i]}) = ${alaw[i]}, spandsp says ${ref[65536 + i]}`);
+    }
   }
   const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
   const ulawPcm = g711Decode("ulaw", codes);
