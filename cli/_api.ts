@@ -16,10 +16,16 @@ export interface Api {
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
+/** The server to talk to: the flag, else http.host:http.port from config. */
+export function serverUrl(flag?: string): string {
+  if (flag) return flag;
+  const { http } = loadConfig().config;
+  return `http://${http.host.includes(":") ? `[${http.host}]` : http.host}:${http.port}`;
+}
+
 export function operatorApi(flags: { url?: string; token?: string }): Api {
   const { config } = loadConfig();
-  const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
-  const url = flags.url ?? `http://${host}:${config.http.port}`;
+  const url = serverUrl(flags.url);
   const token = readOperatorToken(flags.token, config.api.operatorToken, config.kv.path);
   return {
     url,

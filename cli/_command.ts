@@ -30,3 +30,19 @@ export function parseFlags<T extends Options>(args: string[], options: T, positi
     throw new UsageError((err as Error).message);
   }
 }
+
+/**
+ * For commands with subcommands (`council guardian add ...`): parses flags, prints
+ * the help for --help or a missing subcommand and returns the exit code (0 or 2),
+ * otherwise returns the subcommand and its arguments.
+ */
+export function parseSubcommand<T extends Options>(args: string[], options: T, help: string) {
+  const { values, positionals } = parseFlags(args, options, true);
+  const wantsHelp = (values as { help?: boolean }).help === true;
+  if (wantsHelp || positionals.length === 0) {
+    console.log(help);
+    return wantsHelp ? 0 : 2;
+  }
+  const [sub, ...rest] = positionals;
+  return { values, sub, rest } as const;
+}

@@ -10,7 +10,7 @@ import {
 } from "../guard/mod.ts";
 import { fromBase64 } from "../witness/mod.ts";
 import { ApiError, operatorApi } from "./_api.ts";
-import { type Command, parseFlags, UsageError } from "./_command.ts";
+import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 
 const HELP = `council guardian <command> [options]
 
@@ -56,13 +56,10 @@ export const guardianCommand: Command = {
   name: "guardian",
   summary: "manage the guardian registry (keys, add, list, suspend, revoke)",
   help: HELP,
-  async run(args) {
-    const { values, positionals } = parseFlags(args, FLAGS, true);
-    if (values.help || positionals.length === 0) {
-      console.log(HELP);
-      return values.help ? 0 : 2;
-    }
-    const [sub, ...rest] = positionals;
+  async run(args): Promise<number> {
+    const parsed = parseSubcommand(args, FLAGS, HELP);
+    if (typeof parsed === "number") return parsed;
+    const { values, sub, rest } = parsed;
     const one = () => {
       if (rest.length !== 1) throw new UsageError(`${sub} takes one guardian ID`);
       return rest[0];

@@ -17,7 +17,8 @@ import {
   WitnessClient,
   WitnessClientError,
 } from "../witness/mod.ts";
-import { type Command, parseFlags, UsageError } from "./_command.ts";
+import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+import { serverUrl } from "./_api.ts";
 
 const HELP = `council witness <head|show|proof|verify|export> [options]
 
@@ -53,15 +54,12 @@ export const witnessCommand: Command = {
   name: "witness",
   summary: "inspect, prove and audit the IF.witness log",
   help: HELP,
-  async run(args) {
-    const { values, positionals } = parseFlags(args, FLAGS, true);
-    if (values.help || positionals.length === 0) {
-      console.log(HELP);
-      return values.help ? 0 : 2;
-    }
-    const [sub, ...rest] = positionals;
+  async run(args): Promise<number> {
+    const parsed = parseSubcommand(args, FLAGS, HELP);
+    if (typeof parsed === "number") return parsed;
+    const { values, sub, rest } = parsed;
     const pinned = values.key ? parseKey(values.key) : undefined;
-    const client = () => new WitnessClient(values.url ?? defaultUrl(), pinned);
+    const client = () => new WitnessClient(serverUrl(values.url), pinned);
     const print = (json: unknown, text: string) =>
       console.log(values.json ? JSON.stringify(json) : text);
     try {
@@ -159,11 +157,6 @@ export const witnessCommand: Command = {
   },
 };
 
-function defaultUrl(): string {
-  const { http } = loadConfig().config;
-  return `http://${http.host.includes(":") ? `[${http.host}]` : http.host}:${http.port}`;
-}
-
 function parseKey(text: string): LogVerifier {
   try {
     return parseVerifierKey(text);
@@ -208,7 +201,7 @@ async function openSource(
     }
     return { source: kvAuditSource(kv, verifier), close: () => kv.close() };
   }
-  const source = await new WitnessClient(url ?? defaultUrl(), pinned).auditSource();
+  const source = await new WitnessClient(serverUrl(url), pinned).auditSource();
   return { source, close: () => {} };
 }
 

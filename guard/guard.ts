@@ -167,16 +167,11 @@ export class Guard implements Subsystem {
     }
     this.#sessions.set(verdict.session.id, verdict.session);
     this.#count("ADMIT", started);
-    const { session } = verdict;
+    const { id, createdAt: _createdAt, ...session } = verdict.session;
     return {
       decision: "admit",
-      sessionId: session.id,
-      guardianId: session.guardianId,
-      room: session.room,
-      callType: session.callType,
-      bandwidthKbps: session.bandwidthKbps,
-      codec: session.codec,
-      media: session.media,
+      sessionId: id,
+      ...session,
       policyVersion: policy.version,
       witnessIndex,
     };

@@ -44,15 +44,10 @@ export interface MediaAddress {
   port: number;
 }
 
-export interface Admit {
+/** An admitted session as the caller sees it. */
+export interface Admit extends Omit<Session, "id" | "createdAt"> {
   decision: "admit";
   sessionId: string;
-  guardianId: string;
-  room: string;
-  callType: CallType;
-  bandwidthKbps: number;
-  codec: Codec;
-  media: MediaAddress;
   policyVersion: string;
   /** Index of the witness entry that recorded this decision. */
   witnessIndex: number;

@@ -91,6 +91,18 @@ export async function consistencyProof(
   return path;
 }
 
+/**
+ * The step both RFC 9162 verifiers share: right-shift fn and sn together until
+ * fn's lowest bit is set or fn is 0.
+ */
+function shiftToOdd(fn: number, sn: number): [number, number] {
+  while (fn % 2 === 0 && fn !== 0) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return [fn, sn];
+}
+
 /** RFC 9162 section 2.1.3.2. */
 export function verifyInclusion(
   index: number,
@@ -110,10 +122,7 @@ export function verifyInclusion(
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
+      [fn, sn] = shiftToOdd(fn, sn);
     } else {
       r = nodeHash(r, p);
     }
@@ -154,10 +163,7 @@ export function verifyConsistency(
     if (fn % 2 === 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
+      [fn, sn] = shiftToOdd(fn, sn);
     } else {
       sr = nodeHash(sr, c);
     }

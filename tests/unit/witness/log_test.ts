@@ -11,14 +11,7 @@ import {
 } from "../../../witness/mod.ts";
 import { EMPTY_ROOT, equalBytes, leafHash, nodeHash } from "../../../witness/hash.ts";
 import { openWitness } from "./_open.ts";
-
-function naiveRoot(hashes: Uint8Array[]): Uint8Array {
-  if (hashes.length === 0) return EMPTY_ROOT;
-  if (hashes.length === 1) return hashes[0];
-  let k = 1;
-  while (k * 2 < hashes.length) k *= 2;
-  return nodeHash(naiveRoot(hashes.slice(0, k)), naiveRoot(hashes.slice(k)));
-}
+import { naiveRoot } from "./_naive.ts";
 
 Deno.test("a new log has a key and a signed empty head", async () => {
   const w = await openWitness();

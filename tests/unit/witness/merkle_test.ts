@@ -12,6 +12,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from "../../../witness/merkle.ts";
+import { naiveRoot } from "./_naive.ts";
 
 const LEAVES = [
   "",
@@ -72,15 +73,6 @@ const CONSISTENCY: Array<[number, number, string[]]> = [
     "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
   ]],
 ];
-
-/** MTH straight from the RFC's recursive definition, over leaf hashes. */
-function naiveRoot(hashes: Uint8Array[]): Uint8Array {
-  if (hashes.length === 0) return EMPTY_ROOT;
-  if (hashes.length === 1) return hashes[0];
-  let k = 1;
-  while (k * 2 < hashes.length) k *= 2;
-  return nodeHash(naiveRoot(hashes.slice(0, k)), naiveRoot(hashes.slice(k)));
-}
 
 /** A node reader over an in-memory list of leaf hashes. */
 function memoryReader(hashes: Uint8Array[]): NodeReader {
