@@ -9,7 +9,7 @@ import {
   verifyInclusion,
   WITNESS_KEYS,
 } from "../../../witness/mod.ts";
-import { EMPTY_ROOT, equalBytes, leafHash, nodeHash } from "../../../witness/hash.ts";
+import { EMPTY_ROOT, equalBytes, leafHash } from "../../../witness/hash.ts";
 import { openWitness } from "./_open.ts";
 import { naiveRoot } from "./_naive.ts";
 
