@@ -1,0 +1,11 @@
+// SDP offer/answer for audio (RFC 3264, RFC 8866), on sdp-transform.
+export {
+  answerOffer,
+  type AudioAgreement,
+  createOffer,
+  type Direction,
+  type Endpoint,
+  MAX_SDP_BYTES,
+  parseSdp,
+  SdpError,
+} from "./negotiate.ts";

@@ -1,0 +1,264 @@
+// Audio offer/answer (RFC 3264 over RFC 8866 SDP), parsed and written with
+// sdp-transform; the choices are ours: the offerer's first codec the room allows,
+// telephone-event (RFC 4733) kept when offered, direction mirrored (hold),
+// unsupported streams declined with port 0. Every refusal is an SdpError whose
+// code the SIP stack maps to 488 and H.323 to a capability failure.
+
+import type { Codec } from "../../guard/mod.ts";
+import { parse, type SdpMedia, type SdpSession, write } from "./_sdp_transform.ts";
+
+export const MAX_SDP_BYTES = 16 * 1024;
+
+export type Direction = "sendrecv" | "sendonly" | "recvonly" | "inactive";
+
+export class SdpError extends Error {
+  override name = "SdpError";
+  constructor(
+    readonly code: "MALFORMED" | "NO_AUDIO" | "NO_COMMON_CODEC" | "UNSUPPORTED_TRANSPORT",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Static payload types (RFC 3551 table 4) and how each codec is named in rtpmap. */
+const CODECS: Record<
+  Codec,
+  { rtpName: string; clockRate: number; channels?: number; staticPt?: number; fmtp?: string }
+> = {
+  opus: { rtpName: "opus", clockRate: 48000, channels: 2, fmtp: "minptime=10;useinbandfec=1" },
+  G722: { rtpName: "G722", clockRate: 8000, staticPt: 9 }, // 8000 in SDP by RFC 3551's historical error
+  PCMU: { rtpName: "PCMU", clockRate: 8000, staticPt: 0 },
+  PCMA: { rtpName: "PCMA", clockRate: 8000, staticPt: 8 },
+  G729: { rtpName: "G729", clockRate: 8000, staticPt: 18 },
+};
+const STATIC_NAMES = new Map(
+  Object.entries(CODECS).filter(([, c]) => c.staticPt !== undefined).map((
+    [name, c],
+  ) => [c.staticPt!, name as Codec]),
+);
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface AudioAgreement {
+  codec: Codec;
+  payloadType: number;
+  clockRate: number;
+  /** fmtp of the chosen format, as agreed (e.g. G.729 annexb, Opus FEC). */
+  fmtp?: string;
+  /** RFC 4733 telephone-event payload type, when both sides have it. */
+  dtmfPayloadType?: number;
+  ptime: number;
+  /** Our direction toward the peer. */
+  direction: Direction;
+  remote: Endpoint;
+}
+
+/** Parses and validates SDP text; bounded in size, every refusal explained. */
+export function parseSdp(text: string): SdpSession {
+  if (new TextEncoder().encode(text).length > MAX_SDP_BYTES) {
+    throw new SdpError("MALFORMED", `SDP larger than ${MAX_SDP_BYTES} bytes`);
+  }
+  if (!/^v=0\r?\n/.test(text)) throw new SdpError("MALFORMED", "SDP must start with v=0");
+  let session: SdpSession;
+  try {
+    session = parse(text);
+  } catch (err) {
+    throw new SdpError("MALFORMED", `SDP does not parse: ${(err as Error).message}`);
+  }
+  if (!session.origin) throw new SdpError("MALFORMED", "SDP has no o= line");
+  if (!session.media?.length) throw new SdpError("NO_AUDIO", "SDP has no m= line");
+  for (const [i, m] of session.media.entries()) {
+    if (!Number.isInteger(m.port) || m.port < 0 || m.port > 65535) {
+      throw new SdpError("MALFORMED", `m= line ${i + 1} has port ${m.port}`);
+    }
+  }
+  return session;
+}
+
+interface OfferedFormat {
+  pt: number;
+  codec?: Codec;
+  name: string;
+  rate: number;
+  fmtp?: string;
+}
+
+function formats(m: SdpMedia): OfferedFormat[] {
+  const pts = String(m.payloads ?? "").trim().split(/\s+/).filter(Boolean).map(Number);
+  return pts.filter((pt) => Number.isInteger(pt) && pt >= 0 && pt <= 127).map((pt) => {
+    const rtp = m.rtp?.find((r) => r.payload === pt);
+    const fmtp = m.fmtp?.find((f) => f.payload === pt)?.config;
+    const name = rtp?.codec ?? (STATIC_NAMES.get(pt) ? CODECS[STATIC_NAMES.get(pt)!].rtpName : "");
+    const rate = rtp?.rate ?? 8000;
+    const codec = (Object.keys(CODECS) as Codec[]).find((c) =>
+      CODECS[c].rtpName.toLowerCase() === name.toLowerCase() && CODECS[c].clockRate === rate
+    );
+    return { pt, codec, name, rate, fmtp };
+  });
+}
+
+function mirror(d: Direction): Direction {
+  return d === "sendonly" ? "recvonly" : d === "recvonly" ? "sendonly" : d;
+}
+
+function connectionOf(session: SdpSession, m: SdpMedia): string {
+  const ip = m.connection?.ip ?? session.connection?.ip;
+  if (!ip) throw new SdpError("MALFORMED", "no c= line for the audio stream");
+  return ip;
+}
+
+/**
+ * Answers an offer for a room that allows `allowed`. Returns the answer text and
+ * what was agreed for the first audio stream; other streams are declined.
+ */
+export function answerOffer(
+  offerText: string,
+  opts: { allowed: readonly Codec[]; local: Endpoint; sessionId?: number; username?: string },
+): { answer: string; agreement: AudioAgreement } {
+  const offer = parseSdp(offerText);
+  const media = offer.media!;
+  const audioIndex = media.findIndex((m) => m.type === "audio" && m.port !== 0);
+  if (audioIndex < 0) throw new SdpError("NO_AUDIO", "the offer has no active audio stream");
+  const audio = media[audioIndex];
+  if (!/^RTP\/AVPF?$/.test(audio.protocol)) {
+    throw new SdpError(
+      "UNSUPPORTED_TRANSPORT",
+      `transport ${audio.protocol} is not supported (RTP/AVP)`,
+    );
+  }
+  const offered = formats(audio);
+  const chosen = offered.find((f) => f.codec && opts.allowed.includes(f.codec));
+  if (!chosen) {
+    const names = offered.map((f) => f.name || String(f.pt)).join(", ");
+    throw new SdpError(
+      "NO_COMMON_CODEC",
+      `no common codec: offered ${names}; allowed ${opts.allowed.join(", ")}`,
+    );
+  }
+  const dtmf = offered.find((f) => f.name.toLowerCase() === "telephone-event" && f.rate === 8000);
+  const remoteIp = connectionOf(offer, audio);
+  const held = remoteIp === "0.0.0.0" || remoteIp === "::";
+  const direction: Direction = held
+    ? "inactive"
+    : mirror(audio.direction ?? offer.direction ?? "sendrecv");
+  const ptime = audio.ptime && audio.ptime >= 10 && audio.ptime <= 120 ? audio.ptime : 20;
+  const codec = chosen.codec!;
+  const spec = CODECS[codec];
+  const fmtp = codec === "G729"
+    ? (chosen.fmtp ?? "annexb=yes")
+    : codec === "opus"
+    ? spec.fmtp
+    : undefined;
+
+  const ipVer = opts.local.address.includes(":") ? 6 : 4;
+  const answerAudio: SdpMedia = {
+    type: "audio",
+    port: opts.local.port,
+    protocol: "RTP/AVP",
+    payloads: [chosen.pt, ...(dtmf ? [dtmf.pt] : [])].join(" "),
+    rtp: [
+      {
+        payload: chosen.pt,
+        codec: spec.rtpName,
+        rate: spec.clockRate,
+        ...(spec.channels ? { encoding: spec.channels } : {}),
+      },
+      ...(dtmf ? [{ payload: dtmf.pt, codec: "telephone-event", rate: 8000 }] : []),
+    ],
+    fmtp: [
+      ...(fmtp ? [{ payload: chosen.pt, config: fmtp }] : []),
+      ...(dtmf ? [{ payload: dtmf.pt, config: "0-16" }] : []),
+    ],
+    ptime,
+    direction,
+  };
+  const answer: SdpSession = {
+    version: 0,
+    origin: {
+      username: opts.username ?? "council",
+      sessionId: opts.sessionId ?? Date.now(),
+      sessionVersion: 1,
+      netType: "IN",
+      ipVer,
+      address: opts.local.address,
+    },
+    name: "Council",
+    connection: { version: ipVer, ip: opts.local.address },
+    timing: { start: 0, stop: 0 },
+    // RFC 3264 section 6: one m= line per offered one, in order; declined ones get port 0.
+    media: media.map((m, i) =>
+      i === audioIndex ? answerAudio : {
+        type: m.type,
+        port: 0,
+        protocol: m.protocol,
+        payloads: String(m.payloads ?? "").split(/\s+/)[0] || "0",
+      }
+    ),
+  };
+  return {
+    answer: write(answer),
+    agreement: {
+      codec,
+      payloadType: chosen.pt,
+      clockRate: spec.clockRate,
+      fmtp,
+      dtmfPayloadType: dtmf?.pt,
+      ptime,
+      direction,
+      remote: { address: remoteIp, port: audio.port },
+    },
+  };
+}
+
+/** An offer for an outbound call: our codecs in preference order, with RFC 4733 events. */
+export function createOffer(
+  opts: { codecs: readonly Codec[]; local: Endpoint; sessionId?: number; ptime?: number },
+): string {
+  const ipVer = opts.local.address.includes(":") ? 6 : 4;
+  let dynamic = 96;
+  const entries = opts.codecs.map((codec) => ({ codec, pt: CODECS[codec].staticPt ?? dynamic++ }));
+  const dtmfPt = dynamic++;
+  const session: SdpSession = {
+    version: 0,
+    origin: {
+      username: "council",
+      sessionId: opts.sessionId ?? Date.now(),
+      sessionVersion: 1,
+      netType: "IN",
+      ipVer,
+      address: opts.local.address,
+    },
+    name: "Council",
+    connection: { version: ipVer, ip: opts.local.address },
+    timing: { start: 0, stop: 0 },
+    media: [{
+      type: "audio",
+      port: opts.local.port,
+      protocol: "RTP/AVP",
+      payloads: [...entries.map((e) => e.pt), dtmfPt].join(" "),
+      rtp: [
+        ...entries.map(({ codec, pt }) => ({
+          payload: pt,
+          codec: CODECS[codec].rtpName,
+          rate: CODECS[codec].clockRate,
+          ...(CODECS[codec].channels ? { encoding: CODECS[codec].channels } : {}),
+        })),
+        { payload: dtmfPt, codec: "telephone-event", rate: 8000 },
+      ],
+      fmtp: [
+        ...entries.filter((e) => CODECS[e.codec].fmtp).map((e) => ({
+          payload: e.pt,
+          config: CODECS[e.codec].fmtp!,
+        })),
+        { payload: dtmfPt, config: "0-16" },
+      ],
+      ptime: opts.ptime ?? 20,
+      direction: "sendrecv",
+    }],
+  };
+  return write(session);
+}
