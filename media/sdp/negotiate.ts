@@ -101,6 +101,39 @@ function formats(m: SdpMedia): OfferedFormat[] {
   });
 }
 
+/** The session-level lines every SDP Council writes (o=, s=, c=, t=). */
+function sessionHeader(
+  local: Endpoint,
+  sessionId: number | undefined,
+  username = "council",
+): SdpSession {
+  const ipVer = local.address.includes(":") ? 6 : 4;
+  return {
+    version: 0,
+    origin: {
+      username,
+      sessionId: sessionId ?? Date.now(),
+      sessionVersion: 1,
+      netType: "IN",
+      ipVer,
+      address: local.address,
+    },
+    name: "Council",
+    connection: { version: ipVer, ip: local.address },
+    timing: { start: 0, stop: 0 },
+  };
+}
+
+function rtpmap(codec: Codec, payload: number) {
+  const spec = CODECS[codec];
+  return {
+    payload,
+    codec: spec.rtpName,
+    rate: spec.clockRate,
+    ...(spec.channels ? { encoding: spec.channels } : {}),
+  };
+}
+
 function mirror(d: Direction): Direction {
   return d === "sendonly" ? "recvonly" : d === "recvonly" ? "sendonly" : d;
 }
@@ -154,7 +187,6 @@ export function answerOffer(
     ? spec.fmtp
     : undefined;
 
-  const ipVer = opts.local.address.includes(":") ? 6 : 4;
   const answerAudio: SdpMedia = {
     type: "audio",
     port: opts.local.port,
@@ -177,18 +209,7 @@ export function answerOffer(
     direction,
   };
   const answer: SdpSession = {
-    version: 0,
-    origin: {
-      username: opts.username ?? "council",
-      sessionId: opts.sessionId ?? Date.now(),
-      sessionVersion: 1,
-      netType: "IN",
-      ipVer,
-      address: opts.local.address,
-    },
-    name: "Council",
-    connection: { version: ipVer, ip: opts.local.address },
-    timing: { start: 0, stop: 0 },
+    ...sessionHeader(opts.local, opts.sessionId, opts.username),
     // RFC 3264 section 6: one m= line per offered one, in order; declined ones get port 0.
     media: media.map((m, i) =>
       i === audioIndex ? answerAudio : {
@@ -218,37 +239,21 @@ export function answerOffer(
 export function createOffer(
   opts: { codecs: readonly Codec[]; local: Endpoint; sessionId?: number; ptime?: number },
 ): string {
-  const ipVer = opts.local.address.includes(":") ? 6 : 4;
   let dynamic = 96;
   const entries = opts.codecs.map((codec) => ({ codec, pt: CODECS[codec].staticPt ?? dynamic++ }));
   const dtmfPt = dynamic++;
   const session: SdpSession = {
-    version: 0,
-    origin: {
-      username: "council",
-      sessionId: opts.sessionId ?? Date.now(),
-      sessionVersion: 1,
-      netType: "IN",
-      ipVer,
-      address: opts.local.address,
-    },
-    name: "Council",
-    connection: { version: ipVer, ip: opts.local.address },
-    timing: { start: 0, stop: 0 },
+    ...sessionHeader(opts.local, opts.sessionId),
     media: [{
       type: "audio",
       port: opts.local.port,
       protocol: "RTP/AVP",
       payloads: [...entries.map((e) => e.pt), dtmfPt].join(" "),
-      rtp: [
-        ...entries.map(({ codec, pt }) => ({
-          payload: pt,
-          codec: CODECS[codec].rtpName,
-          rate: CODECS[codec].clockRate,
-          ...(CODECS[codec].channels ? { encoding: CODECS[codec].channels } : {}),
-        })),
-        { payload: dtmfPt, codec: "telephone-event", rate: 8000 },
-      ],
+      rtp: [...entries.map(({ codec, pt }) => rtpmap(codec, pt)), {
+        payload: dtmfPt,
+        codec: "telephone-event",
+        rate: 8000,
+      }],
       fmtp: [
         ...entries.filter((e) => CODECS[e.codec].fmtp).map((e) => ({
           payload: e.pt,
