@@ -7,7 +7,6 @@ import {
   Guard,
   GuardianRegistry,
   nobleVerifier,
-  parsePolicy,
   PolicyStore,
   signAdmissionRequest,
   webCryptoVerifier,
@@ -43,7 +42,6 @@ export async function* guardSuite(): AsyncIterable<Figure> {
       },
     }),
   );
-  parsePolicy(JSON.parse(Deno.readTextFileSync(policyPath)));
   const store = await Store.open(`${dir}/guard.kv`);
   const witness = await WitnessLog.open(store, {
     origin: "bench/guard",

@@ -46,10 +46,16 @@ export class GuardianRegistry {
     return this.#cache.get(id);
   }
 
+  /** The stored record, without the decoded key. */
+  record(id: string): Guardian | undefined {
+    const g = this.#cache.get(id);
+    if (!g) return undefined;
+    const { key: _key, ...record } = g;
+    return record;
+  }
+
   list(): Guardian[] {
-    return [...this.#cache.values()].map(({ key: _key, ...g }) => g).sort((a, b) =>
-      a.id.localeCompare(b.id)
-    );
+    return [...this.#cache.keys()].sort().map((id) => this.record(id)!);
   }
 
   async add(input: GuardianInput, now = new Date()): Promise<Guardian> {

@@ -52,7 +52,7 @@ export function guardianRoutes(
       return c.json(g, 201);
     })
     .get("/:id", (c) => {
-      const g = registry.list().find((x) => x.id === c.req.param("id"));
+      const g = registry.record(c.req.param("id"));
       if (!g) throw new BadRequest(`no guardian ${c.req.param("id")}`, "NOT_FOUND", 404);
       return c.json(g);
     })

@@ -219,11 +219,11 @@ export class WitnessLog implements Subsystem {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.appendEncoded(bytes, timestamp);
+    return this.#appendEncoded(bytes, timestamp);
   }
 
-  /** Appends canonical entry bytes (from encodeEntry). */
-  appendEncoded(bytes: Uint8Array, timestamp: number): Promise<Appended> {
+  /** Queues canonical entry bytes (from encodeEntry) for the next batch. */
+  #appendEncoded(bytes: Uint8Array, timestamp: number): Promise<Appended> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closing) {
       return Promise.reject(new WitnessError("witness is closing; append refused"));

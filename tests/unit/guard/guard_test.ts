@@ -353,3 +353,21 @@ Deno.test("suspending a guardian ends its sessions", async () => {
     await t.stop();
   }
 });
+
+Deno.test("registry records never carry the decoded key, and list is sorted by id", async () => {
+  const t = await testApp();
+  try {
+    await guardianWithKey(t, "zed");
+    await guardianWithKey(t, "amy");
+    assert.deepEqual(t.registry.list().map((g) => g.id), [
+      "if://guardian/amy",
+      "if://guardian/zed",
+    ]);
+    const record = t.registry.record("if://guardian/amy")!;
+    assert.equal("key" in record, false);
+    assert.equal(record.status, "active");
+    assert.equal(t.registry.record("if://guardian/nobody"), undefined);
+  } finally {
+    await t.stop();
+  }
+});
