@@ -1,0 +1,241 @@
+// An adaptive jitter buffer for one audio source, in the time domain.
+//
+// Every packet's transit time is arrival - timestamp/clock. The smallest transit in a
+// sliding window is the "fastest path"; a packet's lateness is its transit minus that
+// minimum. The target delay is a high percentile of recent lateness, so the buffer
+// holds just enough to play nearly every packet in time and no more. A packet is due
+// at timestamp/clock + minTransit + target; playout asks at each tick what is due.
+// Packets that arrive after their slot was concealed are dropped as late; when the
+// target shrinks, overdue packets are skipped so the delay follows it down.
+
+/** A received packet, with its timestamp already unwrapped to a plain number. */
+export interface BufferedPacket {
+  readonly ts: number;
+  /** Timestamp units the payload covers (known from the codec). */
+  readonly duration: number;
+  readonly payload: Uint8Array;
+  readonly marker: boolean;
+}
+
+export type Playout =
+  /** Decode this packet now. */
+  | { readonly kind: "play"; readonly packet: BufferedPacket }
+  /** Invent `duration` units; `next` is the packet after the gap when it is here (FEC). */
+  | { readonly kind: "conceal"; readonly duration: number; readonly next?: BufferedPacket }
+  /** Nothing is due: silence or comfort noise (priming, talk-spurt gap, underrun). */
+  | { readonly kind: "wait" };
+
+export type PushVerdict = "stored" | "duplicate" | "late" | "overflow";
+
+export interface JitterBufferOptions {
+  /** RTP clock rate of the source. */
+  readonly clockRate: number;
+  /** Timestamp units of one playout frame (20 ms = clockRate / 50). */
+  readonly frameDuration: number;
+  /** Bounds of the target delay, in ms. */
+  readonly minDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Packets held at most; beyond it the newest is refused. */
+  readonly capacity?: number;
+  /** Consecutive frames concealed before the buffer gives silence instead. */
+  readonly maxConcealFrames?: number;
+}
+
+const WINDOW = 128; // packets of history for the transit minimum and the percentile
+const PERCENTILE = 0.95;
+const RECOMPUTE_EVERY = 16;
+
+export interface JitterBufferStats {
+  /** Delay the buffer aims for beyond the fastest path, ms. */
+  readonly targetMs: number;
+  /** Audio buffered ahead of the playout point, ms. */
+  readonly levelMs: number;
+  readonly played: number;
+  readonly concealed: number;
+  readonly late: number;
+  readonly duplicates: number;
+  readonly overflow: number;
+  readonly skipped: number;
+}
+
+export class JitterBuffer {
+  readonly #clock: number;
+  readonly #frame: number;
+  readonly #minDelay: number;
+  readonly #maxDelay: number;
+  readonly #capacity: number;
+  readonly #maxConceal: number;
+
+  readonly #packets = new Map<number, BufferedPacket>();
+  #earliest = Infinity;
+  #latestEnd = -Infinity;
+
+  readonly #transits = new Float64Array(WINDOW);
+  #transitCount = 0;
+  #minTransit = Infinity;
+  #targetMs: number;
+  #sinceRecompute = 0;
+
+  /** Timestamp of the next unit to play; NaN until the first packet. */
+  #playTs = NaN;
+  #concealRun = 0;
+
+  #played = 0;
+  #concealed = 0;
+  #late = 0;
+  #duplicates = 0;
+  #overflow = 0;
+  #skipped = 0;
+
+  constructor(options: JitterBufferOptions) {
+    this.#clock = options.clockRate;
+    this.#frame = options.frameDuration;
+    this.#minDelay = options.minDelayMs ?? 0;
+    this.#maxDelay = options.maxDelayMs ?? 200;
+    this.#capacity = options.capacity ?? 64;
+    this.#maxConceal = options.maxConcealFrames ?? 5;
+    this.#targetMs = this.#minDelay;
+  }
+
+  get size(): number {
+    return this.#packets.size;
+  }
+
+  push(packet: BufferedPacket, arrivalMs: number): PushVerdict {
+    if (this.#packets.has(packet.ts)) {
+      this.#duplicates++;
+      return "duplicate";
+    }
+    this.#observe(arrivalMs - packet.ts * 1000 / this.#clock);
+    if (!Number.isNaN(this.#playTs) && packet.ts < this.#playTs) {
+      this.#late++;
+      return "late";
+    }
+    if (this.#packets.size >= this.#capacity) {
+      this.#overflow++;
+      return "overflow";
+    }
+    this.#packets.set(packet.ts, packet);
+    if (packet.ts < this.#earliest) this.#earliest = packet.ts;
+    this.#latestEnd = Math.max(this.#latestEnd, packet.ts + packet.duration);
+    return "stored";
+  }
+
+  /** What to play for the frame starting now. */
+  next(nowMs: number): Playout {
+    if (this.#packets.size === 0) return this.#idle();
+    if (Number.isNaN(this.#playTs)) this.#playTs = this.#earliest;
+    this.#skipOverdue(nowMs);
+
+    const exact = this.#packets.get(this.#playTs);
+    if (exact) {
+      if (nowMs < this.#due(exact.ts) - this.#frameMs() / 2) return { kind: "wait" };
+      return this.#play(exact);
+    }
+    // A gap before the earliest buffered packet: lost, or a new talk spurt.
+    const earliest = this.#packets.get(this.#earliest)!;
+    if (nowMs < this.#due(this.#playTs) - this.#frameMs() / 2) return { kind: "wait" };
+    const gap = earliest.ts - this.#playTs;
+    if (earliest.marker || gap > this.#frame * this.#maxConceal || this.#concealRun >= this.#maxConceal) {
+      // Resynchronise on the talk spurt instead of concealing across it.
+      this.#playTs = earliest.ts;
+      this.#concealRun = 0;
+      return nowMs < this.#due(earliest.ts) - this.#frameMs() / 2 ? { kind: "wait" } : this.#play(earliest);
+    }
+    const duration = Math.min(this.#frame, gap);
+    this.#playTs += duration;
+    this.#concealRun++;
+    this.#concealed++;
+    return { kind: "conceal", duration, next: this.#packets.get(this.#playTs) };
+  }
+
+  stats(): JitterBufferStats {
+    const level = Number.isNaN(this.#playTs) || this.#packets.size === 0
+      ? 0
+      : Math.max(0, this.#latestEnd - this.#playTs) * 1000 / this.#clock;
+    return {
+      targetMs: this.#targetMs,
+      levelMs: level,
+      played: this.#played,
+      concealed: this.#concealed,
+      late: this.#late,
+      duplicates: this.#duplicates,
+      overflow: this.#overflow,
+      skipped: this.#skipped,
+    };
+  }
+
+  /** Forgets everything (a new source on the same leg). */
+  reset(): void {
+    this.#packets.clear();
+    this.#earliest = Infinity;
+    this.#latestEnd = -Infinity;
+    this.#transitCount = 0;
+    this.#minTransit = Infinity;
+    this.#targetMs = this.#minDelay;
+    this.#playTs = NaN;
+    this.#concealRun = 0;
+  }
+
+  #idle(): Playout {
+    // Underrun: conceal a few frames of a stream we were playing, then fall silent.
+    if (!Number.isNaN(this.#playTs) && this.#concealRun > 0 && this.#concealRun < this.#maxConceal) {
+      this.#concealRun++;
+      this.#concealed++;
+      this.#playTs += this.#frame;
+      return { kind: "conceal", duration: this.#frame };
+    }
+    return { kind: "wait" };
+  }
+
+  #play(packet: BufferedPacket): Playout {
+    this.#remove(packet.ts);
+    this.#playTs = packet.ts + packet.duration;
+    this.#concealRun = 0;
+    this.#played++;
+    return { kind: "play", packet };
+  }
+
+  // Packets whose whole span is more than a frame overdue are skipped while a later
+  // one can take their place: this is how the delay comes down after a burst.
+  #skipOverdue(nowMs: number): void {
+    while (this.#packets.size > 1) {
+      const p = this.#packets.get(this.#earliest)!;
+      if (this.#due(p.ts + p.duration) >= nowMs - this.#frameMs()) return;
+      this.#remove(p.ts);
+      this.#skipped++;
+      this.#playTs = Math.max(this.#playTs, p.ts + p.duration);
+    }
+  }
+
+  #remove(ts: number): void {
+    this.#packets.delete(ts);
+    if (ts !== this.#earliest) return;
+    let min = Infinity;
+    for (const k of this.#packets.keys()) if (k < min) min = k;
+    this.#earliest = min;
+    if (this.#packets.size === 0) this.#latestEnd = -Infinity;
+  }
+
+  #due(ts: number): number {
+    return ts * 1000 / this.#clock + this.#minTransit + this.#targetMs;
+  }
+
+  #frameMs(): number {
+    return this.#frame * 1000 / this.#clock;
+  }
+
+  #observe(transit: number): void {
+    this.#transits[this.#transitCount % WINDOW] = transit;
+    this.#transitCount++;
+    if (transit < this.#minTransit) this.#minTransit = transit;
+    if (++this.#sinceRecompute < RECOMPUTE_EVERY && this.#transitCount > 2) return;
+    this.#sinceRecompute = 0;
+    const n = Math.min(this.#transitCount, WINDOW);
+    const window = this.#transits.slice(0, n).sort();
+    // The minimum follows the window so clock drift between the ends is absorbed.
+    this.#minTransit = window[0];
+    const lateness = window[Math.min(n - 1, Math.floor(n * PERCENTILE))] - window[0];
+    this.#targetMs = Math.min(this.#maxDelay, Math.max(this.#minDelay, lateness));
+  }
+}
