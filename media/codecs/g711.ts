@@ -75,22 +75,22 @@ for (let c = 0; c < 256; c++) {
 export type G711Law = "ulaw" | "alaw";
 
 /** Encodes 16-bit PCM into `out` (one byte per sample); returns out. */
-export function g711Encode(
+export function g711Encode<T extends Uint8Array<ArrayBufferLike> = Uint8Array>(
   law: G711Law,
-  pcm: Int16Array,
-  out = new Uint8Array(pcm.length),
-): Uint8Array {
+  pcm: Int16Array<ArrayBufferLike>,
+  out: T = new Uint8Array(pcm.length) as T,
+): T {
   const table = law === "ulaw" ? ULAW_ENCODE : ALAW_ENCODE;
   for (let i = 0; i < pcm.length; i++) out[i] = table[pcm[i] & 0xffff];
   return out;
 }
 
 /** Decodes G.711 bytes into 16-bit PCM; returns out. */
-export function g711Decode(
+export function g711Decode<T extends Int16Array<ArrayBufferLike> = Int16Array>(
   law: G711Law,
-  data: Uint8Array,
-  out = new Int16Array(data.length),
-): Int16Array {
+  data: Uint8Array<ArrayBufferLike>,
+  out: T = new Int16Array(data.length) as T,
+): T {
   const table = law === "ulaw" ? ULAW_DECODE : ALAW_DECODE;
   for (let i = 0; i < data.length; i++) out[i] = table[data[i]];
   return out;

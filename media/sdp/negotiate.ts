@@ -5,6 +5,7 @@
 // code the SIP stack maps to 488 and H.323 to a capability failure.
 
 import type { Codec } from "../../guard/mod.ts";
+import { CODEC_INFO } from "../codecs/catalog.ts";
 import { parse, type SdpMedia, type SdpSession, write } from "./_sdp_transform.ts";
 
 export const MAX_SDP_BYTES = 16 * 1024;
@@ -21,17 +22,7 @@ export class SdpError extends Error {
   }
 }
 
-/** Static payload types (RFC 3551 table 4) and how each codec is named in rtpmap. */
-const CODECS: Record<
-  Codec,
-  { rtpName: string; clockRate: number; channels?: number; staticPt?: number; fmtp?: string }
-> = {
-  opus: { rtpName: "opus", clockRate: 48000, channels: 2, fmtp: "minptime=10;useinbandfec=1" },
-  G722: { rtpName: "G722", clockRate: 8000, staticPt: 9 }, // 8000 in SDP by RFC 3551's historical error
-  PCMU: { rtpName: "PCMU", clockRate: 8000, staticPt: 0 },
-  PCMA: { rtpName: "PCMA", clockRate: 8000, staticPt: 8 },
-  G729: { rtpName: "G729", clockRate: 8000, staticPt: 18 },
-};
+const CODECS = CODEC_INFO;
 const STATIC_NAMES = new Map(
   Object.entries(CODECS).filter(([, c]) => c.staticPt !== undefined).map((
     [name, c],

@@ -1,0 +1,25 @@
+// What Council knows of each audio codec: how SDP names it (RFC 3551 table 4 for the
+// static payload types), its RTP clock, and the PCM rate its coder works at.
+
+import type { Codec } from "../../guard/mod.ts";
+
+export interface CodecInfo {
+  readonly rtpName: string;
+  /** RTP timestamp units per second. */
+  readonly clockRate: number;
+  readonly channels?: number;
+  readonly staticPt?: number;
+  /** fmtp Council offers. */
+  readonly fmtp?: string;
+  /** PCM rate of the coder; undefined means "the room's mix rate" (Opus runs at any). */
+  readonly pcmRate?: number;
+}
+
+export const CODEC_INFO: Readonly<Record<Codec, CodecInfo>> = {
+  opus: { rtpName: "opus", clockRate: 48000, channels: 2, fmtp: "minptime=10;useinbandfec=1" },
+  // G.722 samples at 16 kHz but its RTP clock is 8000 (RFC 3551 section 4.5.2's historical error).
+  G722: { rtpName: "G722", clockRate: 8000, staticPt: 9, pcmRate: 16000 },
+  PCMU: { rtpName: "PCMU", clockRate: 8000, staticPt: 0, pcmRate: 8000 },
+  PCMA: { rtpName: "PCMA", clockRate: 8000, staticPt: 8, pcmRate: 8000 },
+  G729: { rtpName: "G729", clockRate: 8000, staticPt: 18, pcmRate: 8000 },
+};

@@ -1,0 +1,106 @@
+// Speech fixtures and the signal measures media tests use.
+
+const FIXTURES = new URL("../fixtures/audio/", import.meta.url);
+
+/** One of the three 3-second speech fixtures (16 kHz mono), optionally resampled by decimation-free sox. */
+export async function speech(
+  n: 1 | 2 | 3,
+  rate: 8000 | 16000 | 48000 = 16000,
+): Promise<Int16Array> {
+  const path = new URL(`speech${n}.16k.raw`, FIXTURES).pathname;
+  if (rate === 16000) {
+    const bytes = await Deno.readFile(path);
+    return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  }
+  const out = await new Deno.Command("sox", {
+    args: [
+      "-t",
+      "raw",
+      "-r",
+      "16000",
+      "-e",
+      "signed",
+      "-b",
+      "16",
+      "-c",
+      "1",
+      path,
+      "-t",
+      "raw",
+      "-r",
+      String(rate),
+      "-e",
+      "signed",
+      "-b",
+      "16",
+      "-c",
+      "1",
+      "-",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+  return new Int16Array(out.stdout.buffer, out.stdout.byteOffset, out.stdout.byteLength / 2);
+}
+
+/**
+ * Peak normalised cross-correlation of `signal` against `reference` over lags
+ * 0..maxLag (signal delayed relative to the reference), and the lag of the peak.
+ */
+export function bestCorrelation(
+  reference: Int16Array,
+  signal: Int16Array,
+  maxLag: number,
+): { value: number; lag: number } {
+  let best = { value: 0, lag: 0 };
+  for (let lag = 0; lag <= maxLag; lag++) {
+    const n = Math.min(reference.length, signal.length - lag);
+    if (n <= 0) break;
+    let xy = 0, xx = 0, yy = 0;
+    for (let i = 0; i < n; i++) {
+      const x = reference[i], y = signal[i + lag];
+      xy += x * y;
+      xx += x * x;
+      yy += y * y;
+    }
+    const v = xx && yy ? xy / Math.sqrt(xx * yy) : 0;
+    if (v > best.value) best = { value: v, lag };
+  }
+  return best;
+}
+
+/** Root mean square of a stretch of PCM. */
+export function rms(pcm: Int16Array): number {
+  let s = 0;
+  for (const x of pcm) s += x * x;
+  return pcm.length ? Math.sqrt(s / pcm.length) : 0;
+}
+
+/** Compiles a C file in tests/fixtures/c against the given libraries; returns the binary path. */
+export async function compileC(source: string, libs: string[]): Promise<string> {
+  const src = new URL(`../fixtures/c/${source}`, import.meta.url).pathname;
+  const bin = await Deno.makeTempFile({ prefix: source.replace(/\.c$/, "-") });
+  const cc = await new Deno.Command("cc", {
+    args: ["-O2", "-o", bin, src, ...libs.map((l) => `-l${l}`)],
+    stderr: "piped",
+  }).output();
+  if (cc.code !== 0) throw new Error(`cc ${source}: ${new TextDecoder().decode(cc.stderr)}`);
+  return bin;
+}
+
+/** Runs a binary with bytes on stdin; returns stdout. */
+export async function pipeThrough(
+  bin: string,
+  args: string[],
+  input: Uint8Array,
+): Promise<Uint8Array> {
+  const child = new Deno.Command(bin, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
+    .spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(input);
+  await writer.close();
+  const out = await child.output();
+  if (out.code !== 0) throw new Error(`${bin} ${args.join(" ")} exited ${out.code}`);
+  return out.stdout;
+}
