@@ -136,11 +136,16 @@ export class JitterBuffer {
     const earliest = this.#packets.get(this.#earliest)!;
     if (nowMs < this.#due(this.#playTs) - this.#frameMs() / 2) return { kind: "wait" };
     const gap = earliest.ts - this.#playTs;
-    if (earliest.marker || gap > this.#frame * this.#maxConceal || this.#concealRun >= this.#maxConceal) {
+    if (
+      earliest.marker || gap > this.#frame * this.#maxConceal ||
+      this.#concealRun >= this.#maxConceal
+    ) {
       // Resynchronise on the talk spurt instead of concealing across it.
       this.#playTs = earliest.ts;
       this.#concealRun = 0;
-      return nowMs < this.#due(earliest.ts) - this.#frameMs() / 2 ? { kind: "wait" } : this.#play(earliest);
+      return nowMs < this.#due(earliest.ts) - this.#frameMs() / 2
+        ? { kind: "wait" }
+        : this.#play(earliest);
     }
     const duration = Math.min(this.#frame, gap);
     this.#playTs += duration;
@@ -179,7 +184,9 @@ export class JitterBuffer {
 
   #idle(): Playout {
     // Underrun: conceal a few frames of a stream we were playing, then fall silent.
-    if (!Number.isNaN(this.#playTs) && this.#concealRun > 0 && this.#concealRun < this.#maxConceal) {
+    if (
+      !Number.isNaN(this.#playTs) && this.#concealRun > 0 && this.#concealRun < this.#maxConceal
+    ) {
       this.#concealRun++;
       this.#concealed++;
       this.#playTs += this.#frame;

@@ -9,3 +9,11 @@ export {
   serializeRtp,
 } from "./packet.ts";
 export { seqNewer, SequenceTracker, type SeqVerdict } from "./sequence.ts";
+export {
+  DTMF_DIGITS,
+  dtmfPackets,
+  DtmfReceiver,
+  parseTelephoneEvent,
+  serializeTelephoneEvent,
+  type TelephoneEvent,
+} from "./dtmf.ts";
