@@ -22,6 +22,12 @@ export class ReceptionStats {
     return this.#jitter * 1000 / this.clockRate;
   }
 
+  /** Loss 0..1 over the whole stream so far. */
+  get cumulativeLossFraction(): number {
+    const expected = this.seq.expected;
+    return expected > 0 ? Math.max(0, this.seq.lost) / expected : 0;
+  }
+
   /** Loss fraction 0..1 in the last report interval. */
   get lastFractionLost(): number {
     return this.#fraction / 256;

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { type BufferedPacket, JitterBuffer, type Playout } from "../../../media/jitterbuffer/mod.ts";
+import {
+  type BufferedPacket,
+  JitterBuffer,
+  type Playout,
+} from "../../../media/jitterbuffer/mod.ts";
 
 const CLOCK = 8000;
 const FRAME = 160; // 20 ms
@@ -74,7 +78,9 @@ Deno.test("jitter buffer: with jitter absorbed, a late packet still plays instea
     .sort((a, b) => a.at - b.at);
   let next = 0;
   for (let t = 0; t < 300 * 20 + 200; t += 20) {
-    while (next < arrivals.length && arrivals[next].at <= t) jb.push(packet(arrivals[next].n), arrivals[next++].at);
+    while (next < arrivals.length && arrivals[next].at <= t) {
+      jb.push(packet(arrivals[next].n), arrivals[next++].at);
+    }
     log.push(describe(jb.next(t)));
   }
   const concealed = log.filter((x) => x.startsWith("c")).length;

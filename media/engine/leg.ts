@@ -1,0 +1,481 @@
+// One RTP endpoint in a room, inside a media worker: inbound packets are validated,
+// latched (symmetric RTP), buffered and decoded to 20 ms frames at the room's mix
+// rate; outbound payloads get this leg's own RTP header; RTCP goes both ways.
+// Sockets belong to the worker host; a leg only sees datagrams and a send function.
+
+import type { Codec } from "../../guard/mod.ts";
+import { CODEC_INFO } from "../codecs/catalog.ts";
+import { CodecError, createDecoder, type FrameDecoder, pcmRateOf } from "../codecs/frame_codec.ts";
+import { JitterBuffer } from "../jitterbuffer/mod.ts";
+import {
+  ntpTime,
+  parseRtcp,
+  ReceptionStats,
+  type ReportBlock,
+  roundTripMs,
+  serializeReport,
+} from "../rtcp/mod.ts";
+import { dtmfPackets, DtmfReceiver, isRtcp, parseRtp, RtpError, serializeRtp } from "../rtp/mod.ts";
+import { SpeexResampler } from "../../native/mod.ts";
+import type { LegSpec, LegStats, LegUpdate, RemoteAddress } from "./protocol.ts";
+import { estimateMos } from "./quality.ts";
+
+/** RFC 3389 comfort noise: accepted and treated as silence. */
+const PT_CN = 13;
+/** A latched source silent this long may be replaced by a new one (NAT rebinding). */
+const RELATCH_AFTER_MS = 2000;
+/** RFC 3550 6.2 minimum report interval, randomised by 0.5-1.5. */
+const RTCP_INTERVAL_MS = 5000;
+const DEFAULT_INACTIVITY_MS = 30_000;
+
+export interface LegTransport {
+  send(data: Uint8Array, to: RemoteAddress, rtcp: boolean): void;
+}
+
+export interface LegEvents {
+  latched(leg: Leg, remote: RemoteAddress): void;
+  dtmf(leg: Leg, digit: string): void;
+}
+
+function sameAddress(a: RemoteAddress | undefined, b: RemoteAddress): boolean {
+  return a !== undefined && a.port === b.port && a.address === b.address;
+}
+
+export class Leg {
+  readonly id: string;
+  readonly roomId: string;
+  readonly mixRate: number;
+  readonly ssrc = crypto.getRandomValues(new Uint32Array(1))[0];
+  readonly cname: string;
+  port: number;
+
+  #spec: LegSpec;
+  #decoder!: FrameDecoder;
+  #jb!: JitterBuffer;
+  #rx!: ReceptionStats;
+  #inResampler?: SpeexResampler;
+  #dtmf = new DtmfReceiver();
+  #remote?: RemoteAddress;
+  #remoteRtcp?: RemoteAddress;
+  #latchedAt = -Infinity;
+  #sourceSsrc?: number;
+  #lastTs32 = 0;
+  #extTs = 0;
+
+  // Decoded PCM waiting to be played, at the decoder's rate.
+  #fifo: Int16Array;
+  #fifoLen = 0;
+  #scratch: Int16Array;
+  readonly #frame: Int16Array;
+  #resampled: Int16Array;
+
+  // Outbound RTP state.
+  #seq = crypto.getRandomValues(new Uint16Array(1))[0];
+  #ts = crypto.getRandomValues(new Uint32Array(1))[0];
+  #sentLastTick = false;
+  #dtmfQueue: ({ payload: Uint8Array; marker: boolean } | null)[] = [];
+  #dtmfTs = 0;
+
+  // Counters.
+  #packetsIn = 0;
+  #bytesIn = 0;
+  #packetsOut = 0;
+  #bytesOut = 0;
+  #malformed = 0;
+  #wrongPt = 0;
+  #unknownSource = 0;
+  #rttMs?: number;
+  #remoteReport?: ReportBlock;
+  #lastHeard: number;
+  #nextRtcp: number;
+  #dead = false;
+  levelDbov = -127;
+  speaking = false;
+
+  constructor(
+    spec: LegSpec,
+    mixRate: number,
+    private readonly transport: LegTransport,
+    private readonly events: LegEvents,
+    nowMs: number,
+  ) {
+    this.id = spec.legId;
+    this.roomId = spec.roomId;
+    this.mixRate = mixRate;
+    this.port = spec.port;
+    this.cname = `council-${spec.legId}@${spec.host}`;
+    this.#spec = spec;
+    this.#remote = spec.remote;
+    this.#frame = new Int16Array(mixRate / 50);
+    this.#fifo = new Int16Array(0);
+    this.#scratch = new Int16Array(0);
+    this.#resampled = new Int16Array(0);
+    this.#setCodec();
+    this.#lastHeard = nowMs;
+    this.#nextRtcp = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
+  }
+
+  get codec(): Codec {
+    return this.#spec.codec.codec;
+  }
+
+  get fmtp(): string | undefined {
+    return this.#spec.codec.fmtp;
+  }
+
+  get muted(): boolean {
+    return this.#spec.muted ?? false;
+  }
+
+  get deaf(): boolean {
+    return this.#spec.deaf ?? false;
+  }
+
+  get remote(): RemoteAddress | undefined {
+    return this.#remote;
+  }
+
+  /** The spec as it stands now (with the latched remote), to rebuild this leg elsewhere. */
+  get spec(): LegSpec {
+    return { ...this.#spec, port: this.port, remote: this.#remote };
+  }
+
+  /** Whether signalling lets us send to the peer (not on hold). */
+  get sending(): boolean {
+    const d = this.#spec.direction ?? "sendrecv";
+    return d === "sendrecv" || d === "sendonly";
+  }
+
+  get receiving(): boolean {
+    const d = this.#spec.direction ?? "sendrecv";
+    return d === "sendrecv" || d === "recvonly";
+  }
+
+  update(update: LegUpdate): void {
+    const codecChanged = update.codec &&
+      (update.codec.codec !== this.codec || update.codec.fmtp !== this.fmtp);
+    this.#spec = { ...this.#spec, ...update };
+    if (update.remote) {
+      this.#remote = update.remote;
+      this.#remoteRtcp = undefined;
+      this.#latchedAt = -Infinity;
+    }
+    if (codecChanged) {
+      this.#closeCodec();
+      this.#setCodec();
+    }
+  }
+
+  // --- inbound -------------------------------------------------------------
+
+  onDatagram(data: Uint8Array, from: RemoteAddress, nowMs: number, rtcpSocket: boolean): void {
+    if (rtcpSocket || (this.#spec.rtcpMux && isRtcp(data))) return this.#onRtcp(data, from, nowMs);
+    let packet;
+    try {
+      packet = parseRtp(data);
+    } catch (err) {
+      if (!(err instanceof RtpError)) throw err;
+      this.#malformed++;
+      return;
+    }
+    const pt = packet.payloadType;
+    const audio = pt === this.#spec.codec.payloadType;
+    const dtmf = pt === this.#spec.codec.dtmfPayloadType;
+    if (!audio && !dtmf && pt !== PT_CN) {
+      this.#wrongPt++;
+      return;
+    }
+    if (!this.#acceptSource(from, nowMs)) return;
+    this.#lastHeard = nowMs;
+    this.#packetsIn++;
+    this.#bytesIn += data.length;
+
+    if (this.#sourceSsrc !== packet.ssrc) {
+      // A new source (or the first): start its numbering afresh.
+      this.#sourceSsrc = packet.ssrc;
+      this.#rx = new ReceptionStats(this.#decoder.clockRate);
+      this.#jb.reset();
+      this.#lastTs32 = packet.timestamp;
+      this.#extTs = packet.timestamp;
+    }
+    const verdict = this.#rx.seq.update(packet.sequenceNumber);
+    if (verdict === "restart-pending") return;
+    if (verdict === "restarted") this.#jb.reset();
+    this.#rx.onRtp(packet.timestamp, nowMs);
+    // Unwrap the 32-bit timestamp relative to the last one seen.
+    this.#extTs += (packet.timestamp - this.#lastTs32) | 0;
+    this.#lastTs32 = packet.timestamp;
+
+    if (dtmf) {
+      const digit = this.#dtmf.onPacket(packet.timestamp, packet.payload);
+      if (digit) this.events.dtmf(this, digit);
+      return;
+    }
+    if (!audio || !this.receiving) return;
+    let duration: number;
+    try {
+      duration = this.#decoder.duration(packet.payload);
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      this.#malformed++;
+      return;
+    }
+    // The payload is a view into the datagram, which the socket may reuse.
+    this.#jb.push(
+      { ts: this.#extTs, duration, payload: packet.payload.slice(), marker: packet.marker },
+      nowMs,
+    );
+  }
+
+  #acceptSource(from: RemoteAddress, nowMs: number): boolean {
+    if (sameAddress(this.#remote, from) && this.#latchedAt > -Infinity) {
+      this.#latchedAt = nowMs;
+      return true;
+    }
+    // Symmetric RTP (RFC 4961): send back to where the peer's packets come from,
+    // which is what gets through a NAT. Switch only when the old source went quiet.
+    if (this.#latchedAt === -Infinity || nowMs - this.#latchedAt > RELATCH_AFTER_MS) {
+      const changed = !sameAddress(this.#remote, from);
+      this.#remote = from;
+      this.#latchedAt = nowMs;
+      if (changed || this.#packetsIn === 0) this.events.latched(this, from);
+      return true;
+    }
+    this.#unknownSource++;
+    return false;
+  }
+
+  #onRtcp(data: Uint8Array, from: RemoteAddress, nowMs: number): void {
+    let packets;
+    try {
+      packets = parseRtcp(data);
+    } catch {
+      this.#malformed++;
+      return;
+    }
+    // RTCP is trusted from the latched host only.
+    if (this.#remote && from.address !== this.#remote.address) {
+      this.#unknownSource++;
+      return;
+    }
+    this.#remoteRtcp = from;
+    this.#lastHeard = nowMs;
+    for (const p of packets) {
+      if (p.type === "sr" && this.#rx) this.#rx.onSenderReport(p.sender, nowMs);
+      if (p.type === "sr" || p.type === "rr") {
+        const mine = p.reports.find((r) => r.ssrc === this.ssrc);
+        if (mine) {
+          this.#remoteReport = mine;
+          const rtt = roundTripMs(mine, Date.now());
+          if (rtt !== undefined) this.#rttMs = rtt;
+        }
+      }
+    }
+  }
+
+  /** 20 ms of the peer's audio at the mix rate, or null when there is none to play. */
+  pull(nowMs: number): Int16Array | null {
+    const pcmRate = this.#decoder.pcmRate;
+    const need = pcmRate / 50;
+    while (this.#fifoLen < need) {
+      const p = this.#jb.next(nowMs);
+      if (p.kind === "wait") break;
+      const room = this.#fifo.length - this.#fifoLen;
+      if (p.kind === "play") {
+        const n = this.#decoder.decode(p.packet.payload, this.#scratch);
+        this.#append(this.#scratch.subarray(0, Math.min(n, room)));
+      } else {
+        const samples = Math.min(room, Math.round(p.duration * pcmRate / this.#decoder.clockRate));
+        const out = this.#scratch.subarray(0, samples);
+        this.#decoder.conceal(out, p.next?.payload);
+        this.#append(out);
+      }
+    }
+    if (this.#fifoLen === 0) return null;
+    const frame = this.#fifo.subarray(0, need);
+    if (this.#fifoLen < need) frame.fill(0, this.#fifoLen);
+    let out: Int16Array;
+    if (this.#inResampler) {
+      const n = this.#inResampler.process(frame, this.#resampled);
+      this.#frame.set(this.#resampled.subarray(0, Math.min(n, this.#frame.length)));
+      if (n < this.#frame.length) this.#frame.fill(0, n);
+      out = this.#frame;
+    } else {
+      this.#frame.set(frame);
+      out = this.#frame;
+    }
+    const used = Math.min(need, this.#fifoLen);
+    this.#fifo.copyWithin(0, used, this.#fifoLen);
+    this.#fifoLen -= used;
+    return out;
+  }
+
+  #append(pcm: Int16Array): void {
+    this.#fifo.set(pcm, this.#fifoLen);
+    this.#fifoLen += pcm.length;
+  }
+
+  // --- outbound ------------------------------------------------------------
+
+  /** Sends one 20 ms payload (or nothing, for DTX) and advances the RTP clock. */
+  sendFrame(payload: Uint8Array | null): void {
+    const step = CODEC_INFO[this.codec].clockRate / 50;
+    if (this.#dtmfQueue.length) {
+      // Audio pauses while digits play (RFC 4733 2.5.1.1); a null entry is the gap between digits.
+      const d = this.#dtmfQueue.shift()!;
+      if (d) {
+        if (d.marker) this.#dtmfTs = this.#ts;
+        this.#emit(this.#spec.codec.dtmfPayloadType!, d.marker, this.#dtmfTs, d.payload);
+      }
+      this.#sentLastTick = false;
+    } else if (payload && payload.length && this.sending) {
+      this.#emit(this.#spec.codec.payloadType, !this.#sentLastTick, this.#ts, payload);
+      this.#sentLastTick = true;
+    } else {
+      this.#sentLastTick = false;
+    }
+    this.#ts = (this.#ts + step) >>> 0;
+  }
+
+  /** Queues RFC 4733 events for the digits: 100 ms each, 60 ms apart. */
+  sendDtmf(digits: string): void {
+    const pt = this.#spec.codec.dtmfPayloadType;
+    if (pt === undefined) throw new Error("the peer did not agree to telephone-event");
+    const step = CODEC_INFO[this.codec].clockRate / 50;
+    // Build every digit's train first, so a bad digit queues nothing.
+    const trains = [...digits].map((digit) => dtmfPackets(digit, step * 5, step));
+    for (const train of trains) this.#dtmfQueue.push(...train, null, null, null);
+  }
+
+  #emit(pt: number, marker: boolean, ts: number, payload: Uint8Array): void {
+    if (!this.#remote) return;
+    const data = serializeRtp({
+      marker,
+      payloadType: pt,
+      sequenceNumber: this.#seq,
+      timestamp: ts,
+      ssrc: this.ssrc,
+      payload,
+    });
+    this.#seq = (this.#seq + 1) & 0xffff;
+    this.#packetsOut++;
+    this.#bytesOut += payload.length;
+    this.transport.send(data, this.#remote, false);
+  }
+
+  // --- housekeeping --------------------------------------------------------
+
+  /** RTCP reports on schedule; returns a reason when the leg has gone silent for too long. */
+  housekeep(nowMs: number): string | undefined {
+    if (nowMs >= this.#nextRtcp) {
+      this.#nextRtcp = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
+      this.#sendReport(nowMs, false);
+    }
+    const limit = this.#spec.inactivityMs ?? DEFAULT_INACTIVITY_MS;
+    if (!this.#dead && nowMs - this.#lastHeard > limit) {
+      this.#dead = true;
+      return `no RTP or RTCP for ${Math.round((nowMs - this.#lastHeard) / 1000)} s`;
+    }
+    return undefined;
+  }
+
+  #sendReport(nowMs: number, bye: boolean): void {
+    const to = this.#rtcpTarget();
+    if (!to) return;
+    const ntp = ntpTime(Date.now());
+    const reports = this.#sourceSsrc !== undefined
+      ? [this.#rx.reportBlock(this.#sourceSsrc, nowMs)]
+      : [];
+    const data = serializeReport({
+      ssrc: this.ssrc,
+      cname: this.cname,
+      reports,
+      bye,
+      sender: this.#packetsOut
+        ? {
+          ntpSec: ntp.sec,
+          ntpFrac: ntp.frac,
+          rtpTimestamp: this.#ts,
+          packetCount: this.#packetsOut,
+          octetCount: this.#bytesOut,
+        }
+        : undefined,
+    });
+    this.transport.send(data, to, !this.#spec.rtcpMux);
+  }
+
+  #rtcpTarget(): RemoteAddress | undefined {
+    if (this.#remoteRtcp) return this.#remoteRtcp;
+    if (!this.#remote) return undefined;
+    return this.#spec.rtcpMux
+      ? this.#remote
+      : { address: this.#remote.address, port: this.#remote.port + 1 };
+  }
+
+  stats(): LegStats {
+    const jb = this.#jb.stats();
+    const loss = this.#rx?.cumulativeLossFraction ?? 0;
+    const remoteLoss = this.#remoteReport ? this.#remoteReport.fractionLost / 256 : undefined;
+    const delay = jb.targetMs + 20 + (this.#rttMs ?? 0) / 2;
+    return {
+      legId: this.id,
+      roomId: this.roomId,
+      codec: this.codec,
+      port: this.port,
+      remote: this.#remote,
+      packetsIn: this.#packetsIn,
+      packetsOut: this.#packetsOut,
+      bytesIn: this.#bytesIn,
+      bytesOut: this.#bytesOut,
+      lost: this.#rx ? Math.max(0, this.#rx.seq.lost) : 0,
+      lossFraction: loss,
+      jitterMs: this.#rx?.jitterMs ?? 0,
+      jitterBufferMs: jb.targetMs,
+      concealed: jb.concealed,
+      late: jb.late,
+      malformed: this.#malformed,
+      wrongPayloadType: this.#wrongPt,
+      unknownSource: this.#unknownSource,
+      rttMs: this.#rttMs,
+      remoteLossFraction: remoteLoss,
+      remoteJitterMs: this.#remoteReport
+        ? this.#remoteReport.jitter * 1000 / CODEC_INFO[this.codec].clockRate
+        : undefined,
+      mos: estimateMos(this.codec, Math.max(loss, remoteLoss ?? 0), delay),
+      levelDbov: this.levelDbov,
+      speaking: this.speaking,
+      muted: this.muted,
+      deaf: this.deaf,
+    };
+  }
+
+  close(): void {
+    this.#sendReport(performance.now(), true);
+    this.#closeCodec();
+  }
+
+  #setCodec(): void {
+    const codec = this.#spec.codec.codec;
+    this.#decoder = createDecoder({ codec, mixRate: this.mixRate, fmtp: this.#spec.codec.fmtp });
+    const pcmRate = pcmRateOf(codec, this.mixRate);
+    this.#jb = new JitterBuffer({
+      clockRate: this.#decoder.clockRate,
+      frameDuration: this.#decoder.clockRate / 50,
+    });
+    this.#rx = new ReceptionStats(this.#decoder.clockRate);
+    this.#sourceSsrc = undefined;
+    // Room for the longest packet (120 ms) plus a frame, at the decoder's rate.
+    this.#scratch = new Int16Array(pcmRate * 0.12 + pcmRate / 50);
+    this.#fifo = new Int16Array(this.#scratch.length * 2);
+    this.#fifoLen = 0;
+    if (pcmRate !== this.mixRate) {
+      this.#inResampler = new SpeexResampler(pcmRate, this.mixRate);
+      this.#resampled = new Int16Array(this.mixRate / 50 + 32);
+    } else this.#inResampler = undefined;
+  }
+
+  #closeCodec(): void {
+    this.#decoder.close();
+    this.#inResampler?.close();
+  }
+}

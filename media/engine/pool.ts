@@ -1,0 +1,348 @@
+// The main thread's view of the media workers: rooms are placed on the least loaded
+// worker, commands go out as small messages, and when a worker dies (an uncaught
+// error, or no answer to heartbeats) a replacement is started and its rooms are
+// rebuilt elsewhere on the same ports, with each leg's latched peer, so RTP resumes
+// without any signalling.
+
+import type { Subsystem } from "../../lifecycle/mod.ts";
+import type { Logger } from "../../telemetry/mod.ts";
+import type {
+  Command,
+  LegSpec,
+  LegStats,
+  LegUpdate,
+  Reply,
+  RoomSpec,
+  WorkerEvent,
+  WorkerMessage,
+  WorkerStats,
+} from "./protocol.ts";
+
+const WORKER_URL = new URL("../../workers/media_worker.ts", import.meta.url);
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export class MediaError extends Error {
+  override name = "MediaError";
+}
+
+export interface MediaEngineOptions {
+  /** Media workers; 0 means one per core. */
+  readonly workers?: number;
+  readonly heartbeatMs?: number;
+  /** Heartbeats a worker may miss before it is declared hung and replaced. */
+  readonly missedHeartbeats?: number;
+  readonly log?: Logger;
+}
+
+export type MediaEvent =
+  | Exclude<WorkerEvent, { ev: "ready" }>
+  | { ev: "failover"; worker: number; rooms: string[]; ms: number; reason: string };
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+class WorkerSlot {
+  worker!: Worker;
+  readonly pending = new Map<number, Pending>();
+  readonly rooms = new Set<string>();
+  alive = false;
+  missed = 0;
+  ready!: Promise<void>;
+
+  constructor(readonly index: number) {}
+}
+
+export class MediaEngine implements Subsystem {
+  readonly name = "media";
+  readonly #slots: WorkerSlot[] = [];
+  readonly #rooms = new Map<
+    string,
+    { spec: RoomSpec; slot: WorkerSlot; legs: Map<string, LegSpec> }
+  >();
+  readonly #legRoom = new Map<string, string>();
+  readonly #listeners = new Set<(e: MediaEvent) => void>();
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #nextId = 1;
+  #closing = false;
+
+  private constructor(private readonly opts: MediaEngineOptions) {
+    const count = opts.workers || navigator.hardwareConcurrency || 1;
+    for (let i = 0; i < count; i++) this.#slots.push(this.#spawn(new WorkerSlot(i)));
+    this.#heartbeat = setInterval(() => this.#beat(), opts.heartbeatMs ?? 1000);
+  }
+
+  /** Starts the workers and waits until each has loaded its codec libraries. */
+  static async start(opts: MediaEngineOptions = {}): Promise<MediaEngine> {
+    const engine = new MediaEngine(opts);
+    try {
+      await Promise.all(engine.#slots.map((s) => s.ready));
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
+    return engine;
+  }
+
+  get workerCount(): number {
+    return this.#slots.length;
+  }
+
+  /** Index of the worker a room is on (for tests, stats and `top`). */
+  workerOf(roomId: string): number | undefined {
+    return this.#rooms.get(roomId)?.slot.index;
+  }
+
+  on(listener: (e: MediaEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  ready(): boolean {
+    return !this.#closing && this.#slots.every((s) => s.alive);
+  }
+
+  async createRoom(spec: RoomSpec): Promise<void> {
+    if (this.#rooms.has(spec.roomId)) throw new MediaError(`room ${spec.roomId} exists`);
+    const slot = this.#leastLoaded();
+    const entry = { spec, slot, legs: new Map<string, LegSpec>() };
+    this.#rooms.set(spec.roomId, entry);
+    slot.rooms.add(spec.roomId);
+    try {
+      await this.#request(slot, { op: "room.create", room: spec });
+    } catch (err) {
+      this.#rooms.delete(spec.roomId);
+      slot.rooms.delete(spec.roomId);
+      throw err;
+    }
+  }
+
+  async closeRoom(roomId: string): Promise<void> {
+    const room = this.#rooms.get(roomId);
+    if (!room) return;
+    this.#rooms.delete(roomId);
+    room.slot.rooms.delete(roomId);
+    for (const legId of room.legs.keys()) this.#legRoom.delete(legId);
+    await this.#request(room.slot, { op: "room.close", roomId }).catch(() => {});
+  }
+
+  /** Opens a leg's RTP endpoint; resolves with the local port it listens on. */
+  async createLeg(spec: LegSpec): Promise<{ port: number }> {
+    const room = this.#rooms.get(spec.roomId);
+    if (!room) throw new MediaError(`no room ${spec.roomId}`);
+    if (this.#legRoom.has(spec.legId)) throw new MediaError(`leg ${spec.legId} exists`);
+    this.#legRoom.set(spec.legId, spec.roomId);
+    try {
+      const { port } = await this.#request(room.slot, { op: "leg.create", leg: spec }) as {
+        port: number;
+      };
+      room.legs.set(spec.legId, { ...spec, port });
+      return { port };
+    } catch (err) {
+      this.#legRoom.delete(spec.legId);
+      throw err;
+    }
+  }
+
+  async updateLeg(legId: string, update: LegUpdate): Promise<void> {
+    const { room, spec } = this.#legEntry(legId);
+    room.legs.set(legId, { ...spec, ...update });
+    await this.#request(room.slot, { op: "leg.update", legId, update });
+  }
+
+  async sendDtmf(legId: string, digits: string): Promise<void> {
+    const { room } = this.#legEntry(legId);
+    await this.#request(room.slot, { op: "leg.dtmf", legId, digits });
+  }
+
+  async closeLeg(legId: string): Promise<void> {
+    const roomId = this.#legRoom.get(legId);
+    if (!roomId) return;
+    this.#legRoom.delete(legId);
+    const room = this.#rooms.get(roomId)!;
+    room.legs.delete(legId);
+    await this.#request(room.slot, { op: "leg.close", legId }).catch(() => {});
+  }
+
+  /** Per-leg stats from every live worker, and each worker's tick load. */
+  async stats(): Promise<{ legs: LegStats[]; workers: (WorkerStats & { index: number })[] }> {
+    const results = await Promise.all(
+      this.#slots.filter((s) => s.alive).map(async (slot) => ({
+        index: slot.index,
+        ...(await this.#request(slot, { op: "stats" }) as WorkerStats),
+      })),
+    );
+    return { legs: results.flatMap((r) => r.legs), workers: results };
+  }
+
+  /** Kills a worker abruptly, as a crash would (tests and the failover benchmark). */
+  killWorker(index: number): void {
+    const slot = this.#slots[index];
+    if (slot?.alive) this.#failover(slot, "killed");
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearInterval(this.#heartbeat);
+    await Promise.all(
+      [...this.#rooms.keys()].map((roomId) => this.closeRoom(roomId)),
+    );
+    for (const slot of this.#slots) {
+      slot.alive = false;
+      slot.worker.terminate();
+      for (const p of slot.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new MediaError("media engine closed"));
+      }
+      slot.pending.clear();
+    }
+  }
+
+  // --- workers -------------------------------------------------------------
+
+  #spawn(slot: WorkerSlot): WorkerSlot {
+    const worker = new Worker(WORKER_URL, { type: "module", name: `media-${slot.index}` });
+    slot.worker = worker;
+    slot.missed = 0;
+    slot.ready = new Promise<void>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+        const msg = e.data;
+        if ("ev" in msg) {
+          if (msg.ev === "ready") {
+            slot.alive = true;
+            resolve();
+          } else this.#emit(msg);
+          return;
+        }
+        this.#settle(slot, msg);
+      };
+      worker.onerror = (e: ErrorEvent) => {
+        // Keep the process alive: a media worker's crash is handled, not fatal.
+        e.preventDefault();
+        if (!slot.alive) {
+          return reject(new MediaError(`media worker failed to start: ${e.message}`));
+        }
+        this.#failover(slot, e.message);
+      };
+    });
+    return slot;
+  }
+
+  #settle(slot: WorkerSlot, reply: Reply): void {
+    const p = slot.pending.get(reply.id);
+    if (!p) return;
+    slot.pending.delete(reply.id);
+    clearTimeout(p.timer);
+    if (reply.ok) p.resolve(reply.result);
+    else p.reject(new MediaError(reply.error));
+  }
+
+  #request(slot: WorkerSlot, cmd: Command): Promise<unknown> {
+    if (!slot.alive) return Promise.reject(new MediaError(`media worker ${slot.index} is down`));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        slot.pending.delete(id);
+        reject(new MediaError(`media worker ${slot.index} did not answer ${cmd.op}`));
+      }, REQUEST_TIMEOUT_MS);
+      slot.pending.set(id, { resolve, reject, timer });
+      slot.worker.postMessage({ ...cmd, id });
+    });
+  }
+
+  #beat(): void {
+    const limit = this.opts.missedHeartbeats ?? 3;
+    for (const slot of this.#slots) {
+      if (!slot.alive) continue;
+      if (slot.missed >= limit) {
+        this.#failover(slot, `no heartbeat for ${slot.missed} intervals`);
+        continue;
+      }
+      slot.missed++;
+      this.#request(slot, { op: "ping" }).then(() => slot.missed = 0, () => {});
+    }
+  }
+
+  #leastLoaded(exclude?: WorkerSlot): WorkerSlot {
+    const live = this.#slots.filter((s) => s.alive && s !== exclude);
+    if (live.length === 0) throw new MediaError("no media worker is running");
+    const load = (s: WorkerSlot) =>
+      [...s.rooms].reduce((n, r) => n + 1 + (this.#rooms.get(r)?.legs.size ?? 0), 0);
+    return live.reduce((a, b) => (load(b) < load(a) ? b : a));
+  }
+
+  async #failover(slot: WorkerSlot, reason: string): Promise<void> {
+    if (!slot.alive || this.#closing) return;
+    const t0 = performance.now();
+    slot.alive = false;
+    slot.worker.terminate();
+    for (const p of slot.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new MediaError(`media worker ${slot.index} died: ${reason}`));
+    }
+    slot.pending.clear();
+    const moved = [...slot.rooms];
+    slot.rooms.clear();
+    this.opts.log?.error("media worker died; rebuilding its rooms", {
+      worker: slot.index,
+      reason,
+      rooms: moved.length,
+    });
+    // A fresh worker takes the dead one's place in the pool.
+    this.#spawn(slot);
+    try {
+      await slot.ready;
+    } catch (err) {
+      this.opts.log?.error("replacement media worker failed", { error: String(err) });
+    }
+    for (const roomId of moved) {
+      const room = this.#rooms.get(roomId);
+      if (!room) continue;
+      const target = this.#leastLoaded();
+      room.slot = target;
+      target.rooms.add(roomId);
+      try {
+        await this.#request(target, { op: "room.create", room: room.spec });
+        for (const leg of room.legs.values()) {
+          await this.#request(target, { op: "leg.create", leg });
+        }
+      } catch (err) {
+        this.opts.log?.error("could not rebuild room", { room: roomId, error: String(err) });
+      }
+    }
+    this.#emit({
+      ev: "failover",
+      worker: slot.index,
+      rooms: moved,
+      ms: performance.now() - t0,
+      reason,
+    });
+  }
+
+  #emit(e: MediaEvent): void {
+    if (e.ev === "leg.latched") {
+      // Remember where the peer really is, so a rebuilt leg sends there at once.
+      const roomId = this.#legRoom.get(e.legId);
+      const spec = roomId ? this.#rooms.get(roomId)?.legs.get(e.legId) : undefined;
+      if (spec) this.#rooms.get(roomId!)!.legs.set(e.legId, { ...spec, remote: e.remote });
+    }
+    for (const l of this.#listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.opts.log?.error("media event listener failed", { error: String(err) });
+      }
+    }
+  }
+
+  #legEntry(legId: string) {
+    const roomId = this.#legRoom.get(legId);
+    const room = roomId ? this.#rooms.get(roomId) : undefined;
+    const spec = room?.legs.get(legId);
+    if (!room || !spec) throw new MediaError(`no leg ${legId}`);
+    return { room, spec };
+  }
+}

@@ -1,0 +1,111 @@
+// The messages between the main thread and a media worker. The main thread sends
+// small commands; the worker answers each by id and pushes events. Nothing here
+// carries media: RTP goes straight to the worker's sockets.
+
+import type { Codec } from "../../guard/mod.ts";
+import type { Direction } from "../sdp/mod.ts";
+
+export interface RemoteAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** What signalling agreed for one leg (a subset of the SDP agreement). */
+export interface LegCodec {
+  readonly codec: Codec;
+  readonly payloadType: number;
+  readonly fmtp?: string;
+  readonly dtmfPayloadType?: number;
+}
+
+export interface RoomSpec {
+  readonly roomId: string;
+  /** 16000, or 48000 for rooms with wideband Opus members. */
+  readonly mixRate: 16000 | 48000;
+}
+
+export interface LegSpec {
+  readonly legId: string;
+  readonly roomId: string;
+  /** Local RTP port; 0 lets the worker pick one (it is reported back and kept on failover). */
+  readonly port: number;
+  readonly host: string;
+  readonly codec: LegCodec;
+  /** Where to send until the peer's own packets say otherwise (latching). */
+  readonly remote?: RemoteAddress;
+  readonly rtcpMux?: boolean;
+  readonly direction?: Direction;
+  readonly muted?: boolean;
+  readonly deaf?: boolean;
+  /** Silence on RTP and RTCP for this long ends the leg. */
+  readonly inactivityMs?: number;
+}
+
+export type LegUpdate = Partial<Pick<LegSpec, "remote" | "direction" | "muted" | "deaf" | "codec">>;
+
+export type Command =
+  | { op: "room.create"; room: RoomSpec }
+  | { op: "room.close"; roomId: string }
+  | { op: "leg.create"; leg: LegSpec }
+  | { op: "leg.update"; legId: string; update: LegUpdate }
+  | { op: "leg.dtmf"; legId: string; digits: string }
+  | { op: "leg.close"; legId: string }
+  | { op: "stats" }
+  | { op: "ping" };
+
+export type Request = Command & { id: number };
+
+export interface LegStats {
+  legId: string;
+  roomId: string;
+  codec: Codec;
+  port: number;
+  remote?: RemoteAddress;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Cumulative packets lost inbound (RFC 3550 A.3). */
+  lost: number;
+  /** Inbound loss 0..1 over the call so far. */
+  lossFraction: number;
+  jitterMs: number;
+  jitterBufferMs: number;
+  concealed: number;
+  late: number;
+  malformed: number;
+  wrongPayloadType: number;
+  unknownSource: number;
+  rttMs?: number;
+  /** What the peer reports of our stream. */
+  remoteLossFraction?: number;
+  remoteJitterMs?: number;
+  mos: number;
+  levelDbov: number;
+  speaking: boolean;
+  muted: boolean;
+  deaf: boolean;
+}
+
+export interface WorkerStats {
+  legs: LegStats[];
+  rooms: number;
+  /** Tick processing time, ms: last and worst since the previous stats call. */
+  tickMs: number;
+  tickMaxMs: number;
+  /** Ticks that started later than 10 ms after their deadline. */
+  lateTicks: number;
+}
+
+export type WorkerEvent =
+  | { ev: "ready" }
+  | { ev: "leg.latched"; legId: string; remote: RemoteAddress }
+  | { ev: "leg.dead"; legId: string; reason: string }
+  | { ev: "dtmf"; legId: string; digit: string }
+  | { ev: "speaker"; roomId: string; legId: string | null };
+
+export type Reply =
+  | { id: number; ok: true; result?: unknown }
+  | { id: number; ok: false; error: string };
+
+export type WorkerMessage = Reply | WorkerEvent;

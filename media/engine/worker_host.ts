@@ -1,0 +1,211 @@
+// Everything a media worker does, independent of the Worker global so it can be
+// tested in-process: owns UDP sockets, rooms and legs, runs the tick, answers
+// commands from the main thread and reports events.
+
+import { Leg, type LegTransport } from "./leg.ts";
+import type {
+  Command,
+  LegSpec,
+  RemoteAddress,
+  Request,
+  RoomSpec,
+  WorkerMessage,
+  WorkerStats,
+} from "./protocol.ts";
+import { Ticker } from "./clock.ts";
+import { Room } from "./room.ts";
+
+const HOUSEKEEP_EVERY_TICKS = 10;
+const BIND_ATTEMPTS = 20;
+
+interface Sockets {
+  rtp: Deno.DatagramConn;
+  rtcp?: Deno.DatagramConn;
+}
+
+function bind(host: string, port: number): Deno.DatagramConn {
+  return Deno.listenDatagram({ transport: "udp", hostname: host, port });
+}
+
+/** Binds RTP on `port` (or an even ephemeral one) and RTCP on the next port unless muxed. */
+function bindPair(host: string, port: number, mux: boolean): Sockets {
+  if (port !== 0) {
+    const rtp = bind(host, port);
+    if (mux) return { rtp };
+    try {
+      return { rtp, rtcp: bind(host, port + 1) };
+    } catch (err) {
+      rtp.close();
+      throw err;
+    }
+  }
+  for (let i = 0; i < BIND_ATTEMPTS; i++) {
+    const rtp = bind(host, 0);
+    const p = (rtp.addr as Deno.NetAddr).port;
+    if (mux) return { rtp };
+    if (p % 2 === 0) {
+      try {
+        return { rtp, rtcp: bind(host, p + 1) };
+      } catch { /* taken: try another */ }
+    }
+    rtp.close();
+  }
+  throw new Error(`no free RTP/RTCP port pair on ${host}`);
+}
+
+export class WorkerHost {
+  readonly #rooms = new Map<string, Room>();
+  readonly #legs = new Map<string, { leg: Leg; room: Room; sockets: Sockets }>();
+  readonly #ticker: Ticker;
+  #tickMs = 0;
+  #tickMaxMs = 0;
+
+  constructor(private readonly post: (msg: WorkerMessage) => void) {
+    this.#ticker = new Ticker((tick, now) => this.#tick(tick.index, now));
+  }
+
+  async handle(req: Request): Promise<void> {
+    try {
+      const result = await this.#run(req);
+      this.post({ id: req.id, ok: true, result });
+    } catch (err) {
+      this.post({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  #run(cmd: Command): unknown {
+    switch (cmd.op) {
+      case "room.create":
+        return this.#createRoom(cmd.room);
+      case "room.close":
+        return this.#closeRoom(cmd.roomId);
+      case "leg.create":
+        return this.#createLeg(cmd.leg);
+      case "leg.update": {
+        const entry = this.#leg(cmd.legId);
+        const codecChanged = cmd.update.codec !== undefined;
+        entry.leg.update(cmd.update);
+        if (codecChanged) entry.room.mixer.resetLeg(entry.leg);
+        return undefined;
+      }
+      case "leg.dtmf":
+        return this.#leg(cmd.legId).leg.sendDtmf(cmd.digits);
+      case "leg.close":
+        return this.#closeLeg(cmd.legId);
+      case "stats":
+        return this.#stats();
+      case "ping":
+        return undefined;
+    }
+  }
+
+  #createRoom(spec: RoomSpec): void {
+    if (this.#rooms.has(spec.roomId)) throw new Error(`room ${spec.roomId} exists`);
+    this.#rooms.set(
+      spec.roomId,
+      new Room(
+        spec.roomId,
+        spec.mixRate,
+        (room, legId) => this.post({ ev: "speaker", roomId: room.id, legId }),
+      ),
+    );
+    this.#ticker.start();
+  }
+
+  #closeRoom(roomId: string): void {
+    const room = this.#rooms.get(roomId);
+    if (!room) return;
+    for (const legId of [...room.legs.keys()]) this.#closeLeg(legId);
+    room.close();
+    this.#rooms.delete(roomId);
+    if (this.#rooms.size === 0) this.#ticker.stop();
+  }
+
+  #createLeg(spec: LegSpec): { port: number } {
+    const room = this.#rooms.get(spec.roomId);
+    if (!room) throw new Error(`no room ${spec.roomId} on this worker`);
+    if (this.#legs.has(spec.legId)) throw new Error(`leg ${spec.legId} exists`);
+    const sockets = bindPair(spec.host, spec.port, spec.rtcpMux ?? false);
+    const port = (sockets.rtp.addr as Deno.NetAddr).port;
+    const transport: LegTransport = {
+      send: (data, to, rtcp) => {
+        const conn = rtcp && sockets.rtcp ? sockets.rtcp : sockets.rtp;
+        conn.send(data, { transport: "udp", hostname: to.address, port: to.port }).catch(() => {});
+      },
+    };
+    let leg: Leg;
+    try {
+      leg = new Leg({ ...spec, port }, room.mixRate, transport, {
+        latched: (l, remote) => this.post({ ev: "leg.latched", legId: l.id, remote }),
+        dtmf: (l, digit) => this.post({ ev: "dtmf", legId: l.id, digit }),
+      }, performance.now());
+    } catch (err) {
+      sockets.rtp.close();
+      sockets.rtcp?.close();
+      throw err;
+    }
+    room.add(leg);
+    this.#legs.set(spec.legId, { leg, room, sockets });
+    this.#receive(leg, sockets.rtp, false);
+    if (sockets.rtcp) this.#receive(leg, sockets.rtcp, true);
+    return { port };
+  }
+
+  async #receive(leg: Leg, conn: Deno.DatagramConn, rtcp: boolean): Promise<void> {
+    try {
+      for await (const [data, addr] of conn) {
+        const from = addr as Deno.NetAddr;
+        const remote: RemoteAddress = { address: from.hostname, port: from.port };
+        leg.onDatagram(data, remote, performance.now(), rtcp);
+      }
+    } catch {
+      // Closed with its leg.
+    }
+  }
+
+  #closeLeg(legId: string): void {
+    const entry = this.#legs.get(legId);
+    if (!entry) return;
+    this.#legs.delete(legId);
+    entry.room.remove(legId);
+    entry.leg.close();
+    entry.sockets.rtp.close();
+    entry.sockets.rtcp?.close();
+  }
+
+  #leg(legId: string) {
+    const entry = this.#legs.get(legId);
+    if (!entry) throw new Error(`no leg ${legId} on this worker`);
+    return entry;
+  }
+
+  #tick(index: number, now: number): void {
+    const t0 = performance.now();
+    for (const room of this.#rooms.values()) room.tick(now);
+    if (index % HOUSEKEEP_EVERY_TICKS === 0) {
+      for (const { leg } of this.#legs.values()) {
+        const dead = leg.housekeep(now);
+        if (dead) this.post({ ev: "leg.dead", legId: leg.id, reason: dead });
+      }
+    }
+    this.#tickMs = performance.now() - t0;
+    if (this.#tickMs > this.#tickMaxMs) this.#tickMaxMs = this.#tickMs;
+  }
+
+  #stats(): WorkerStats {
+    const stats: WorkerStats = {
+      legs: [...this.#legs.values()].map(({ leg }) => leg.stats()),
+      rooms: this.#rooms.size,
+      tickMs: this.#tickMs,
+      tickMaxMs: this.#tickMaxMs,
+      lateTicks: this.#ticker.late,
+    };
+    this.#tickMaxMs = 0;
+    return stats;
+  }
+
+  close(): void {
+    for (const roomId of [...this.#rooms.keys()]) this.#closeRoom(roomId);
+    this.#ticker.stop();
+  }
+}
