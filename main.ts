@@ -16,6 +16,7 @@ import {
   webCryptoVerifier,
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
+import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
@@ -23,6 +24,7 @@ export interface Council {
   readonly store: Store;
   readonly witness: WitnessLog;
   readonly guard: Guard;
+  readonly media: MediaEngine;
   readonly lifecycle: Lifecycle;
   /** Graceful shutdown; resolves true when everything closed in time. */
   shutdown(reason: string): Promise<boolean>;
@@ -85,6 +87,14 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       }),
     );
     await guard.restoreNonces();
+
+    const media = lifecycle.add(
+      await MediaEngine.start({
+        workers: config.media.workers,
+        log: log.child({ subsystem: "media" }),
+      }),
+    );
+    registerMediaMetrics(media, metrics.registry);
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -107,6 +117,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       kv: config.kv.path,
       starts: instance.starts,
       witness: { size: witness.size, key: verifierKey(witness.signer) },
+      mediaWorkers: media.workerCount,
     });
     return {
       config,
@@ -114,6 +125,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       store,
       witness,
       guard,
+      media,
       lifecycle,
       async shutdown(reason) {
         // The log records its own server stopping, while it still can.

@@ -154,6 +154,12 @@ export const KEYS = [
     doc: "Highest RTP/RTCP port.",
   } satisfies KeySpec<number>,
   {
+    path: "media.workers",
+    kind: integer(0, 256),
+    defaultValue: 0,
+    doc: "Media worker threads (RTP, jitter buffers, transcoding, mixing); 0: one per CPU core.",
+  } satisfies KeySpec<number>,
+  {
     path: "shutdown.timeoutMs",
     kind: integer(100, 600_000),
     defaultValue: 10_000,

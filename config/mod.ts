@@ -28,6 +28,7 @@ export interface CouncilConfig {
     readonly host: string;
     readonly rtpPortMin: number;
     readonly rtpPortMax: number;
+    readonly workers: number;
   };
   readonly shutdown: { readonly timeoutMs: number };
 }

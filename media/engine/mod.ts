@@ -9,3 +9,4 @@ export type {
   WorkerStats,
 } from "./protocol.ts";
 export { estimateMos } from "./quality.ts";
+export { registerMediaMetrics } from "./metrics.ts";

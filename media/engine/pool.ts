@@ -90,6 +90,10 @@ export class MediaEngine implements Subsystem {
     return this.#slots.length;
   }
 
+  get liveWorkers(): number {
+    return this.#slots.filter((s) => s.alive).length;
+  }
+
   /** Index of the worker a room is on (for tests, stats and `top`). */
   workerOf(roomId: string): number | undefined {
     return this.#rooms.get(roomId)?.slot.index;

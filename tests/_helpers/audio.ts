@@ -104,3 +104,28 @@ export async function pipeThrough(
   if (out.code !== 0) throw new Error(`${bin} ${args.join(" ")} exited ${out.code}`);
   return out.stdout;
 }
+
+/**
+ * Correlation that tolerates the small time shifts an adaptive jitter buffer makes:
+ * the reference is cut into windows, each finds its own best lag (0..maxLag) in the
+ * signal, and the result is the energy-weighted mean of the windows' peaks.
+ * The lag reported is the first window's.
+ */
+export function windowedCorrelation(
+  reference: Int16Array,
+  signal: Int16Array,
+  window: number,
+  maxLag: number,
+): { value: number; lag: number } {
+  let weighted = 0, energy = 0, lag = -1;
+  for (let at = 0; at + window <= reference.length; at += window) {
+    const ref = reference.subarray(at, at + window);
+    const e = rms(ref) ** 2;
+    if (e === 0) continue;
+    const best = bestCorrelation(ref, signal.subarray(at), maxLag);
+    if (lag < 0) lag = best.lag;
+    weighted += best.value * e;
+    energy += e;
+  }
+  return { value: energy ? weighted / energy : 0, lag: Math.max(0, lag) };
+}

@@ -18,6 +18,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
       "guard",
       "http",
       "kv",
+      "media",
       "metrics",
       "policy",
       "witness",
@@ -25,6 +26,10 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
 
     const metrics = await (await fetch(`${council.url}/metrics`)).text();
     assert.match(metrics, /^council_build_info\{version="[0-9.]+",deno="[0-9.]+"\} 1$/m);
+    assert.match(
+      metrics,
+      new RegExp(`^council_media_workers ${navigator.hardwareConcurrency}$`, "m"),
+    );
     assert.match(metrics, /^council_instance_starts_total 1$/m);
     assert.match(
       metrics,
@@ -40,6 +45,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "media",
     "guard",
     "policy",
     "witness",

@@ -26,7 +26,7 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
     witness: { origin: "council.local/witness", headIntervalMs: 200, headEveryEntries: 1000 },
     api: { operatorToken: "" },
     guard: { policyFile: "" },
-    media: { host: "127.0.0.1", rtpPortMin: 40000, rtpPortMax: 49999 },
+    media: { host: "127.0.0.1", rtpPortMin: 40000, rtpPortMax: 49999, workers: 0 },
     shutdown: { timeoutMs: 10_000 },
   });
 });
