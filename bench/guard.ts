@@ -15,16 +15,12 @@ import type { AdmissionRequest } from "../guard/mod.ts";
 import { Store } from "../store/mod.ts";
 import { createLogger } from "../telemetry/mod.ts";
 import { toBase64, WitnessLog } from "../witness/mod.ts";
-import { type Figure, round } from "./figure.ts";
+import { type Figure, percentile, round } from "./figure.ts";
 
 const GUARDIANS = 200;
 const THROUGHPUT_REQUESTS = 20_000;
 const PACED_RATE = 500;
 const PACED_SECONDS = 5;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 export async function* guardSuite(): AsyncIterable<Figure> {
   const log = createLogger({ level: "error" });

@@ -5,6 +5,7 @@ import { loadBcg729 } from "./bcg729.ts";
 import { loadOpus } from "./opus.ts";
 import { loadSpandsp } from "./spandsp.ts";
 import { loadSpeexdsp } from "./speexdsp.ts";
+import { shim } from "./_shim.ts";
 
 export { NativeLibraryError } from "./_library.ts";
 export {
@@ -24,10 +25,19 @@ export {
 } from "./opus.ts";
 export { Concealer, G722Decoder, G722Encoder } from "./spandsp.ts";
 export { SpeexResampler, VOIP_QUALITY } from "./speexdsp.ts";
+export {
+  closeDescriptor,
+  type Datagram,
+  ipv4ToNumber,
+  MAX_DATAGRAM,
+  UdpError,
+  UdpSocket,
+} from "./udp.ts";
 
 export function loadAll(): void {
   loadBcg729();
   loadOpus();
   loadSpandsp();
   loadSpeexdsp();
+  shim();
 }

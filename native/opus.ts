@@ -1,7 +1,8 @@
 // Opus (RFC 6716) through Debian's libopus. The variadic *_ctl calls go through
 // native/council_native.c (built by scripts/setup), since Deno FFI cannot call them.
 
-import { lazyLibrary, NativeLibraryError, nonNull } from "./_library.ts";
+import { lazyLibrary, nonNull } from "./_library.ts";
+import { shim } from "./_shim.ts";
 
 const opus = lazyLibrary(
   {
@@ -23,31 +24,6 @@ const opus = lazyLibrary(
     opus_strerror: { parameters: ["i32"], result: "pointer" },
   } as const,
 );
-
-const SHIM_ABI = 1;
-const shimFile = new URL("./build/libcouncil_native.so", import.meta.url);
-const shimLib = lazyLibrary(
-  {
-    purpose: "Opus encoder settings (native/council_native.c)",
-    files: [shimFile.protocol === "file:" ? decodeURIComponent(shimFile.pathname) : shimFile.href],
-    provider: "scripts/setup, which compiles it",
-  },
-  {
-    council_opus_encoder_set: { parameters: ["pointer", "i32", "i32"], result: "i32" },
-    council_opus_encoder_get: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
-    council_opus_encoder_reset: { parameters: ["pointer"], result: "i32" },
-    council_opus_decoder_get: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
-    council_native_abi: { parameters: [], result: "i32" },
-  } as const,
-);
-
-function shim() {
-  const s = shimLib();
-  if (s.council_native_abi() < SHIM_ABI) {
-    throw new NativeLibraryError("native/build/libcouncil_native.so is stale; run scripts/setup");
-  }
-  return s;
-}
 
 // Request numbers from opus_defines.h.
 const SET_BITRATE = 4002;

@@ -4,13 +4,14 @@
 import { councilSuite } from "../bench/council.ts";
 import { emit, type Suite } from "../bench/figure.ts";
 import { guardSuite } from "../bench/guard.ts";
+import { mediaSuite } from "../bench/media.ts";
 import { witnessSuite } from "../bench/witness.ts";
 
 // Every suite the project will have; those still at null arrive with their issue.
 const SUITES: Record<string, Suite | null> = {
   witness: witnessSuite,
   guard: guardSuite,
-  media: null,
+  media: mediaSuite,
   sip: null,
   h323: null,
   webrtc: null,

@@ -49,6 +49,8 @@ export interface FrameEncoder {
   readonly clockRate: number;
   /** Encodes 20 ms of PCM at pcmRate; returns payload bytes (0: nothing to send, DTX). */
   encode(pcm: Int16Array, out: Uint8Array): number;
+  /** The loss (percent) receivers of this stream report; codecs with FEC adapt to it. */
+  setExpectedLoss?(percent: number): void;
   close(): void;
 }
 
@@ -277,22 +279,26 @@ class OpusFrameEncoder implements FrameEncoder {
   readonly codec = "opus";
   readonly clockRate = 48000;
   readonly #enc: OpusEncoder;
+  readonly #dtx: boolean;
+  readonly #fecAllowed: boolean;
+  #lossPercent = -1;
   constructor(readonly pcmRate: number, fmtp: string | undefined, complexity: number) {
-    this.#enc = new OpusEncoder({
-      sampleRate: pcmRate,
-      complexity,
-      fec: fmtpFlag(fmtp, "useinbandfec") !== "0",
-      dtx: fmtpFlag(fmtp, "usedtx") === "1",
-    });
+    this.#dtx = fmtpFlag(fmtp, "usedtx") === "1";
+    // RFC 7587 section 6.1: useinbandfec=1 says the receiver can use FEC.
+    this.#fecAllowed = fmtpFlag(fmtp, "useinbandfec") === "1";
+    // FEC costs ~40% more encoder CPU, so it starts off and follows reported loss.
+    this.#enc = new OpusEncoder({ sampleRate: pcmRate, complexity, fec: false, dtx: this.#dtx });
   }
   encode(pcm: Int16Array, out: Uint8Array): number {
     const n = this.#enc.encode(pcm, out);
-    // libopus's DTX emits 1-2 byte frames for silence; RFC 7587 lets us skip them.
-    return n <= 2 ? 0 : n;
+    // In DTX, libopus emits 1-2 byte frames for silence; RFC 7587 lets us skip them.
+    return this.#dtx && n <= 2 ? 0 : n;
   }
-  /** Tells the encoder the loss its receiver reports, for in-band FEC. */
   setExpectedLoss(percent: number): void {
-    this.#enc.setFec(true, percent);
+    const p = Math.min(25, Math.round(percent));
+    if (!this.#fecAllowed || p === this.#lossPercent) return;
+    this.#lossPercent = p;
+    this.#enc.setFec(p >= 1, p);
   }
   close(): void {
     this.#enc.close();

@@ -131,6 +131,11 @@ export class Leg {
     return this.#spec.deaf ?? false;
   }
 
+  /** Loss (0..1) the peer's RTCP reports for what we send it. */
+  get remoteLoss(): number | undefined {
+    return this.#remoteReport ? this.#remoteReport.fractionLost / 256 : undefined;
+  }
+
   get remote(): RemoteAddress | undefined {
     return this.#remote;
   }
@@ -236,9 +241,10 @@ export class Leg {
     // which is what gets through a NAT. Switch only when the old source went quiet.
     if (this.#latchedAt === -Infinity || nowMs - this.#latchedAt > RELATCH_AFTER_MS) {
       const changed = !sameAddress(this.#remote, from);
-      this.#remote = from;
+      // Copy: `from` may be a view over a reused receive buffer.
+      this.#remote = { address: from.address, port: from.port };
       this.#latchedAt = nowMs;
-      if (changed || this.#packetsIn === 0) this.events.latched(this, from);
+      if (changed || this.#packetsIn === 0) this.events.latched(this, this.#remote);
       return true;
     }
     this.#unknownSource++;
@@ -258,7 +264,7 @@ export class Leg {
       this.#unknownSource++;
       return;
     }
-    this.#remoteRtcp = from;
+    this.#remoteRtcp = { address: from.address, port: from.port };
     this.#lastHeard = nowMs;
     for (const p of packets) {
       if (p.type === "sr" && this.#rx) this.#rx.onSenderReport(p.sender, nowMs);

@@ -14,6 +14,7 @@ import type { Leg } from "./leg.ts";
 const VAD_THRESHOLD_DBOV = -45;
 const VAD_HANGOVER_TICKS = 15;
 const MAX_PAYLOAD = 4000;
+const LOSS_REVIEW_TICKS = 50;
 
 /** Resample (if needed) and encode one stream of 20 ms mixes. */
 class OutputChain {
@@ -23,6 +24,8 @@ class OutputChain {
   readonly #payload = new Uint8Array(MAX_PAYLOAD);
   #encodedTick = -1;
   #length = 0;
+  #maxLoss = 0;
+  #encodes = 0;
 
   constructor(leg: Leg, mixRate: number, complexity: number) {
     const pcmRate = pcmRateOf(leg.codec, mixRate);
@@ -36,10 +39,20 @@ class OutputChain {
     if (pcmRate !== mixRate) this.#resampler = new SpeexResampler(mixRate, pcmRate);
   }
 
+  /** Notes the loss one listener of this chain reports (0..1). */
+  noteLoss(loss: number | undefined): void {
+    if (loss !== undefined && loss > this.#maxLoss) this.#maxLoss = loss;
+  }
+
   /** Encodes `mix` once per tick; later calls in the same tick reuse the payload. */
   encode(mix: Int16Array, tick: number): Uint8Array {
     if (this.#encodedTick !== tick) {
       this.#encodedTick = tick;
+      // Once a second, FEC follows the worst loss its listeners report.
+      if (++this.#encodes % LOSS_REVIEW_TICKS === 0) {
+        this.#encoder.setExpectedLoss?.(this.#maxLoss * 100);
+        this.#maxLoss = 0;
+      }
       let pcm = mix;
       if (this.#resampler) {
         const n = this.#resampler.process(mix, this.#pcm);
@@ -143,6 +156,7 @@ export class Mixer {
         for (let s = 0; s < own.length; s++) total[s] += own[s];
         const state = this.#members.get(leg)!;
         state.own ??= new OutputChain(leg, this.mixRate, this.opusComplexity);
+        state.own.noteLoss(leg.remoteLoss);
         payload = state.own.encode(mix, tick);
         encodes++;
       } else {
@@ -151,6 +165,7 @@ export class Mixer {
         if (!chain) {
           this.#shared.set(key, chain = new OutputChain(leg, this.mixRate, this.opusComplexity));
         }
+        chain.noteLoss(leg.remoteLoss);
         payload = chain.encode(leg.deaf ? this.#silence : shared, tick);
         sharedKeys.add(key);
       }

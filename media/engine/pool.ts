@@ -6,6 +6,7 @@
 
 import type { Subsystem } from "../../lifecycle/mod.ts";
 import type { Logger } from "../../telemetry/mod.ts";
+import { closeDescriptor } from "../../native/mod.ts";
 import type {
   Command,
   LegSpec,
@@ -63,6 +64,8 @@ export class MediaEngine implements Subsystem {
     { spec: RoomSpec; slot: WorkerSlot; legs: Map<string, LegSpec> }
   >();
   readonly #legRoom = new Map<string, string>();
+  /** Socket descriptors of each leg, to close if its worker dies. */
+  readonly #fds = new Map<string, number[]>();
   readonly #listeners = new Set<(e: MediaEvent) => void>();
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #nextId = 1;
@@ -128,7 +131,10 @@ export class MediaEngine implements Subsystem {
     if (!room) return;
     this.#rooms.delete(roomId);
     room.slot.rooms.delete(roomId);
-    for (const legId of room.legs.keys()) this.#legRoom.delete(legId);
+    for (const legId of room.legs.keys()) {
+      this.#legRoom.delete(legId);
+      this.#fds.delete(legId);
+    }
     await this.#request(room.slot, { op: "room.close", roomId }).catch(() => {});
   }
 
@@ -139,10 +145,12 @@ export class MediaEngine implements Subsystem {
     if (this.#legRoom.has(spec.legId)) throw new MediaError(`leg ${spec.legId} exists`);
     this.#legRoom.set(spec.legId, spec.roomId);
     try {
-      const { port } = await this.#request(room.slot, { op: "leg.create", leg: spec }) as {
+      const { port, fds } = await this.#request(room.slot, { op: "leg.create", leg: spec }) as {
         port: number;
+        fds: number[];
       };
       room.legs.set(spec.legId, { ...spec, port });
+      this.#fds.set(spec.legId, fds);
       return { port };
     } catch (err) {
       this.#legRoom.delete(spec.legId);
@@ -165,6 +173,7 @@ export class MediaEngine implements Subsystem {
     const roomId = this.#legRoom.get(legId);
     if (!roomId) return;
     this.#legRoom.delete(legId);
+    this.#fds.delete(legId);
     const room = this.#rooms.get(roomId)!;
     room.legs.delete(legId);
     await this.#request(room.slot, { op: "leg.close", legId }).catch(() => {});
@@ -290,6 +299,13 @@ export class MediaEngine implements Subsystem {
     slot.pending.clear();
     const moved = [...slot.rooms];
     slot.rooms.clear();
+    // Its sockets outlive it (they are native); close them so the ports can be rebound.
+    for (const roomId of moved) {
+      for (const legId of this.#rooms.get(roomId)?.legs.keys() ?? []) {
+        for (const fd of this.#fds.get(legId) ?? []) closeDescriptor(fd);
+        this.#fds.delete(legId);
+      }
+    }
     this.opts.log?.error("media worker died; rebuilding its rooms", {
       worker: slot.index,
       reason,
@@ -311,7 +327,10 @@ export class MediaEngine implements Subsystem {
       try {
         await this.#request(target, { op: "room.create", room: room.spec });
         for (const leg of room.legs.values()) {
-          await this.#request(target, { op: "leg.create", leg });
+          const { fds } = await this.#request(target, { op: "leg.create", leg }) as {
+            fds: number[];
+          };
+          this.#fds.set(leg.legId, fds);
         }
       } catch (err) {
         this.opts.log?.error("could not rebuild room", { room: roomId, error: String(err) });

@@ -21,7 +21,8 @@ export interface LegCodec {
 export interface RoomSpec {
   readonly roomId: string;
   /** 16000, or 48000 for rooms with wideband Opus members. */
-  readonly mixRate: 16000 | 48000;
+  /** 8000 for narrowband-only rooms (G.711/G.729: no resampling), 16000, or 48000 for Opus. */
+  readonly mixRate: 8000 | 16000 | 48000;
 }
 
 export interface LegSpec {
@@ -93,8 +94,14 @@ export interface WorkerStats {
   /** Tick processing time, ms: last and worst since the previous stats call. */
   tickMs: number;
   tickMaxMs: number;
+  /** Time spent in ticks (decode, mix, encode, send) since the worker started, ms. */
+  tickTotalMs: number;
   /** Ticks that started later than 10 ms after their deadline. */
   lateTicks: number;
+  /** Ticks dropped after a stall longer than the catch-up allows. */
+  skippedTicks: number;
+  /** CPU time the worker's thread has used (media work: sockets, codecs, mixing), ms. */
+  cpuMs?: number;
 }
 
 export type WorkerEvent =

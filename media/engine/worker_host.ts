@@ -6,7 +6,6 @@ import { Leg, type LegTransport } from "./leg.ts";
 import type {
   Command,
   LegSpec,
-  RemoteAddress,
   Request,
   RoomSpec,
   WorkerMessage,
@@ -14,43 +13,51 @@ import type {
 } from "./protocol.ts";
 import { Ticker } from "./clock.ts";
 import { Room } from "./room.ts";
+import { UdpSocket } from "../../native/mod.ts";
 
 const HOUSEKEEP_EVERY_TICKS = 10;
 const BIND_ATTEMPTS = 20;
 
 interface Sockets {
-  rtp: Deno.DatagramConn;
-  rtcp?: Deno.DatagramConn;
-}
-
-function bind(host: string, port: number): Deno.DatagramConn {
-  return Deno.listenDatagram({ transport: "udp", hostname: host, port });
+  rtp: UdpSocket;
+  rtcp?: UdpSocket;
 }
 
 /** Binds RTP on `port` (or an even ephemeral one) and RTCP on the next port unless muxed. */
 function bindPair(host: string, port: number, mux: boolean): Sockets {
   if (port !== 0) {
-    const rtp = bind(host, port);
+    const rtp = new UdpSocket(host, port);
     if (mux) return { rtp };
     try {
-      return { rtp, rtcp: bind(host, port + 1) };
+      return { rtp, rtcp: new UdpSocket(host, port + 1) };
     } catch (err) {
       rtp.close();
       throw err;
     }
   }
   for (let i = 0; i < BIND_ATTEMPTS; i++) {
-    const rtp = bind(host, 0);
-    const p = (rtp.addr as Deno.NetAddr).port;
+    const rtp = new UdpSocket(host, 0);
     if (mux) return { rtp };
-    if (p % 2 === 0) {
+    if (rtp.port % 2 === 0) {
       try {
-        return { rtp, rtcp: bind(host, p + 1) };
+        return { rtp, rtcp: new UdpSocket(host, rtp.port + 1) };
       } catch { /* taken: try another */ }
     }
     rtp.close();
   }
   throw new Error(`no free RTP/RTCP port pair on ${host}`);
+}
+
+/** CPU time this thread has used, ms (Linux: /proc/thread-self/stat, 100 Hz ticks). */
+function threadCpuMs(): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync("/proc/thread-self/stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of proc(5); fields[0] is field 3.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 export class WorkerHost {
@@ -59,6 +66,7 @@ export class WorkerHost {
   readonly #ticker: Ticker;
   #tickMs = 0;
   #tickMaxMs = 0;
+  #tickTotalMs = 0;
 
   constructor(private readonly post: (msg: WorkerMessage) => void) {
     this.#ticker = new Ticker((tick, now) => this.#tick(tick.index, now));
@@ -121,16 +129,15 @@ export class WorkerHost {
     if (this.#rooms.size === 0) this.#ticker.stop();
   }
 
-  #createLeg(spec: LegSpec): { port: number } {
+  #createLeg(spec: LegSpec): { port: number; fds: number[] } {
     const room = this.#rooms.get(spec.roomId);
     if (!room) throw new Error(`no room ${spec.roomId} on this worker`);
     if (this.#legs.has(spec.legId)) throw new Error(`leg ${spec.legId} exists`);
     const sockets = bindPair(spec.host, spec.port, spec.rtcpMux ?? false);
-    const port = (sockets.rtp.addr as Deno.NetAddr).port;
+    const port = sockets.rtp.port;
     const transport: LegTransport = {
       send: (data, to, rtcp) => {
-        const conn = rtcp && sockets.rtcp ? sockets.rtcp : sockets.rtp;
-        conn.send(data, { transport: "udp", hostname: to.address, port: to.port }).catch(() => {});
+        (rtcp && sockets.rtcp ? sockets.rtcp : sockets.rtp).send(data, to.address, to.port);
       },
     };
     let leg: Leg;
@@ -146,20 +153,19 @@ export class WorkerHost {
     }
     room.add(leg);
     this.#legs.set(spec.legId, { leg, room, sockets });
-    this.#receive(leg, sockets.rtp, false);
-    if (sockets.rtcp) this.#receive(leg, sockets.rtcp, true);
-    return { port };
+    // The main thread keeps the descriptors: if this worker dies, it closes them.
+    return { port, fds: [sockets.rtp.fd, ...(sockets.rtcp ? [sockets.rtcp.fd] : [])] };
   }
 
-  async #receive(leg: Leg, conn: Deno.DatagramConn, rtcp: boolean): Promise<void> {
-    try {
-      for await (const [data, addr] of conn) {
-        const from = addr as Deno.NetAddr;
-        const remote: RemoteAddress = { address: from.hostname, port: from.port };
-        leg.onDatagram(data, remote, performance.now(), rtcp);
+  // Everything that arrived since the last tick, with its kernel arrival time: the
+  // jitter buffer sees true arrival times, and nothing waits longer than before,
+  // since playout happens at the tick anyway.
+  #receive(): void {
+    for (const { leg, sockets } of this.#legs.values()) {
+      for (const d of sockets.rtp.poll()) leg.onDatagram(d.data, d, d.arrival, false);
+      if (sockets.rtcp) {
+        for (const d of sockets.rtcp.poll()) leg.onDatagram(d.data, d, d.arrival, true);
       }
-    } catch {
-      // Closed with its leg.
     }
   }
 
@@ -180,6 +186,7 @@ export class WorkerHost {
   }
 
   #tick(index: number, now: number): void {
+    this.#receive();
     const t0 = performance.now();
     for (const room of this.#rooms.values()) room.tick(now);
     if (index % HOUSEKEEP_EVERY_TICKS === 0) {
@@ -189,6 +196,7 @@ export class WorkerHost {
       }
     }
     this.#tickMs = performance.now() - t0;
+    this.#tickTotalMs += this.#tickMs;
     if (this.#tickMs > this.#tickMaxMs) this.#tickMaxMs = this.#tickMs;
   }
 
@@ -198,7 +206,10 @@ export class WorkerHost {
       rooms: this.#rooms.size,
       tickMs: this.#tickMs,
       tickMaxMs: this.#tickMaxMs,
+      tickTotalMs: this.#tickTotalMs,
       lateTicks: this.#ticker.late,
+      skippedTicks: this.#ticker.skipped,
+      cpuMs: threadCpuMs(),
     };
     this.#tickMaxMs = 0;
     return stats;

@@ -57,6 +57,9 @@ Deno.test("Opus through FFI (ctl via the native shim) matches libopus called fro
   const pcm = await speech(3, 16000);
   const ref = await pipeThrough(reference, ["opus"], asBytes(pcm));
   const enc = createEncoder({ codec: "opus", mixRate: 16000, fmtp: "useinbandfec=1" });
+  // The C reference runs with FEC at 5% loss: what Council's encoder does once a
+  // receiver that signalled useinbandfec=1 reports that loss.
+  enc.setExpectedLoss!(5);
   const dec = createDecoder({ codec: "opus", mixRate: 16000 });
   const packet = new Uint8Array(1275);
   const out = new Int16Array(pcm.length);
