@@ -40,7 +40,7 @@ export function numberToIpv4(n: number): string {
 }
 
 export interface Datagram {
-  /** A view into the socket's buffer, valid until the next poll. */
+  /** A view into the socket's buffer: valid only until the poll loop moves to the next datagram. */
   data: Uint8Array;
   address: string;
   port: number;

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import type { Codec } from "../../../guard/mod.ts";
+import { g711Decode } from "../../../media/codecs/g711.ts";
+import { Leg } from "../../../media/engine/leg.ts";
+import { levelDbov, Mixer, saturate } from "../../../media/engine/mixer.ts";
+import { Ticker } from "../../../media/engine/clock.ts";
+import { estimateMos } from "../../../media/engine/quality.ts";
+import { parseRtp } from "../../../media/rtp/mod.ts";
+
+const PT: Partial<Record<Codec, number>> = { PCMU: 0, G729: 18 };
+
+/** Legs on a fake transport that keeps the last payload each one was sent. */
+function legs(codecs: Codec[], extra: { muted?: boolean; deaf?: boolean }[] = []) {
+  const last = new Map<string, Uint8Array>();
+  const made = codecs.map((codec, i) =>
+    new Leg(
+      {
+        legId: `l${i}`,
+        roomId: "r",
+        port: 10000 + i,
+        host: "127.0.0.1",
+        codec: { codec, payloadType: PT[codec]! },
+        remote: { address: "127.0.0.1", port: 20000 + i },
+        rtcpMux: true,
+        ...extra[i],
+      },
+      8000,
+      { send: (data) => last.set(`l${i}`, parseRtp(data).payload.slice()) },
+      { latched() {}, dtmf() {} },
+      0,
+    )
+  );
+  const heard = (i: number) => g711Decode("ulaw", last.get(`l${i}`) ?? new Uint8Array(160));
+  return { legs: made, heard };
+}
+
+const tone = (amplitude: number, period = 16) =>
+  new Int16Array(160).map((_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * i) / period)));
+
+const peak = (pcm: Int16Array) => pcm.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+Deno.test("mixer: every member hears the sum of the others and never itself", () => {
+  const { legs: ls, heard } = legs(["PCMU", "PCMU", "PCMU"]);
+  const mixer = new Mixer(8000);
+  const a = tone(4000, 16), b = tone(2000, 10);
+  for (let t = 0; t < 3; t++) mixer.mix(ls, [a, b, null]);
+  // A hears B only, B hears A only (G.711 quantisation aside), C hears both.
+  const close = (x: Int16Array, y: Int16Array) =>
+    x.every((v, i) => Math.abs(v - y[i]) <= Math.abs(y[i]) / 16 + 16);
+  assert.ok(close(heard(0), b), "A hears B");
+  assert.ok(close(heard(1), a), "B hears A");
+  assert.ok(close(heard(2), a.map((v, i) => v + b[i])), "C hears A+B");
+});
+
+Deno.test("mixer: sums saturate instead of wrapping", () => {
+  const sum = new Int32Array([40000, -40000, 1234]);
+  assert.deepEqual([...saturate(sum, new Int16Array(3))], [32767, -32768, 1234]);
+  const { legs: ls, heard } = legs(["PCMU", "PCMU", "PCMU"]);
+  const mixer = new Mixer(8000);
+  const loud = new Int16Array(160).fill(30000);
+  for (let t = 0; t < 2; t++) mixer.mix(ls, [loud, loud, null]);
+  assert.ok(heard(2).every((v) => v > 30000), "clipped high, not wrapped negative");
+});
+
+Deno.test("mixer: silent listeners of one codec share one encode; talkers get their own", () => {
+  const codecs: Codec[] = [...Array(6).fill("PCMU"), ...Array(6).fill("G729")];
+  const { legs: ls } = legs(codecs);
+  const mixer = new Mixer(8000);
+  const frames = codecs.map((_, i) => (i === 0 || i === 6 ? tone(5000) : null));
+  const r = mixer.mix(ls, frames);
+  assert.equal(r.contributors, 2);
+  // Two talkers' own mixes, plus one shared encode per codec.
+  assert.equal(r.encodes, 4);
+});
+
+Deno.test("mixer: quiet input (below the VAD threshold) is not mixed; muted talkers are not heard; deaf members hear silence", () => {
+  const { legs: ls, heard } = legs(["PCMU", "PCMU", "PCMU", "PCMU"], [{}, { muted: true }, {
+    deaf: true,
+  }, {}]);
+  const mixer = new Mixer(8000);
+  const whisper = tone(40); // about -58 dBov
+  for (let t = 0; t < 3; t++) mixer.mix(ls, [tone(5000), tone(5000, 9), null, whisper]);
+  assert.ok(levelDbov(whisper) < -45);
+  // Member 3 hears member 0 only: not the muted member 1, not its own whisper.
+  const h3 = heard(3);
+  const expect = tone(5000);
+  assert.ok(h3.every((v, i) => Math.abs(v - expect[i]) <= Math.abs(expect[i]) / 16 + 16));
+  assert.ok(peak(heard(2)) <= 8, "deaf member hears silence");
+  assert.ok(peak(heard(1)) > 4000, "a muted member still hears the room");
+});
+
+Deno.test("quality: the MOS estimate falls with loss and delay and ranks codecs as G.113 does", () => {
+  const clean = estimateMos("PCMU", 0, 40);
+  assert.ok(clean > 4.3 && clean <= 4.5, String(clean));
+  assert.ok(estimateMos("PCMU", 0.05, 40) < clean - 0.3);
+  assert.ok(estimateMos("G729", 0, 40) < clean);
+  assert.ok(estimateMos("PCMU", 0, 400) < estimateMos("PCMU", 0, 100));
+  assert.equal(estimateMos("PCMU", 1, 1000), 1);
+});
+
+Deno.test("clock: ticks follow start + n*20 ms without drift", async () => {
+  const deadlines: number[] = [];
+  let start = 0;
+  const ticker = new Ticker((tick) => deadlines.push(tick.deadline));
+  start = performance.now();
+  ticker.start();
+  await new Promise((r) => setTimeout(r, 1000));
+  ticker.stop();
+  const elapsed = performance.now() - start;
+  // A drifting setInterval(20) loses a tick or more per second here; this must not.
+  assert.ok(
+    Math.abs(deadlines.length - Math.floor(elapsed / 20)) <= 1,
+    `${deadlines.length} ticks in ${elapsed} ms`,
+  );
+  for (let i = 1; i < deadlines.length; i++) {
+    assert.ok(Math.abs(deadlines[i] - deadlines[i - 1] - 20) < 1e-6);
+  }
+});
