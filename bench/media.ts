@@ -11,27 +11,15 @@
 import type { Codec } from "../guard/mod.ts";
 import { g711Decode } from "../media/codecs/g711.ts";
 import { MediaEngine } from "../media/engine/mod.ts";
-import { SpeexResampler } from "../native/mod.ts";
+import { speech } from "../tests/fixtures/audio/speech.ts";
 import { encodeFrames, RtpLoad, RtpRecorder } from "./_rtp_load.ts";
 import { type Figure, percentile, round } from "./figure.ts";
 
-const AUDIO = new URL("../tests/fixtures/audio/", import.meta.url);
 const PT: Record<Codec, number> = { PCMU: 0, PCMA: 8, G722: 9, G729: 18, opus: 111 };
 const WARM_MS = 2000;
 const WINDOW_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function speechAt(n: number, rate: number): Promise<Int16Array> {
-  const bytes = await Deno.readFile(new URL(`speech${n}.16k.raw`, AUDIO));
-  const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-  if (rate === 16000) return pcm;
-  const rs = new SpeexResampler(16000, rate);
-  const out = new Int16Array(Math.ceil(pcm.length * rate / 16000) + 64);
-  const len = rs.process(pcm, out);
-  rs.close();
-  return out.subarray(0, len);
-}
 
 /** Worker CPU load (0..1 of one core) over a steady window, and its late/skipped ticks. */
 async function measureLoad(
@@ -51,6 +39,19 @@ async function measureLoad(
   };
 }
 
+/** A leg on loopback that learns its peer from the first packet (latching). */
+async function loopbackLeg(engine: MediaEngine, roomId: string, legId: string, codec: Codec) {
+  const { port } = await engine.createLeg({
+    legId,
+    roomId,
+    port: 0,
+    host: "127.0.0.1",
+    codec: { codec, payloadType: PT[codec] },
+    rtcpMux: true,
+  });
+  return port;
+}
+
 interface Party {
   codec: Codec;
   frames: Uint8Array[];
@@ -65,14 +66,7 @@ async function roomsLoad(rooms: number, mixRate: 8000 | 16000 | 48000, parties: 
       const roomId = `bench-${r}`;
       await engine.createRoom({ roomId, mixRate });
       for (const [i, party] of parties.entries()) {
-        const { port } = await engine.createLeg({
-          legId: `${roomId}-${i}`,
-          roomId,
-          port: 0,
-          host: "127.0.0.1",
-          codec: { codec: party.codec, payloadType: PT[party.codec] },
-          rtcpMux: true,
-        });
+        const port = await loopbackLeg(engine, roomId, `${roomId}-${i}`, party.codec);
         load.add(port, party.codec, PT[party.codec], party.frames).index = r * 7 + i * 13;
       }
     }
@@ -101,8 +95,8 @@ async function g729CLimit(pcm8k: Int16Array): Promise<number> {
 }
 
 export async function* mediaSuite(): AsyncIterable<Figure> {
-  const speech8k = await Promise.all([1, 2, 3].map((n) => speechAt(n, 8000)));
-  const speech48k = await Promise.all([1, 2].map((n) => speechAt(n, 48000)));
+  const speech8k = await Promise.all(([1, 2, 3] as const).map((n) => speech(n, 8000)));
+  const speech48k = await Promise.all(([1, 2] as const).map((n) => speech(n, 48000)));
   const silence8k = new Int16Array(8000);
 
   // (a) Each room: one G.729 leg and one G.711 leg, both talking, so every G.729 leg
@@ -180,14 +174,7 @@ async function* latencyAndJitter(): AsyncIterable<Figure> {
   try {
     await engine.createRoom({ roomId: "lat", mixRate: 16000 });
     for (let i = 0; i < 12; i++) {
-      const { port } = await engine.createLeg({
-        legId: `lat-${i}`,
-        roomId: "lat",
-        port: 0,
-        host: "127.0.0.1",
-        codec: { codec: "PCMU", payloadType: 0 },
-        rtcpMux: true,
-      });
+      const port = await loopbackLeg(engine, "lat", `lat-${i}`, "PCMU");
       const from = i === 1 ? ear.sock : i === 2 ? clock.sock : undefined;
       const s = load.add(port, "PCMU", 0, silent, from);
       if (i === 0) {
@@ -260,16 +247,9 @@ async function failover(): Promise<Figure> {
   const ear = new RtpRecorder();
   try {
     await engine.createRoom({ roomId: "fo", mixRate: 16000 });
-    const talk = encodeFrames("PCMU", 16000, await speechAt(1, 8000));
+    const talk = encodeFrames("PCMU", 16000, await speech(1, 8000));
     for (let i = 0; i < 2; i++) {
-      const { port } = await engine.createLeg({
-        legId: `fo-${i}`,
-        roomId: "fo",
-        port: 0,
-        host: "127.0.0.1",
-        codec: { codec: "PCMU", payloadType: 0 },
-        rtcpMux: true,
-      });
+      const port = await loopbackLeg(engine, "fo", `fo-${i}`, "PCMU");
       load.add(port, "PCMU", 0, talk, i === 1 ? ear.sock : undefined);
     }
     load.start();

@@ -49,3 +49,26 @@ export function nonNull(ptr: Deno.PointerValue, what: string): Deno.PointerObjec
   if (ptr === null) throw new NativeLibraryError(`${what} returned NULL (out of memory?)`);
   return ptr;
 }
+
+/** A native object freed exactly once; use after close throws instead of touching freed memory. */
+export class NativeHandle {
+  #ptr: Deno.PointerObject | null;
+
+  constructor(
+    ptr: Deno.PointerValue,
+    what: string,
+    private readonly free: (p: Deno.PointerObject) => void,
+  ) {
+    this.#ptr = nonNull(ptr, what);
+  }
+
+  get live(): Deno.PointerObject {
+    if (!this.#ptr) throw new Error("native state is closed");
+    return this.#ptr;
+  }
+
+  close(): void {
+    if (this.#ptr) this.free(this.#ptr);
+    this.#ptr = null;
+  }
+}

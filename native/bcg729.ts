@@ -1,7 +1,7 @@
 // G.729 Annex A (with Annex B VAD/DTX/CNG) through Debian's libbcg729.
 // One frame is 10 ms: 80 samples at 8 kHz <-> 10 bytes (2 bytes for a SID frame).
 
-import { lazyLibrary, nonNull } from "./_library.ts";
+import { lazyLibrary, NativeHandle } from "./_library.ts";
 
 const symbols = lazyLibrary(
   {
@@ -32,14 +32,15 @@ export function loadBcg729(): void {
 }
 
 export class G729Encoder {
-  #ctx: Deno.PointerObject | null;
+  readonly #h: NativeHandle;
   readonly #len = new Uint8Array(1);
 
   /** `vad` turns on Annex B: silent frames become 2-byte SID frames or nothing. */
   constructor(readonly vad = false) {
-    this.#ctx = nonNull(
+    this.#h = new NativeHandle(
       symbols().initBcg729EncoderChannel(vad ? 1 : 0),
       "initBcg729EncoderChannel",
+      (p) => symbols().closeBcg729EncoderChannel(p),
     );
   }
 
@@ -47,28 +48,22 @@ export class G729Encoder {
   encodeFrame(pcm: Int16Array, out: Uint8Array): number {
     if (pcm.length !== G729_FRAME_SAMPLES) throw new RangeError("G.729 frames are 80 samples");
     if (out.length < G729_FRAME_BYTES) throw new RangeError("G.729 output needs 10 bytes");
-    symbols().bcg729Encoder(this.#live(), pcm, out, this.#len);
+    symbols().bcg729Encoder(this.#h.live, pcm, out, this.#len);
     return this.#len[0];
   }
 
   close(): void {
-    if (this.#ctx) symbols().closeBcg729EncoderChannel(this.#ctx);
-    this.#ctx = null;
-  }
-
-  #live(): Deno.PointerObject {
-    if (!this.#ctx) throw new Error("G.729 encoder is closed");
-    return this.#ctx;
+    this.#h.close();
   }
 }
 
 export class G729Decoder {
-  #ctx: Deno.PointerObject | null;
+  readonly #h = new NativeHandle(
+    symbols().initBcg729DecoderChannel(),
+    "initBcg729DecoderChannel",
+    (p) => symbols().closeBcg729DecoderChannel(p),
+  );
   readonly #empty = new Uint8Array(G729_FRAME_BYTES);
-
-  constructor() {
-    this.#ctx = nonNull(symbols().initBcg729DecoderChannel(), "initBcg729DecoderChannel");
-  }
 
   /** Decodes one 10-byte frame or one 2-byte SID frame into 80 samples. */
   decodeFrame(frame: Uint8Array, out: Int16Array): void {
@@ -77,28 +72,22 @@ export class G729Decoder {
     if (!sid && frame.length !== G729_FRAME_BYTES) {
       throw new RangeError(`G.729 frame of ${frame.length} bytes (want 10 or 2)`);
     }
-    symbols().bcg729Decoder(this.#live(), frame, frame.length, 0, sid ? 1 : 0, 0, out);
+    symbols().bcg729Decoder(this.#h.live, frame, frame.length, 0, sid ? 1 : 0, 0, out);
   }
 
   /** Conceals one lost 10 ms frame with the codec's own erasure concealment. */
   concealFrame(out: Int16Array): void {
     if (out.length !== G729_FRAME_SAMPLES) throw new RangeError("G.729 frames are 80 samples");
-    symbols().bcg729Decoder(this.#live(), this.#empty, 0, 1, 0, 0, out);
+    symbols().bcg729Decoder(this.#h.live, this.#empty, 0, 1, 0, 0, out);
   }
 
   /** Fills an untransmitted frame during Annex B DTX with comfort noise from the last SID. */
   comfortNoiseFrame(out: Int16Array): void {
     if (out.length !== G729_FRAME_SAMPLES) throw new RangeError("G.729 frames are 80 samples");
-    symbols().bcg729Decoder(this.#live(), this.#empty, 0, 0, 1, 0, out);
+    symbols().bcg729Decoder(this.#h.live, this.#empty, 0, 0, 1, 0, out);
   }
 
   close(): void {
-    if (this.#ctx) symbols().closeBcg729DecoderChannel(this.#ctx);
-    this.#ctx = null;
-  }
-
-  #live(): Deno.PointerObject {
-    if (!this.#ctx) throw new Error("G.729 decoder is closed");
-    return this.#ctx;
+    this.#h.close();
   }
 }

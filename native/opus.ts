@@ -1,7 +1,7 @@
 // Opus (RFC 6716) through Debian's libopus. The variadic *_ctl calls go through
 // native/council_native.c (built by scripts/setup), since Deno FFI cannot call them.
 
-import { lazyLibrary, nonNull } from "./_library.ts";
+import { lazyLibrary, NativeHandle } from "./_library.ts";
 import { shim } from "./_shim.ts";
 
 const opus = lazyLibrary(
@@ -72,18 +72,17 @@ export interface OpusEncoderOptions {
 }
 
 export class OpusEncoder {
-  #enc: Deno.PointerObject | null;
+  readonly #h: NativeHandle;
   readonly sampleRate: number;
 
   constructor(options: OpusEncoderOptions) {
     checkRate(options.sampleRate);
     this.sampleRate = options.sampleRate;
     const err = new Int32Array(1);
-    this.#enc = nonNull(
-      opus().opus_encoder_create(options.sampleRate, 1, APPLICATION_VOIP, err),
-      "opus_encoder_create",
-    );
+    const ptr = opus().opus_encoder_create(options.sampleRate, 1, APPLICATION_VOIP, err);
+    // libopus returns NULL with the reason in err when creation fails.
     if (err[0] !== 0) throw new OpusError("opus_encoder_create", err[0]);
+    this.#h = new NativeHandle(ptr, "opus_encoder_create", (p) => opus().opus_encoder_destroy(p));
     this.#set(SET_SIGNAL, SIGNAL_VOICE);
     if (options.bitrate !== undefined) this.#set(SET_BITRATE, options.bitrate);
     if (options.complexity !== undefined) this.#set(SET_COMPLEXITY, options.complexity);
@@ -100,44 +99,39 @@ export class OpusEncoder {
   /** Algorithmic delay in samples at the encoder's rate. */
   lookahead(): number {
     const v = new Int32Array(1);
-    const rc = shim().council_opus_encoder_get(this.#live(), GET_LOOKAHEAD, v);
+    const rc = shim().council_opus_encoder_get(this.#h.live, GET_LOOKAHEAD, v);
     if (rc !== 0) throw new OpusError("OPUS_GET_LOOKAHEAD", rc);
     return v[0];
   }
 
   /** Encodes one frame (2.5-60 ms of mono PCM); returns the packet length in `out`. */
   encode(pcm: Int16Array, out: Uint8Array): number {
-    const n = opus().opus_encode(this.#live(), pcm, pcm.length, out, out.length);
+    const n = opus().opus_encode(this.#h.live, pcm, pcm.length, out, out.length);
     if (n < 0) throw new OpusError("opus_encode", n);
     return n;
   }
 
   close(): void {
-    if (this.#enc) opus().opus_encoder_destroy(this.#enc);
-    this.#enc = null;
+    this.#h.close();
   }
 
   #set(request: number, value: number): void {
-    const rc = shim().council_opus_encoder_set(this.#live(), request, value);
+    const rc = shim().council_opus_encoder_set(this.#h.live, request, value);
     if (rc !== 0) throw new OpusError(`opus_encoder_ctl(${request}, ${value})`, rc);
-  }
-
-  #live(): Deno.PointerObject {
-    if (!this.#enc) throw new Error("Opus encoder is closed");
-    return this.#enc;
   }
 }
 
 export class OpusDecoder {
-  #dec: Deno.PointerObject | null;
+  readonly #h: NativeHandle;
   readonly sampleRate: number;
 
   constructor(sampleRate: number) {
     checkRate(sampleRate);
     this.sampleRate = sampleRate;
     const err = new Int32Array(1);
-    this.#dec = nonNull(opus().opus_decoder_create(sampleRate, 1, err), "opus_decoder_create");
+    const ptr = opus().opus_decoder_create(sampleRate, 1, err);
     if (err[0] !== 0) throw new OpusError("opus_decoder_create", err[0]);
+    this.#h = new NativeHandle(ptr, "opus_decoder_create", (p) => opus().opus_decoder_destroy(p));
   }
 
   /** Samples (at this decoder's rate) a packet holds, or throws for a malformed one. */
@@ -149,7 +143,7 @@ export class OpusDecoder {
 
   /** Decodes a packet into `out` (sized for the packet); returns samples written. */
   decode(packet: Uint8Array, out: Int16Array): number {
-    const n = opus().opus_decode(this.#live(), packet, packet.length, out, out.length, 0);
+    const n = opus().opus_decode(this.#h.live, packet, packet.length, out, out.length, 0);
     if (n < 0) throw new OpusError("opus_decode", n);
     return n;
   }
@@ -160,19 +154,13 @@ export class OpusDecoder {
    */
   conceal(out: Int16Array, next?: Uint8Array): number {
     const n = next
-      ? opus().opus_decode(this.#live(), next, next.length, out, out.length, 1)
-      : opus().opus_decode(this.#live(), null, 0, out, out.length, 0);
+      ? opus().opus_decode(this.#h.live, next, next.length, out, out.length, 1)
+      : opus().opus_decode(this.#h.live, null, 0, out, out.length, 0);
     if (n < 0) throw new OpusError("opus_decode (concealment)", n);
     return n;
   }
 
   close(): void {
-    if (this.#dec) opus().opus_decoder_destroy(this.#dec);
-    this.#dec = null;
-  }
-
-  #live(): Deno.PointerObject {
-    if (!this.#dec) throw new Error("Opus decoder is closed");
-    return this.#dec;
+    this.#h.close();
   }
 }

@@ -1,6 +1,6 @@
 // G.722 (64 kbit/s) and generic packet loss concealment through Debian's libspandsp.
 
-import { lazyLibrary, nonNull } from "./_library.ts";
+import { lazyLibrary, NativeHandle } from "./_library.ts";
 
 const spandsp = lazyLibrary(
   {
@@ -26,31 +26,11 @@ export function loadSpandsp(): void {
   spandsp();
 }
 
-/** A native state freed exactly once. */
-class Handle {
-  #ptr: Deno.PointerObject | null;
-  constructor(
-    ptr: Deno.PointerValue,
-    what: string,
-    private readonly free: (p: Deno.PointerObject) => void,
-  ) {
-    this.#ptr = nonNull(ptr, what);
-  }
-  get live(): Deno.PointerObject {
-    if (!this.#ptr) throw new Error("native state is closed");
-    return this.#ptr;
-  }
-  close(): void {
-    if (this.#ptr) this.free(this.#ptr);
-    this.#ptr = null;
-  }
-}
-
 const G722_RATE = 64000;
 
 /** G.722 encoder: 16 kHz PCM in, one byte per two samples out. */
 export class G722Encoder {
-  readonly #h = new Handle(
+  readonly #h = new NativeHandle(
     spandsp().g722_encode_init(null, G722_RATE, 0),
     "g722_encode_init",
     (p) => spandsp().g722_encode_free(p),
@@ -68,7 +48,7 @@ export class G722Encoder {
 
 /** G.722 decoder: one byte in, two 16 kHz samples out. */
 export class G722Decoder {
-  readonly #h = new Handle(
+  readonly #h = new NativeHandle(
     spandsp().g722_decode_init(null, G722_RATE, 0),
     "g722_decode_init",
     (p) => spandsp().g722_decode_free(p),
@@ -90,7 +70,11 @@ export class G722Decoder {
  * rx() so the history is there when fillIn() must invent one.
  */
 export class Concealer {
-  readonly #h = new Handle(spandsp().plc_init(null), "plc_init", (p) => spandsp().plc_free(p));
+  readonly #h = new NativeHandle(
+    spandsp().plc_init(null),
+    "plc_init",
+    (p) => spandsp().plc_free(p),
+  );
 
   rx(pcm: Int16Array): void {
     spandsp().plc_rx(this.#h.live, pcm, pcm.length);

@@ -1,6 +1,6 @@
 // Sample-rate conversion through Debian's libspeexdsp (the Speex resampler).
 
-import { lazyLibrary, nonNull } from "./_library.ts";
+import { lazyLibrary, NativeHandle } from "./_library.ts";
 
 const speex = lazyLibrary(
   {
@@ -28,24 +28,26 @@ export const VOIP_QUALITY = 3;
 
 /** A mono resampler with its filter history, so consecutive frames join seamlessly. */
 export class SpeexResampler {
-  #st: Deno.PointerObject | null;
+  readonly #h: NativeHandle;
   readonly #inLen = new Uint32Array(1);
   readonly #outLen = new Uint32Array(1);
 
   constructor(readonly inRate: number, readonly outRate: number, quality = VOIP_QUALITY) {
     const err = new Int32Array(1);
-    this.#st = nonNull(
-      speex().speex_resampler_init(1, inRate, outRate, quality, err),
-      "speex_resampler_init",
-    );
+    const ptr = speex().speex_resampler_init(1, inRate, outRate, quality, err);
     if (err[0] !== 0) {
       throw new RangeError(`speex_resampler_init(${inRate}, ${outRate}) failed: ${err[0]}`);
     }
+    this.#h = new NativeHandle(
+      ptr,
+      "speex_resampler_init",
+      (p) => speex().speex_resampler_destroy(p),
+    );
   }
 
   /** Input latency in input samples. */
   latency(): number {
-    return speex().speex_resampler_get_input_latency(this.#live());
+    return speex().speex_resampler_get_input_latency(this.#h.live);
   }
 
   /** Converts all of `input` into `out`; returns the samples written. */
@@ -53,7 +55,7 @@ export class SpeexResampler {
     this.#inLen[0] = input.length;
     this.#outLen[0] = out.length;
     const rc = speex().speex_resampler_process_int(
-      this.#live(),
+      this.#h.live,
       0,
       input,
       this.#inLen,
@@ -65,12 +67,6 @@ export class SpeexResampler {
   }
 
   close(): void {
-    if (this.#st) speex().speex_resampler_destroy(this.#st);
-    this.#st = null;
-  }
-
-  #live(): Deno.PointerObject {
-    if (!this.#st) throw new Error("resampler is closed");
-    return this.#st;
+    this.#h.close();
   }
 }

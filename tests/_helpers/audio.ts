@@ -1,48 +1,6 @@
 // Speech fixtures and the signal measures media tests use.
 
-const FIXTURES = new URL("../fixtures/audio/", import.meta.url);
-
-/** One of the three 3-second speech fixtures (16 kHz mono), optionally resampled by decimation-free sox. */
-export async function speech(
-  n: 1 | 2 | 3,
-  rate: 8000 | 16000 | 48000 = 16000,
-): Promise<Int16Array> {
-  const path = new URL(`speech${n}.16k.raw`, FIXTURES).pathname;
-  if (rate === 16000) {
-    const bytes = await Deno.readFile(path);
-    return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-  }
-  const out = await new Deno.Command("sox", {
-    args: [
-      "-t",
-      "raw",
-      "-r",
-      "16000",
-      "-e",
-      "signed",
-      "-b",
-      "16",
-      "-c",
-      "1",
-      path,
-      "-t",
-      "raw",
-      "-r",
-      String(rate),
-      "-e",
-      "signed",
-      "-b",
-      "16",
-      "-c",
-      "1",
-      "-",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
-  return new Int16Array(out.stdout.buffer, out.stdout.byteOffset, out.stdout.byteLength / 2);
-}
+export { speech } from "../fixtures/audio/speech.ts";
 
 /**
  * Peak normalised cross-correlation of `signal` against `reference` over lags
