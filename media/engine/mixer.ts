@@ -22,7 +22,8 @@ class OutputChain {
   readonly #resampler?: SpeexResampler;
   readonly #pcm: Int16Array;
   readonly #payload = new Uint8Array(MAX_PAYLOAD);
-  #encodedTick = -1;
+  /** The tick this chain last encoded in. */
+  encodedTick = -1;
   #length = 0;
   #maxLoss = 0;
   #encodes = 0;
@@ -46,8 +47,8 @@ class OutputChain {
 
   /** Encodes `mix` once per tick; later calls in the same tick reuse the payload. */
   encode(mix: Int16Array, tick: number): Uint8Array {
-    if (this.#encodedTick !== tick) {
-      this.#encodedTick = tick;
+    if (this.encodedTick !== tick) {
+      this.encodedTick = tick;
       // Once a second, FEC follows the worst loss its listeners report.
       if (++this.#encodes % LOSS_REVIEW_TICKS === 0) {
         this.#encoder.setExpectedLoss?.(this.#maxLoss * 100);
@@ -90,6 +91,7 @@ export class Mixer {
   readonly #sharedMix: Int16Array;
   readonly #members = new Map<Leg, MemberState>();
   readonly #shared = new Map<string, OutputChain>();
+  readonly #contributing: boolean[] = [];
   #tick = 0;
 
   constructor(readonly mixRate: number, readonly opusComplexity = 9) {
@@ -122,7 +124,8 @@ export class Mixer {
     const total = this.#total;
     total.fill(0);
     let contributors = 0;
-    const contributing: boolean[] = new Array(legs.length);
+    const contributing = this.#contributing;
+    contributing.length = legs.length;
     for (let i = 0; i < legs.length; i++) {
       const leg = legs[i];
       const frame = frames[i];
@@ -140,7 +143,6 @@ export class Mixer {
     }
     // What every non-contributor hears; own mixes are built in #out afterwards.
     const shared = contributors ? saturate(total, this.#sharedMix) : this.#silence;
-    const sharedKeys = new Set<string>();
     let encodes = 0;
     for (let i = 0; i < legs.length; i++) {
       const leg = legs[i];
@@ -167,11 +169,11 @@ export class Mixer {
         }
         chain.noteLoss(leg.remoteLoss);
         payload = chain.encode(leg.deaf ? this.#silence : shared, tick);
-        sharedKeys.add(key);
       }
       leg.sendFrame(payload);
     }
-    return { contributors, encodes: encodes + sharedKeys.size };
+    for (const chain of this.#shared.values()) if (chain.encodedTick === tick) encodes++;
+    return { contributors, encodes };
   }
 
   close(): void {
