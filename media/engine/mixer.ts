@@ -107,15 +107,15 @@ export class Mixer {
     this.#members.delete(leg);
   }
 
-  /** Drops a leg's encoder state, e.g. after its codec changed. */
+  /**
+   * Drops a leg's own encoder after its codec changed. Shared chains are keyed by
+   * codec and fmtp, so the leg simply joins the right one; other legs' chains are
+   * left alone.
+   */
   resetLeg(leg: Leg): void {
-    this.remove(leg);
-    for (const [key, chain] of this.#shared) {
-      if (key.startsWith(`${leg.codec}|`)) {
-        chain.close();
-        this.#shared.delete(key);
-      }
-    }
+    const state = this.#members.get(leg);
+    state?.own?.close();
+    if (state) state.own = undefined;
   }
 
   /** Mixes `frames` (one per leg, null when silent) and sends every leg its mix. */

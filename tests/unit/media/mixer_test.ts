@@ -73,6 +73,35 @@ Deno.test("mixer: silent listeners of one codec share one encode; talkers get th
   assert.equal(r.encodes, 4);
 });
 
+Deno.test("mixer: a leg whose codec changes (re-INVITE) is re-encoded in the new codec; others are untouched", () => {
+  const sizes = new Map<string, number>();
+  const made = (["PCMU", "PCMU"] as Codec[]).map((codec, i) =>
+    new Leg(
+      {
+        legId: `c${i}`,
+        roomId: "r",
+        port: 11000 + i,
+        host: "127.0.0.1",
+        codec: { codec, payloadType: PT[codec]! },
+        remote: { address: "127.0.0.1", port: 21000 + i },
+        rtcpMux: true,
+      },
+      8000,
+      { send: (data) => sizes.set(`c${i}`, parseRtp(data).payload.length) },
+      { latched() {}, dtmf() {} },
+      0,
+    )
+  );
+  const mixer = new Mixer(8000);
+  mixer.mix(made, [tone(5000), null]);
+  assert.deepEqual([sizes.get("c0"), sizes.get("c1")], [160, 160]);
+  made[0].update({ codec: { codec: "G729", payloadType: 18, fmtp: "annexb=no" } });
+  mixer.resetLeg(made[0]);
+  mixer.mix(made, [tone(5000), null]);
+  assert.equal(made[0].codec, "G729");
+  assert.deepEqual([sizes.get("c0"), sizes.get("c1")], [20, 160]);
+});
+
 Deno.test("mixer: quiet input (below the VAD threshold) is not mixed; muted talkers are not heard; deaf members hear silence", () => {
   const { legs: ls, heard } = legs(["PCMU", "PCMU", "PCMU", "PCMU"], [{}, { muted: true }, {
     deaf: true,
