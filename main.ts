@@ -17,6 +17,8 @@ import {
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
+import { Rooms } from "./rooms/mod.ts";
+import { SipServer } from "./signaling/sip/mod.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
@@ -25,6 +27,8 @@ export interface Council {
   readonly witness: WitnessLog;
   readonly guard: Guard;
   readonly media: MediaEngine;
+  readonly rooms: Rooms;
+  readonly sip: SipServer;
   readonly lifecycle: Lifecycle;
   /** Graceful shutdown; resolves true when everything closed in time. */
   shutdown(reason: string): Promise<boolean>;
@@ -95,6 +99,23 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       }),
     );
     registerMediaMetrics(media, metrics.registry);
+    const rooms = lifecycle.add(new Rooms(media, policies, log.child({ subsystem: "rooms" })));
+    const sip = lifecycle.add(SipServer.start({
+      host: config.sip.host,
+      port: config.sip.port,
+      udp: config.sip.transports !== "tcp",
+      tcp: config.sip.transports !== "udp",
+      realm: config.sip.realm,
+      media: config.sip.media,
+      guard,
+      rooms,
+      policies,
+      registry,
+      store,
+      witness,
+      log: log.child({ subsystem: "sip" }),
+      metrics: metrics.registry,
+    }));
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -109,6 +130,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       guard,
       registry,
       operatorToken: operator.token,
+      sip,
     });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {
@@ -118,6 +140,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       starts: instance.starts,
       witness: { size: witness.size, key: verifierKey(witness.signer) },
       mediaWorkers: media.workerCount,
+      sip: `${config.sip.host}:${sip.port} (${config.sip.transports})`,
     });
     return {
       config,
@@ -126,6 +149,8 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       witness,
       guard,
       media,
+      rooms,
+      sip,
       lifecycle,
       async shutdown(reason) {
         // The log records its own server stopping, while it still can.

@@ -76,6 +76,16 @@ const token: ValueKind<string> = {
   fromEnv: (raw) => (TOKEN_RE.test(raw) ? raw : undefined),
 };
 
+const REALM_RE = /^[A-Za-z0-9.\-_]{1,64}$/;
+const realm: ValueKind<string> = {
+  describe: "1-64 characters of [A-Za-z0-9.-_]",
+  fromJson: (raw) => (typeof raw === "string" && REALM_RE.test(raw) ? raw : undefined),
+  fromEnv: (raw) => (REALM_RE.test(raw) ? raw : undefined),
+};
+
+export type SipTransports = "udp+tcp" | "udp" | "tcp";
+export type SipMedia = "mix" | "none";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
 
@@ -159,6 +169,37 @@ export const KEYS = [
     defaultValue: 0,
     doc: "Media worker threads (RTP, jitter buffers, transcoding, mixing); 0: one per CPU core.",
   } satisfies KeySpec<number>,
+  {
+    path: "sip.host",
+    kind: host,
+    defaultValue: "127.0.0.1",
+    doc: "Address the SIP stack listens on (UDP and TCP), also used in Via and Contact.",
+  } satisfies KeySpec<string>,
+  {
+    path: "sip.port",
+    kind: integer(0, 65535, "a port"),
+    defaultValue: 5060,
+    doc: "SIP port (UDP and TCP share it); 0 picks a free one.",
+  } satisfies KeySpec<number>,
+  {
+    path: "sip.transports",
+    kind: oneOf<SipTransports>("udp+tcp", "udp", "tcp"),
+    defaultValue: "udp+tcp" as SipTransports,
+    doc: "Which SIP transports to listen on.",
+  } satisfies KeySpec<SipTransports>,
+  {
+    path: "sip.realm",
+    kind: realm,
+    defaultValue: "council",
+    doc: "Digest authentication realm (REGISTER and INVITE challenges).",
+  } satisfies KeySpec<string>,
+  {
+    path: "sip.media",
+    kind: oneOf<SipMedia>("mix", "none"),
+    defaultValue: "mix" as SipMedia,
+    doc:
+      `"mix": every SIP call gets a media endpoint in its room's mix; "none": signalling only (load tests).`,
+  } satisfies KeySpec<SipMedia>,
   {
     path: "shutdown.timeoutMs",
     kind: integer(100, 600_000),

@@ -8,10 +8,12 @@ import {
   KEYS,
   type KeySpec,
   type LogLevel,
+  type SipMedia,
+  type SipTransports,
 } from "./_schema.ts";
 
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, envName, KEYS, LOG_LEVELS } from "./_schema.ts";
-export type { LogLevel } from "./_schema.ts";
+export type { LogLevel, SipMedia, SipTransports } from "./_schema.ts";
 
 export interface CouncilConfig {
   readonly http: { readonly host: string; readonly port: number };
@@ -29,6 +31,13 @@ export interface CouncilConfig {
     readonly rtpPortMin: number;
     readonly rtpPortMax: number;
     readonly workers: number;
+  };
+  readonly sip: {
+    readonly host: string;
+    readonly port: number;
+    readonly transports: SipTransports;
+    readonly realm: string;
+    readonly media: SipMedia;
   };
   readonly shutdown: { readonly timeoutMs: number };
 }

@@ -3,7 +3,7 @@
 // browsers (the WebRTC join page).
 
 import * as ed from "@noble/ed25519";
-import { toBase64 } from "../witness/hash.ts";
+import { toBase64, toBase64Url } from "../witness/hash.ts";
 import { signedBytes } from "./canonical.ts";
 import type { AdmissionRequest } from "./types.ts";
 
@@ -41,4 +41,12 @@ export async function signAdmissionRequest(
   };
   const signature = await ed.signAsync(signedBytes(full), secretKey);
   return { ...full, signature: toBase64(signature) };
+}
+
+/**
+ * The compact form of a signed request that SIP (the Council-Admission header) and
+ * H.323 (tokens) carry: base64url of its JSON, no padding.
+ */
+export function admissionToken(request: AdmissionRequest): string {
+  return toBase64Url(new TextEncoder().encode(JSON.stringify(request)));
 }

@@ -24,6 +24,7 @@ import { type Policy, type PolicyStore, roomPolicy } from "./policy.ts";
 import type { GuardianRegistry } from "./registry.ts";
 import {
   type AdmissionRequest,
+  type AuthenticatedRequest,
   CALL_TYPES,
   type CallType,
   type Decision,
@@ -118,7 +119,7 @@ export class Guard implements Subsystem {
   }
 
   /** Decides, witnesses, and only then answers. */
-  admit(request: AdmissionRequest): Promise<Decision> {
+  admit(request: AdmissionRequest | AuthenticatedRequest): Promise<Decision> {
     if (this.#closing) {
       return Promise.resolve(
         this.#reject("INTERNAL_ERROR", "guard is shutting down", this.opts.policies.current),
@@ -130,7 +131,7 @@ export class Guard implements Subsystem {
     return p;
   }
 
-  async #admit(request: AdmissionRequest): Promise<Decision> {
+  async #admit(request: AdmissionRequest | AuthenticatedRequest): Promise<Decision> {
     const started = performance.now();
     const policy = this.opts.policies.current;
     const verdict = await this.#evaluate(request, policy);
@@ -177,7 +178,10 @@ export class Guard implements Subsystem {
     };
   }
 
-  async #evaluate(req: AdmissionRequest, policy: Policy): Promise<Verdict> {
+  async #evaluate(
+    req: AdmissionRequest | AuthenticatedRequest,
+    policy: Policy,
+  ): Promise<Verdict> {
     const no = (reason: RejectReason, message: string, retryAfter?: number): Verdict => ({
       ok: false,
       reason,
@@ -188,11 +192,19 @@ export class Guard implements Subsystem {
     // 1-2: the registered key, a valid signature over the canonical bytes, active.
     const guardian = this.opts.registry.get(req.guardianId);
     if (!guardian) return no("NOT_REGISTERED", `${req.guardianId} is not a registered guardian`);
-    const signature = fromBase64(req.signature);
-    const valid = signature !== undefined &&
-      await this.opts.verifier.verify(guardian.key, signedBytes(req), signature);
-    if (!valid) {
-      return no("INVALID_SIGNATURE", "the signature does not verify with the registered key");
+    const now = this.#now();
+    if ("authentication" in req) {
+      // A stack vouches for the caller (e.g. SIP digest): only ROUTINE calls get in so.
+      if (req.callType !== "ROUTINE") {
+        return no("INVALID_SIGNATURE", `${req.callType} calls require a signed admission request`);
+      }
+    } else {
+      const signature = fromBase64(req.signature);
+      const valid = signature !== undefined &&
+        await this.opts.verifier.verify(guardian.key, signedBytes(req), signature);
+      if (!valid) {
+        return no("INVALID_SIGNATURE", "the signature does not verify with the registered key");
+      }
     }
     // Re-read: the registry may have changed while the signature was checked.
     const current = this.opts.registry.get(req.guardianId);
@@ -204,9 +216,10 @@ export class Guard implements Subsystem {
     }
 
     // 3: fresh, and the nonce not seen before.
-    const now = this.#now();
     const windowMs = policy.freshnessWindowSec * 1000;
-    if (Math.abs(now - req.timestamp) > windowMs) {
+    if ("authentication" in req) {
+      // Freshness is the authenticating stack's (digest nonces expire, nc is tracked).
+    } else if (Math.abs(now - req.timestamp) > windowMs) {
       return no(
         "REPLAYED",
         `timestamp is ${
@@ -214,7 +227,10 @@ export class Guard implements Subsystem {
         } s off; the window is ${policy.freshnessWindowSec} s`,
       );
     }
-    if (!this.#nonces.add(`${req.guardianId} ${req.nonce}`, req.timestamp + 2 * windowMs, now)) {
+    if (
+      !("authentication" in req) &&
+      !this.#nonces.add(`${req.guardianId} ${req.nonce}`, req.timestamp + 2 * windowMs, now)
+    ) {
       return no("REPLAYED", "this nonce was already used");
     }
 

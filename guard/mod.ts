@@ -21,6 +21,7 @@ export { nobleVerifier, type Verifier, webCryptoVerifier } from "./verify.ts";
 export { parseAdmissionRequest, RequestError } from "./request.ts";
 export * from "./types.ts";
 export {
+  admissionToken,
   generateGuardianKey,
   type GuardianKeyPair,
   newNonce,

@@ -39,6 +39,15 @@ export interface AdmissionRequest {
   signature: string;
 }
 
+/**
+ * A request whose caller the signalling stack authenticated itself (SIP digest
+ * against the guardian's credential): no signature, so guard admits it for
+ * ROUTINE calls only; freshness is the stack's (digest nonces and counts).
+ */
+export type AuthenticatedRequest = Omit<AdmissionRequest, "timestamp" | "nonce" | "signature"> & {
+  authentication: "sip-digest";
+};
+
 export interface MediaAddress {
   host: string;
   port: number;

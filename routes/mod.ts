@@ -11,7 +11,9 @@ import { notFound, onError } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { observe } from "./observe.ts";
+import { sipRoutes } from "./sip.ts";
 import { witnessRoutes } from "./witness.ts";
+import type { SipServer } from "../signaling/sip/mod.ts";
 
 export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
 export { apiError, type ApiErrorBody, BadRequest } from "./errors.ts";
@@ -25,6 +27,8 @@ export interface AppDeps {
   guard: Guard;
   registry: GuardianRegistry;
   operatorToken: string;
+  /** Absent when SIP is not running (some tests build the app without it). */
+  sip?: SipServer;
 }
 
 export function buildApp(deps: AppDeps): Hono {
@@ -39,6 +43,7 @@ export function buildApp(deps: AppDeps): Hono {
       "/api/v1/guardians",
       guardianRoutes(deps.registry, deps.guard, deps.witness, deps.operatorToken),
     )
+    .route("/api/v1/sip", deps.sip ? sipRoutes(deps.sip, deps.operatorToken) : new Hono())
     .notFound(notFound)
     .onError(onError(log));
 }

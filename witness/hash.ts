@@ -70,6 +70,18 @@ export function fromBase64(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** base64url without padding (RFC 4648 section 5), as tokens in headers use. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** Strict base64url, padding optional; undefined on any other input. */
+export function fromBase64Url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+  const std = text.replaceAll("-", "+").replaceAll("_", "/");
+  return fromBase64(std + "=".repeat((4 - std.length % 4) % 4));
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;

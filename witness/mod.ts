@@ -17,7 +17,16 @@ export {
   verifierKey,
 } from "./checkpoint.ts";
 export { verifyConsistency, verifyInclusion } from "./merkle.ts";
-export { EMPTY_ROOT, fromBase64, fromHex, leafHash, toBase64, toHex } from "./hash.ts";
+export {
+  EMPTY_ROOT,
+  fromBase64,
+  fromBase64Url,
+  fromHex,
+  leafHash,
+  toBase64,
+  toBase64Url,
+  toHex,
+} from "./hash.ts";
 export { audit, type AuditReport, type AuditSource } from "./audit.ts";
 export { kvAuditSource, storedVerifier } from "./kv_source.ts";
 export { KEYS as WITNESS_KEYS } from "./_keys.ts";

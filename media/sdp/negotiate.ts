@@ -258,3 +258,36 @@ export function createOffer(
   };
   return write(session);
 }
+
+/** The Council codecs an offer lists, in the offerer's order of preference. */
+export function offeredCodecs(offerText: string): Codec[] {
+  const offer = parseSdp(offerText);
+  const audio = offer.media!.find((m) => m.type === "audio" && m.port !== 0);
+  if (!audio) throw new SdpError("NO_AUDIO", "the offer has no active audio stream");
+  const out: Codec[] = [];
+  for (const f of formats(audio)) if (f.codec && !out.includes(f.codec)) out.push(f.codec);
+  return out;
+}
+
+/** Reads the answer to an offer Council made (createOffer): what the peer chose. */
+export function acceptAnswer(answerText: string, offered: readonly Codec[]): AudioAgreement {
+  const answer = parseSdp(answerText);
+  const audio = answer.media!.find((m) => m.type === "audio" && m.port !== 0);
+  if (!audio) throw new SdpError("NO_AUDIO", "the answer declined the audio stream");
+  const chosen = formats(audio).find((f) => f.codec && offered.includes(f.codec));
+  if (!chosen) throw new SdpError("NO_COMMON_CODEC", "the answer chose no codec that was offered");
+  const dtmf = formats(audio).find((f) => f.name.toLowerCase() === "telephone-event");
+  const remoteIp = connectionOf(answer, audio);
+  const held = remoteIp === "0.0.0.0" || remoteIp === "::";
+  const codec = chosen.codec!;
+  return {
+    codec,
+    payloadType: chosen.pt,
+    clockRate: CODECS[codec].clockRate,
+    fmtp: chosen.fmtp ?? CODECS[codec].fmtp,
+    dtmfPayloadType: dtmf?.pt,
+    ptime: audio.ptime && audio.ptime >= 10 && audio.ptime <= 120 ? audio.ptime : 20,
+    direction: held ? "inactive" : mirror(audio.direction ?? answer.direction ?? "sendrecv"),
+    remote: { address: remoteIp, port: audio.port },
+  };
+}

@@ -331,6 +331,7 @@ export function parseDeltaSeconds(value: string, what: string): number {
 }
 
 export function clip(s: string, n = 60): string {
+  // deno-lint-ignore no-control-regex
   const printable = s.replace(/[\x00-\x1f\x7f]/g, "?");
   return JSON.stringify(printable.length > n ? printable.slice(0, n) + "..." : printable);
 }

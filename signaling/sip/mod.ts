@@ -8,3 +8,28 @@ export {
   SipParseError,
   StreamFramer,
 } from "./parser.ts";
+export { ALLOW, SipServer, type SipServerOptions } from "./server.ts";
+export {
+  ADMISSION_HEADER,
+  CallError,
+  Calls,
+  type DialOptions,
+  ROOM_USER_RE,
+  SIP_STATUS_BY_REASON,
+} from "./calls.ts";
+export { type Binding, guardianOfUser, Registrar, userOfGuardian } from "./registrar.ts";
+export {
+  credentialFor,
+  type DigestAlgorithm,
+  DigestAuthenticator,
+  DigestError,
+  parseAuthorization,
+} from "./digest.ts";
+export {
+  DEFAULT_TIMERS,
+  newBranch,
+  newTag,
+  type Timers,
+  TransactionLayer,
+} from "./transactions.ts";
+export { type Peer, SipTransport, type TransportName } from "./transport.ts";

@@ -8,6 +8,8 @@ export interface CouncilProcess {
   readonly child: Deno.ChildProcess;
   /** Base URL from the "council ready" log line. */
   readonly url: string;
+  /** SIP port (UDP and TCP) on 127.0.0.1, from the same line. */
+  readonly sipPort: number;
   /** Every stderr line seen so far (JSON log lines and plain errors). */
   readonly lines: string[];
   /** Sends a signal and waits for exit; returns the exit code. */
@@ -50,7 +52,12 @@ export async function startCouncilProcess(
     args: ["run", "-A", `${ROOT}main.ts`],
     // Tests get a free port and a throwaway KV unless they ask for the real defaults.
     env: childEnv(
-      opts.withoutDefaults ? {} : { COUNCIL_HTTP_PORT: "0", COUNCIL_KV_PATH: ":memory:", ...env },
+      opts.withoutDefaults ? {} : {
+        COUNCIL_HTTP_PORT: "0",
+        COUNCIL_SIP_PORT: "0",
+        COUNCIL_KV_PATH: ":memory:",
+        ...env,
+      },
     ),
     clearEnv: true,
     cwd: opts.cwd ?? ROOT,
@@ -60,6 +67,7 @@ export async function startCouncilProcess(
   }).spawn();
 
   const lines: string[] = [];
+  let sipPort = 0;
   let resolveUrl!: (url: string) => void;
   const urlPromise = new Promise<string>((resolve) => (resolveUrl = resolve));
   const pump = (async () => {
@@ -73,7 +81,10 @@ export async function startCouncilProcess(
         lines.push(line);
         try {
           const rec = JSON.parse(line);
-          if (rec.msg === "council ready") resolveUrl(rec.http);
+          if (rec.msg === "council ready") {
+            sipPort = Number(/:(\d+)/.exec(rec.sip ?? "")?.[1] ?? 0);
+            resolveUrl(rec.http);
+          }
         } catch { /* plain text line */ }
       }
     }
@@ -107,6 +118,7 @@ export async function startCouncilProcess(
   return {
     child,
     url,
+    sipPort,
     lines,
     async stop(signal = "SIGTERM") {
       try {

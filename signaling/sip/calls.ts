@@ -1,0 +1,754 @@
+// Calls: SIP legs of rooms. Dial-in (INVITE sip:council-<room>@host) goes through
+// IF.guard (a signed admission request in the Council-Admission header, or digest
+// authentication of a registered guardian for ROUTINE calls), then the room opens a
+// media endpoint and the 200 OK carries the SDP answer. The dialog handles re-INVITE
+// (hold, codec change), BYE either way, media timeouts and guard revocations, and
+// RFC 4733 digits (*6 toggles mute). Outbound calls (dial) are the same legs
+// started from Council's side.
+
+import {
+  type AdmissionRequest,
+  type AuthenticatedRequest,
+  type Codec,
+  type Decision,
+  type Guard,
+  parseAdmissionRequest,
+  type PolicyStore,
+  type RejectReason,
+  RequestError,
+  type Session,
+  type SessionEnded,
+} from "../../guard/mod.ts";
+import { roomPolicy } from "../../guard/policy.ts";
+import {
+  acceptAnswer,
+  answerOffer,
+  type AudioAgreement,
+  createOffer,
+  offeredCodecs,
+  SdpError,
+} from "../../media/sdp/mod.ts";
+import type { Rooms } from "../../rooms/mod.ts";
+import type { Logger } from "../../telemetry/mod.ts";
+import { fromBase64Url, type JsonValue, type WitnessLog } from "../../witness/mod.ts";
+import { clip, formatUri, isSipUri, parseUri, type Uri } from "./grammar.ts";
+import {
+  bodyText,
+  callIdOf,
+  contactsOf,
+  cseqOf,
+  fromOf,
+  Headers,
+  responseTo,
+  serialize,
+  type SipRequest,
+  type SipResponse,
+  tagOf,
+  toOf,
+} from "./message.ts";
+import type { Registrar } from "./registrar.ts";
+import {
+  ackFor,
+  newBranch,
+  newTag,
+  type ServerTransaction,
+  type TransactionLayer,
+} from "./transactions.ts";
+import type { Peer } from "./transport.ts";
+
+/** How guard's reasons read in SIP (docs/API.md lists them). */
+export const SIP_STATUS_BY_REASON: Record<RejectReason, number> = {
+  INVALID_SIGNATURE: 403,
+  NOT_REGISTERED: 403,
+  REPLAYED: 403,
+  PII_POLICY_VIOLATION: 403,
+  BANDWIDTH_EXCEEDED: 488,
+  CODEC_UNSUPPORTED: 488,
+  // RFC 3261 21.5.4: overload and full rooms are 503 with Retry-After (SIP's 429 is
+  // "Provide Referrer Identity", RFC 3892, not a rate limit).
+  RATE_LIMITED: 503,
+  CAPACITY_EXCEEDED: 503,
+  ROOM_NOT_FOUND: 404,
+  INTERNAL_ERROR: 500,
+};
+
+/** Nominal IP bandwidth of a 20 ms stream, kbps (payload + RTP/UDP/IP headers). */
+const BANDWIDTH: Record<Codec, number> = { PCMU: 80, PCMA: 80, G722: 80, G729: 24, opus: 56 };
+
+export const ROOM_USER_RE = /^council-([a-z0-9][a-z0-9._-]{0,63})$/;
+export const ADMISSION_HEADER = "council-admission";
+
+export interface Local {
+  /** Host in Contact and Via (the address SIP listens on). */
+  host: string;
+  port: number;
+}
+
+interface Call {
+  legId: string;
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  /** Our URI (To of a dial-in) and theirs (From), with tags, as header values. */
+  localHeader: string;
+  remoteHeader: string;
+  remoteTarget: string;
+  routeSet: string[];
+  localSeq: number;
+  remoteSeq: number;
+  /** Where in-dialog requests go: the address the peer's messages came from. */
+  peer: Peer;
+  session: Session;
+  room: string;
+  guardianId: string;
+  agreement: AudioAgreement;
+  direction: "inbound" | "outbound";
+  confirmed: boolean;
+  ended: boolean;
+  startedAt: number;
+  /** Cancels the 2xx retransmission (13.3.1.4) when the ACK arrives. */
+  stopRetransmit?: () => void;
+  digits: string;
+  digitTimer?: ReturnType<typeof setTimeout>;
+  reinvite?: ServerTransaction;
+}
+
+export interface CallsOptions {
+  guard: Guard;
+  rooms: Rooms;
+  policies: PolicyStore;
+  registrar: Registrar;
+  witness: WitnessLog;
+  transactions: TransactionLayer;
+  local: () => Local;
+  log: Logger;
+  /** "mix": a media endpoint per call (default); "none": signalling only (load tests). */
+  media: "mix" | "none";
+}
+
+export interface DialOptions {
+  /** Where to send the INVITE. */
+  to: Peer;
+  /** Request-URI (the callee's Contact or AOR). */
+  target: string;
+  room: string;
+  guardianId: string;
+  /** Ring time before giving up. */
+  timeoutMs?: number;
+}
+
+export class CallError extends Error {
+  override name = "CallError";
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+}
+
+export class Calls {
+  #calls = new Map<string, Call>();
+  #bySession = new Map<string, Call>();
+  #byLeg = new Map<string, Call>();
+  #unsubscribe: (() => void)[] = [];
+  readonly counters = { started: 0, ended: 0, rejected: 0, failed: 0 };
+
+  constructor(private readonly o: CallsOptions) {
+    this.#unsubscribe.push(o.rooms.onMedia((e) => {
+      if (e.ev === "leg.dead") {
+        const call = this.#byLeg.get(e.legId);
+        if (call) this.#hangup(call, "media-timeout");
+      } else if (e.ev === "dtmf") {
+        const call = this.#byLeg.get(e.legId);
+        if (call) this.#digit(call, e.digit);
+      }
+    }));
+    const onEnded = (ev: Event) => {
+      const { session, reason } = (ev as CustomEvent<SessionEnded>).detail;
+      const call = this.#bySession.get(session.id);
+      if (call && !call.ended) this.#hangup(call, reason, { sessionEnded: true });
+    };
+    o.guard.events.addEventListener("session-ended", onEnded);
+    this.#unsubscribe.push(() => o.guard.events.removeEventListener("session-ended", onEnded));
+  }
+
+  get count(): number {
+    return this.#calls.size;
+  }
+
+  list(): {
+    legId: string;
+    callId: string;
+    room: string;
+    guardianId: string;
+    codec: Codec;
+    direction: string;
+    startedAt: string;
+  }[] {
+    return [...this.#calls.values()].map((c) => ({
+      legId: c.legId,
+      callId: c.callId,
+      room: c.room,
+      guardianId: c.guardianId,
+      codec: c.agreement.codec,
+      direction: c.direction,
+      startedAt: new Date(c.startedAt).toISOString(),
+    }));
+  }
+
+  #key(callId: string, localTag: string): string {
+    return `${callId}|${localTag}`;
+  }
+
+  /** The dialog an in-dialog request belongs to (its To tag is ours). */
+  dialogOf(req: SipRequest): Call | undefined {
+    const toTag = tagOf(toOf(req));
+    return toTag ? this.#calls.get(this.#key(callIdOf(req), toTag)) : undefined;
+  }
+
+  // ---- dial-in ------------------------------------------------------------
+
+  /** A new INVITE (no To tag): admission, media, answer. */
+  async invite(tx: ServerTransaction, from: Peer): Promise<void> {
+    const req = tx.request;
+    const toTag = newTag();
+    const reply = (status: number, opts: Parameters<typeof responseTo>[2] = {}) =>
+      tx.respond(responseTo(req, status, { toTag, ...opts }));
+
+    const uri = req.uri;
+    const m = isSipUri(uri) ? ROOM_USER_RE.exec(uri.user) : null;
+    if (!m) return reply(404, { headers: [["warning", `399 council "dial council-<room>"`]] });
+    const room = m[1];
+    const offer = bodyText(req);
+    if (!offer) {
+      return reply(488, { headers: [["warning", `399 council "an SDP offer is required"`]] });
+    }
+    let codecs: Codec[];
+    try {
+      codecs = offeredCodecs(offer);
+    } catch (err) {
+      return reply(488, { headers: [["warning", `305 council ${clip((err as Error).message)}`]] });
+    }
+
+    // Admission: a signed request in the header, or digest for ROUTINE calls.
+    let decision: Decision;
+    const token = req.headers.get(ADMISSION_HEADER);
+    if (token !== undefined) {
+      let request: AdmissionRequest;
+      try {
+        const bytes = token.length <= 4096 ? fromBase64Url(token) : undefined;
+        if (!bytes) throw new Error("not base64url");
+        const json = JSON.parse(new TextDecoder().decode(bytes));
+        request = parseAdmissionRequest(json);
+      } catch (err) {
+        const why = err instanceof RequestError ? err.message : "not base64url JSON";
+        return reply(400, {
+          reason: "Bad Admission Request",
+          headers: [["warning", `399 council ${clip(`Council-Admission: ${why}`)}`]],
+        });
+      }
+      if (request.room !== room) {
+        return reply(403, {
+          headers: [["warning", `399 council "the admission request is for ${request.room}"`]],
+        });
+      }
+      decision = await this.o.guard.admit(request);
+    } else {
+      const auth = await this.o.registrar.authenticate(req, toTag);
+      if (!auth.ok) return tx.respond(auth.response);
+      if ((await this.o.registrar.bindings(auth.guardianId)).length === 0) {
+        return reply(403, {
+          headers: [["warning", `399 council "register first, or send Council-Admission"`]],
+        });
+      }
+      const request: AuthenticatedRequest = {
+        guardianId: auth.guardianId,
+        room,
+        callType: "ROUTINE",
+        bandwidthKbps: BANDWIDTH[codecs[0] ?? "PCMU"],
+        codecs: codecs.length ? codecs : ["PCMU"],
+        pii: false,
+        authentication: "sip-digest",
+      };
+      decision = await this.o.guard.admit(request);
+    }
+    if (decision.decision === "reject") {
+      this.counters.rejected++;
+      return reply(SIP_STATUS_BY_REASON[decision.reason], {
+        headers: [
+          ["warning", `399 council ${clip(`${decision.reason}: ${decision.message}`, 200)}`],
+          ...(decision.retryAfter
+            ? [["retry-after", String(decision.retryAfter)]] as [
+              string,
+              string,
+            ][]
+            : []),
+        ],
+      });
+    }
+    const session: Session = {
+      id: decision.sessionId,
+      guardianId: decision.guardianId,
+      room: decision.room,
+      callType: decision.callType,
+      bandwidthKbps: decision.bandwidthKbps,
+      codec: decision.codec,
+      media: decision.media,
+      createdAt: new Date().toISOString(),
+    };
+
+    let answer: string;
+    let agreement: AudioAgreement;
+    try {
+      ({ answer, agreement } = answerOffer(offer, {
+        allowed: [session.codec],
+        local: { address: session.media.host, port: session.media.port },
+      }));
+    } catch (err) {
+      await this.o.guard.end(session.id, "released");
+      const code = err instanceof SdpError ? 488 : 500;
+      return reply(code, { headers: [["warning", `305 council ${clip((err as Error).message)}`]] });
+    }
+
+    const fromAddr = fromOf(req);
+    const contact = contactsOf(req)[0];
+    const call: Call = {
+      legId: `sip-${crypto.randomUUID()}`,
+      callId: callIdOf(req),
+      localTag: toTag,
+      remoteTag: tagOf(fromAddr) ?? "",
+      localHeader: `${req.headers.get("to")!};tag=${toTag}`,
+      remoteHeader: req.headers.get("from")!,
+      remoteTarget: contact ? formatUri(contact.uri) : req.headers.get("from")!,
+      routeSet: req.headers.all("record-route"),
+      localSeq: Math.floor(Math.random() * 10_000),
+      remoteSeq: cseqOf(req).seq,
+      peer: from,
+      session,
+      room,
+      guardianId: session.guardianId,
+      agreement,
+      direction: "inbound",
+      confirmed: false,
+      ended: false,
+      startedAt: Date.now(),
+      digits: "",
+    };
+    try {
+      await this.#openMedia(call);
+    } catch (err) {
+      this.counters.failed++;
+      this.o.log.error("media endpoint failed", { err, room, callId: call.callId });
+      await this.o.guard.end(session.id, "released");
+      return reply(503, { headers: [["retry-after", "5"]] });
+    }
+    if (tx.cancelled) {
+      await this.#teardown(call, "cancelled");
+      return; // the core already answered 487
+    }
+    this.#remember(call);
+    this.counters.started++;
+    const ok = responseTo(req, 200, {
+      toTag,
+      headers: this.#dialogHeaders(),
+      body: new TextEncoder().encode(answer),
+    });
+    ok.headers.append("content-type", "application/sdp");
+    tx.respond(ok);
+    this.#retransmit2xx(call, ok, tx.peer);
+    await this.#witness("sip.call.started", call);
+  }
+
+  #dialogHeaders(): [string, string][] {
+    const { host, port } = this.o.local();
+    return [
+      ["contact", `<sip:${host}:${port}>`],
+      ["allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO"],
+      ["supported", "replaces"],
+    ];
+  }
+
+  async #openMedia(call: Call): Promise<void> {
+    if (this.o.media === "none") return;
+    const a = call.agreement;
+    await this.o.rooms.join({
+      room: call.room,
+      legId: call.legId,
+      guardianId: call.guardianId,
+      protocol: "sip",
+      host: call.session.media.host,
+      port: call.session.media.port,
+      codec: {
+        codec: a.codec,
+        payloadType: a.payloadType,
+        fmtp: a.fmtp,
+        dtmfPayloadType: a.dtmfPayloadType,
+      },
+      remote: a.remote.port > 0 ? { address: a.remote.address, port: a.remote.port } : undefined,
+      direction: a.direction,
+    });
+  }
+
+  #remember(call: Call): void {
+    this.#calls.set(this.#key(call.callId, call.localTag), call);
+    this.#bySession.set(call.session.id, call);
+    this.#byLeg.set(call.legId, call);
+  }
+
+  /** RFC 3261 13.3.1.4: resend the 2xx at T1, 2T1... T2 until ACK; give up after 64*T1. */
+  #retransmit2xx(call: Call, ok: SipResponse, to: Peer): void {
+    if (to.transport !== "UDP") return;
+    const { t1, t2 } = this.o.transactions.timers;
+    const bytes = serialize(ok);
+    let interval = t1;
+    let timer: ReturnType<typeof setTimeout>;
+    const giveUp = setTimeout(() => {
+      clearTimeout(timer);
+      if (!call.confirmed) this.#hangup(call, "no-ack");
+    }, 64 * t1);
+    const tick = () => {
+      timer = setTimeout(() => {
+        if (call.confirmed || call.ended) return;
+        this.o.transactions.transmit(bytes, to);
+        this.o.transactions.stats.retransmissions++;
+        interval = Math.min(interval * 2, t2);
+        tick();
+      }, interval);
+    };
+    tick();
+    call.stopRetransmit = () => {
+      clearTimeout(timer);
+      clearTimeout(giveUp);
+    };
+  }
+
+  /** An ACK for a 2xx (no transaction of its own). */
+  ack(req: SipRequest): void {
+    const call = this.dialogOf(req);
+    if (!call) return;
+    call.confirmed = true;
+    call.stopRetransmit?.();
+  }
+
+  /** In-dialog requests: BYE, re-INVITE, OPTIONS, INFO. */
+  async inDialog(tx: ServerTransaction, from: Peer): Promise<void> {
+    const req = tx.request;
+    const call = this.dialogOf(req);
+    if (!call || call.ended) return tx.respond(responseTo(req, 481));
+    const seq = cseqOf(req).seq;
+    if (seq <= call.remoteSeq && req.method !== "ACK") {
+      return tx.respond(responseTo(req, 500, { reason: "CSeq Out Of Order" }));
+    }
+    call.remoteSeq = seq;
+    if (from.transport === "UDP") call.peer = from;
+    switch (req.method) {
+      case "BYE":
+        tx.respond(responseTo(req, 200));
+        await this.#teardown(call, "bye");
+        return;
+      case "INVITE":
+        return await this.#reinvite(call, tx);
+      case "INFO":
+        return this.#info(call, tx);
+      case "OPTIONS":
+        return tx.respond(responseTo(req, 200, { headers: this.#dialogHeaders() }));
+      default:
+        return tx.respond(responseTo(req, 405, { headers: this.#dialogHeaders().slice(1, 2) }));
+    }
+  }
+
+  /** re-INVITE: hold/resume, new address, codec change within the room's policy. */
+  async #reinvite(call: Call, tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    if (call.reinvite && !call.reinvite.finalSent) {
+      return tx.respond(responseTo(req, 491, { headers: [["retry-after", "1"]] }));
+    }
+    call.reinvite = tx;
+    const offer = bodyText(req);
+    if (!offer) return tx.respond(responseTo(req, 488));
+    const allowed = roomPolicy(this.o.policies.current, call.room)?.allowedCodecs ?? [];
+    let answer: string;
+    let agreement: AudioAgreement;
+    try {
+      ({ answer, agreement } = answerOffer(offer, {
+        // Prefer keeping the codec; switch only when the new offer drops it.
+        allowed: [call.agreement.codec, ...allowed.filter((c) => c !== call.agreement.codec)],
+        local: { address: call.session.media.host, port: call.session.media.port },
+      }));
+    } catch (err) {
+      return tx.respond(responseTo(req, 488, {
+        headers: [["warning", `305 council ${clip((err as Error).message)}`]],
+      }));
+    }
+    if (this.o.media === "mix") {
+      const codecChanged = agreement.codec !== call.agreement.codec ||
+        agreement.payloadType !== call.agreement.payloadType;
+      await this.o.rooms.update(call.legId, {
+        direction: agreement.direction,
+        ...(agreement.remote.port > 0 ? { remote: agreement.remote } : {}),
+        ...(codecChanged
+          ? {
+            codec: {
+              codec: agreement.codec,
+              payloadType: agreement.payloadType,
+              fmtp: agreement.fmtp,
+              dtmfPayloadType: agreement.dtmfPayloadType,
+            },
+          }
+          : {}),
+      });
+    }
+    call.agreement = agreement;
+    call.confirmed = false;
+    const ok = responseTo(req, 200, {
+      headers: this.#dialogHeaders(),
+      body: new TextEncoder().encode(answer),
+    });
+    ok.headers.append("content-type", "application/sdp");
+    tx.respond(ok);
+    this.#retransmit2xx(call, ok, tx.peer);
+    await this.o.witness.append("sip.call.updated", {
+      callId: call.callId,
+      legId: call.legId,
+      codec: agreement.codec,
+      direction: agreement.direction,
+    }).catch(() => {});
+  }
+
+  /** SIP INFO with application/dtmf-relay (the non-RTP way phones send digits). */
+  #info(call: Call, tx: ServerTransaction): void {
+    const req = tx.request;
+    const type = req.headers.get("content-type")?.toLowerCase() ?? "";
+    if (type.startsWith("application/dtmf-relay")) {
+      const m = /Signal\s*=\s*([0-9*#A-D])/i.exec(bodyText(req));
+      if (m) this.#digit(call, m[1].toUpperCase());
+    }
+    tx.respond(responseTo(req, 200));
+  }
+
+  /** Digit commands: *6 toggles mute (as on most conference bridges). */
+  #digit(call: Call, digit: string): void {
+    clearTimeout(call.digitTimer);
+    call.digits = (call.digits + digit).slice(-4);
+    call.digitTimer = setTimeout(() => call.digits = "", 3000);
+    if (call.digits.endsWith("*6")) {
+      call.digits = "";
+      const member = this.o.rooms.member(call.legId);
+      if (!member) return;
+      const muted = !member.muted;
+      this.o.rooms.update(call.legId, { muted }).catch(() => {});
+      this.o.log.info("dtmf mute", { legId: call.legId, muted });
+    }
+  }
+
+  /** A CANCEL arrived for an INVITE not yet answered (the core sends the 487). */
+  cancelled(_invite: ServerTransaction): void {
+    // The INVITE handler sees tx.cancelled after its awaits and tears down.
+  }
+
+  // ---- hangup ------------------------------------------------------------
+
+  #hangup(call: Call, reason: string, opts: { sessionEnded?: boolean } = {}): void {
+    if (call.ended) return;
+    this.#sendBye(call).catch(() => {});
+    this.#teardown(call, reason, opts).catch((err) =>
+      this.o.log.warn("teardown failed", { err, legId: call.legId })
+    );
+  }
+
+  /** Ends a call from Council's side (operators, room close). */
+  async hangup(legId: string, reason = "operator"): Promise<boolean> {
+    const call = this.#byLeg.get(legId);
+    if (!call) return false;
+    await this.#sendBye(call).catch(() => {});
+    await this.#teardown(call, reason);
+    return true;
+  }
+
+  async #sendBye(call: Call): Promise<SipResponse> {
+    const bye = this.#request(call, "BYE");
+    return await this.o.transactions.request(bye, call.peer);
+  }
+
+  /** A request inside a dialog (12.2.1.1). */
+  #request(call: Call, method: string, body?: Uint8Array, contentType?: string): SipRequest {
+    const { host, port } = this.o.local();
+    const h = new Headers();
+    const transport = call.peer.transport;
+    h.append("via", `SIP/2.0/${transport} ${host}:${port};branch=${newBranch()};rport`);
+    h.append("max-forwards", "70");
+    for (const r of call.routeSet) h.append("route", r);
+    h.append("from", call.localHeader);
+    h.append("to", call.remoteHeader);
+    h.append("call-id", call.callId);
+    h.append("cseq", `${++call.localSeq} ${method}`);
+    if (contentType) h.append("content-type", contentType);
+    let uri: Uri;
+    try {
+      uri = parseUri(call.remoteTarget);
+    } catch {
+      uri = parseUri(`sip:${call.peer.address}:${call.peer.port}`);
+    }
+    return {
+      kind: "request",
+      method,
+      uri,
+      uriText: formatUri(uri),
+      headers: h,
+      body: body ?? new Uint8Array(0),
+    };
+  }
+
+  async #teardown(call: Call, reason: string, opts: { sessionEnded?: boolean } = {}) {
+    if (call.ended) return;
+    call.ended = true;
+    call.stopRetransmit?.();
+    clearTimeout(call.digitTimer);
+    this.#calls.delete(this.#key(call.callId, call.localTag));
+    this.#bySession.delete(call.session.id);
+    this.#byLeg.delete(call.legId);
+    this.counters.ended++;
+    if (this.o.media === "mix") await this.o.rooms.leave(call.legId).catch(() => {});
+    if (!opts.sessionEnded) await this.o.guard.end(call.session.id, "released");
+    await this.#witness("sip.call.ended", call, {
+      reason,
+      durationMs: Date.now() - call.startedAt,
+    });
+  }
+
+  async #witness(type: string, call: Call, extra: Record<string, JsonValue> = {}) {
+    await this.o.witness.append(type, {
+      callId: call.callId,
+      legId: call.legId,
+      sessionId: call.session.id,
+      guardianId: call.guardianId,
+      room: call.room,
+      codec: call.agreement.codec,
+      direction: call.direction,
+      ...extra,
+    }).catch((err) => this.o.log.warn("call event not witnessed", { err, type }));
+  }
+
+  // ---- outbound ------------------------------------------------------------
+
+  /**
+   * Calls a SIP endpoint into a room: admission for the callee, our offer from the
+   * room's codecs on the admitted media port, and the dialog when it answers.
+   * Resolves with the leg id, or throws CallError with the final status.
+   */
+  async dial(opts: DialOptions): Promise<string> {
+    const allowed = roomPolicy(this.o.policies.current, opts.room)?.allowedCodecs;
+    if (!allowed) throw new CallError(`no room ${opts.room}`, 404);
+    const decision = await this.o.guard.admit({
+      guardianId: opts.guardianId,
+      room: opts.room,
+      callType: "ROUTINE",
+      bandwidthKbps: BANDWIDTH[allowed[0]],
+      codecs: [...allowed],
+      pii: false,
+      authentication: "sip-digest",
+    });
+    if (decision.decision === "reject") {
+      throw new CallError(`${decision.reason}: ${decision.message}`);
+    }
+    const session: Session = {
+      id: decision.sessionId,
+      guardianId: decision.guardianId,
+      room: decision.room,
+      callType: decision.callType,
+      bandwidthKbps: decision.bandwidthKbps,
+      codec: decision.codec,
+      media: decision.media,
+      createdAt: new Date().toISOString(),
+    };
+    const { host, port } = this.o.local();
+    const localTag = newTag();
+    const callId = `${crypto.randomUUID()}@${host}`;
+    const offer = createOffer({
+      codecs: allowed,
+      local: { address: session.media.host, port: session.media.port },
+    });
+    const target = parseUri(opts.target);
+    const h = new Headers();
+    h.append("via", `SIP/2.0/${opts.to.transport} ${host}:${port};branch=${newBranch()};rport`);
+    h.append("max-forwards", "70");
+    const localHeader = `<sip:council-${opts.room}@${host}:${port}>;tag=${localTag}`;
+    h.append("from", localHeader);
+    h.append("to", `<${formatUri(target)}>`);
+    h.append("call-id", callId);
+    h.append("cseq", "1 INVITE");
+    for (const [k, v] of this.#dialogHeaders()) h.append(k, v);
+    h.append("content-type", "application/sdp");
+    const invite: SipRequest = {
+      kind: "request",
+      method: "INVITE",
+      uri: target,
+      uriText: formatUri(target),
+      headers: h,
+      body: new TextEncoder().encode(offer),
+    };
+    const res = await this.o.transactions.request(invite, opts.to);
+    if (res.status >= 300) {
+      await this.o.guard.end(session.id, "released");
+      throw new CallError(`${res.status} ${res.reason}`, res.status);
+    }
+    // 2xx: ACK it (a new transaction-less request, 13.2.2.4), then media.
+    const remoteTag = tagOf(toOf(res)) ?? "";
+    const contact = contactsOf(res)[0];
+    const call: Call = {
+      legId: `sip-${crypto.randomUUID()}`,
+      callId,
+      localTag,
+      remoteTag,
+      localHeader,
+      remoteHeader: res.headers.get("to")!,
+      remoteTarget: contact ? formatUri(contact.uri) : formatUri(target),
+      routeSet: res.headers.all("record-route").reverse(),
+      localSeq: 1,
+      remoteSeq: -1,
+      peer: opts.to,
+      session,
+      room: opts.room,
+      guardianId: opts.guardianId,
+      agreement: undefined as unknown as AudioAgreement,
+      direction: "outbound",
+      confirmed: true,
+      ended: false,
+      startedAt: Date.now(),
+      digits: "",
+    };
+    const ack = ackFor(invite, res);
+    ack.headers.set(
+      "via",
+      `SIP/2.0/${opts.to.transport} ${host}:${port};branch=${newBranch()};rport`,
+    );
+    const ackReq: SipRequest = {
+      ...ack,
+      uri: parseUri(call.remoteTarget),
+      uriText: call.remoteTarget,
+    };
+    this.o.transactions.transmit(serialize(ackReq), opts.to);
+    try {
+      call.agreement = acceptAnswer(bodyText(res), allowed);
+      await this.#openMedia(call);
+    } catch (err) {
+      call.agreement ??= { codec: allowed[0] } as AudioAgreement;
+      this.#remember(call);
+      this.#hangup(call, "bad-answer");
+      throw new CallError(`answer refused: ${(err as Error).message}`, 488);
+    }
+    this.#remember(call);
+    this.counters.started++;
+    await this.#witness("sip.call.started", call);
+    return call.legId;
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.#unsubscribe) u();
+    for (const call of [...this.#calls.values()]) {
+      await Promise.race([
+        this.#sendBye(call).catch(() => {}),
+        new Promise((r) => setTimeout(r, 500)),
+      ]);
+      await this.#teardown(call, "shutdown");
+    }
+  }
+}

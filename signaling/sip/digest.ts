@@ -1,0 +1,176 @@
+// HTTP digest authentication for SIP (RFC 3261 22.4, RFC 7616, RFC 8760): SHA-256
+// offered first, MD5 for older phones, qop=auth. Nonces are stateless (a timestamp
+// and an HMAC over it) and expire; nonce counts are tracked so a captured
+// Authorization header cannot be replayed. Only HA1 values are stored.
+
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+export type DigestAlgorithm = "SHA-256" | "MD5";
+
+const HASH: Record<DigestAlgorithm, string> = { "SHA-256": "sha256", "MD5": "md5" };
+
+export function h(algorithm: DigestAlgorithm, text: string): string {
+  return createHash(HASH[algorithm]).update(text).digest("hex");
+}
+
+/** What is stored per user: one HA1 per algorithm, never the password. */
+export interface DigestCredential {
+  realm: string;
+  ha1: Record<DigestAlgorithm, string>;
+}
+
+export function credentialFor(user: string, realm: string, password: string): DigestCredential {
+  return {
+    realm,
+    ha1: {
+      "SHA-256": h("SHA-256", `${user}:${realm}:${password}`),
+      "MD5": h("MD5", `${user}:${realm}:${password}`),
+    },
+  };
+}
+
+/** The parameters of an Authorization header with scheme Digest. */
+export interface DigestResponse {
+  username: string;
+  realm: string;
+  nonce: string;
+  uri: string;
+  response: string;
+  algorithm: DigestAlgorithm;
+  qop?: string;
+  nc?: string;
+  cnonce?: string;
+  opaque?: string;
+}
+
+export class DigestError extends Error {
+  override name = "DigestError";
+  constructor(message: string, readonly stale = false) {
+    super(message);
+  }
+}
+
+/** Parses `Digest k=v, k="v", ...`; undefined when the scheme is not Digest. */
+export function parseAuthorization(value: string): DigestResponse | undefined {
+  const m = /^Digest\s+(.*)$/is.exec(value.trim());
+  if (!m) return undefined;
+  const params: Record<string, string> = {};
+  const re = /\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*(?:,|$)/gy;
+  let r: RegExpExecArray | null;
+  let consumed = 0;
+  while ((r = re.exec(m[1])) !== null) {
+    params[r[1].toLowerCase()] = r[2] !== undefined ? r[2].replace(/\\(.)/g, "$1") : r[3];
+    consumed = re.lastIndex;
+    if (consumed >= m[1].length) break;
+  }
+  if (consumed < m[1].trim().length) throw new DigestError("malformed Authorization header");
+  for (const k of ["username", "realm", "nonce", "uri", "response"]) {
+    if (!params[k]) throw new DigestError(`Authorization lacks ${k}`);
+  }
+  const alg = (params.algorithm ?? "MD5").toUpperCase();
+  if (alg !== "MD5" && alg !== "SHA-256") {
+    throw new DigestError(`algorithm ${alg} is not supported`);
+  }
+  return {
+    username: params.username,
+    realm: params.realm,
+    nonce: params.nonce,
+    uri: params.uri,
+    response: params.response.toLowerCase(),
+    algorithm: alg as DigestAlgorithm,
+    qop: params.qop,
+    nc: params.nc,
+    cnonce: params.cnonce,
+    opaque: params.opaque,
+  };
+}
+
+export interface DigestOptions {
+  realm: string;
+  /** How long a nonce is good for. */
+  nonceTtlMs?: number;
+  now?: () => number;
+}
+
+export class DigestAuthenticator {
+  readonly #secret = crypto.getRandomValues(new Uint8Array(32));
+  /** Highest nonce count seen per nonce, for replay detection; bounded by nonce lifetime. */
+  #counts = new Map<string, { nc: number; expires: number }>();
+  readonly realm: string;
+  readonly #ttl: number;
+  readonly #now: () => number;
+
+  constructor(opts: DigestOptions) {
+    this.realm = opts.realm;
+    this.#ttl = opts.nonceTtlMs ?? 300_000;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  #nonce(): string {
+    const ts = this.#now().toString(36);
+    const salt = crypto.randomUUID().slice(0, 8);
+    return `${ts}.${salt}.${this.#mac(`${ts}.${salt}`)}`;
+  }
+
+  #mac(text: string): string {
+    return createHmac("sha256", this.#secret).update(text).digest("base64url").slice(0, 22);
+  }
+
+  /** WWW-Authenticate values: SHA-256 first, then MD5 (RFC 8760 section 2.4). */
+  challenges(stale = false): string[] {
+    const nonce = this.#nonce();
+    const opaque = this.#mac(nonce).slice(0, 12);
+    return (["SHA-256", "MD5"] as const).map((alg) =>
+      `Digest realm="${this.realm}", nonce="${nonce}", opaque="${opaque}", algorithm=${alg}, qop="auth"${
+        stale ? ", stale=true" : ""
+      }`
+    );
+  }
+
+  /**
+   * Checks a response against a stored credential. Throws DigestError (stale for an
+   * expired nonce, so the client retries without asking its user again).
+   */
+  verify(resp: DigestResponse, method: string, credential: DigestCredential): void {
+    if (resp.realm !== this.realm || credential.realm !== this.realm) {
+      throw new DigestError(`realm ${resp.realm} is not ${this.realm}`);
+    }
+    const [ts, salt, mac] = resp.nonce.split(".");
+    if (!ts || !salt || !mac || mac !== this.#mac(`${ts}.${salt}`)) {
+      throw new DigestError("nonce was not issued here");
+    }
+    const issued = parseInt(ts, 36);
+    const now = this.#now();
+    if (!(now - issued <= this.#ttl)) throw new DigestError("nonce expired", true);
+
+    const ha1 = credential.ha1[resp.algorithm];
+    const ha2 = h(resp.algorithm, `${method}:${resp.uri}`);
+    let expected: string;
+    if (resp.qop !== undefined) {
+      if (resp.qop !== "auth" || !resp.nc || !resp.cnonce || !/^[0-9a-fA-F]{8}$/.test(resp.nc)) {
+        throw new DigestError("qop=auth needs nc (8 hex digits) and cnonce");
+      }
+      expected = h(
+        resp.algorithm,
+        `${ha1}:${resp.nonce}:${resp.nc}:${resp.cnonce}:${resp.qop}:${ha2}`,
+      );
+    } else {
+      expected = h(resp.algorithm, `${ha1}:${resp.nonce}:${ha2}`);
+    }
+    const a = new TextEncoder().encode(expected);
+    const b = new TextEncoder().encode(resp.response);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      throw new DigestError("digest response does not match");
+    }
+    // Replay: with qop the count must grow; without it a nonce is good once.
+    const nc = resp.nc ? parseInt(resp.nc, 16) : Number.MAX_SAFE_INTEGER;
+    const seen = this.#counts.get(resp.nonce);
+    if (seen && nc <= seen.nc) throw new DigestError("nonce count replayed");
+    this.#counts.set(resp.nonce, { nc, expires: issued + this.#ttl });
+    if (this.#counts.size > 10_000) this.#sweep(now);
+  }
+
+  #sweep(now: number): void {
+    for (const [k, v] of this.#counts) if (v.expires < now) this.#counts.delete(k);
+  }
+}

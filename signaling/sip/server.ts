@@ -1,0 +1,294 @@
+// The SIP server: transport -> transactions -> the UAS core checks of RFC 3261
+// section 8.2 (method, URI scheme, Require, Content-Type, Accept) -> registrar,
+// OPTIONS, or calls. Invalid requests are answered with the parser's status when
+// there is enough of them to answer, and dropped otherwise.
+
+import type { Guard, GuardianRegistry, PolicyStore } from "../../guard/mod.ts";
+import type { Subsystem } from "../../lifecycle/mod.ts";
+import type { Rooms } from "../../rooms/mod.ts";
+import type { Store } from "../../store/mod.ts";
+import { Counter, Gauge, type Logger, type Registry } from "../../telemetry/mod.ts";
+import type { WitnessLog } from "../../witness/mod.ts";
+import { Calls } from "./calls.ts";
+import { DigestAuthenticator } from "./digest.ts";
+import { clip, isSipUri } from "./grammar.ts";
+import {
+  responseTo,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+  tagOf,
+  toOf,
+} from "./message.ts";
+import { type ParseLimits, SipParseError } from "./parser.ts";
+import { DEFAULT_REGISTRAR, Registrar, type RegistrarOptions } from "./registrar.ts";
+import {
+  DEFAULT_TIMERS,
+  newTag,
+  type ServerTransaction,
+  type Timers,
+  TransactionLayer,
+} from "./transactions.ts";
+import { type Peer, SipTransport } from "./transport.ts";
+
+/** Methods Council implements; other RFC methods get 405, unknown ones 501. */
+export const ALLOW = ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "INFO"];
+const KNOWN = new Set([
+  ...ALLOW,
+  "PRACK",
+  "SUBSCRIBE",
+  "NOTIFY",
+  "PUBLISH",
+  "MESSAGE",
+  "REFER",
+  "UPDATE",
+]);
+/** Option tags Council supports (Require values it can honour). */
+const SUPPORTED = new Set(["replaces"]);
+
+export interface SipServerOptions {
+  host: string;
+  port: number;
+  udp: boolean;
+  tcp: boolean;
+  realm: string;
+  media: "mix" | "none";
+  timers?: Timers;
+  limits?: ParseLimits;
+  registrar?: RegistrarOptions;
+  guard: Guard;
+  rooms: Rooms;
+  policies: PolicyStore;
+  registry: GuardianRegistry;
+  store: Store;
+  witness: WitnessLog;
+  log: Logger;
+  metrics?: Registry;
+}
+
+export class SipServer implements Subsystem {
+  readonly name = "sip";
+  readonly transport: SipTransport;
+  readonly transactions: TransactionLayer;
+  readonly registrar: Registrar;
+  readonly calls: Calls;
+  #closing = false;
+  #metrics;
+
+  private constructor(private readonly o: SipServerOptions) {
+    this.#metrics = sipMetrics(o.metrics, this);
+    this.transport = SipTransport.listen(
+      { host: o.host, port: o.port, udp: o.udp, tcp: o.tcp, limits: o.limits },
+      {
+        message: (m, from) => this.#receive(m, from),
+        invalid: (e, from) => this.#invalid(e, from),
+      },
+    );
+    this.transactions = new TransactionLayer(
+      (bytes, to) => this.transport.send(bytes, to),
+      o.timers ?? DEFAULT_TIMERS,
+    );
+    const digest = new DigestAuthenticator({ realm: o.realm });
+    this.registrar = new Registrar(
+      o.store,
+      o.registry,
+      digest,
+      o.witness,
+      o.registrar ?? DEFAULT_REGISTRAR,
+    );
+    this.calls = new Calls({
+      guard: o.guard,
+      rooms: o.rooms,
+      policies: o.policies,
+      registrar: this.registrar,
+      witness: o.witness,
+      transactions: this.transactions,
+      local: () => ({ host: o.host, port: this.transport.port }),
+      log: o.log,
+      media: o.media,
+    });
+  }
+
+  static start(opts: SipServerOptions): SipServer {
+    return new SipServer(opts);
+  }
+
+  get port(): number {
+    return this.transport.port;
+  }
+
+  #receive(m: SipMessage, from: Peer): void {
+    if (this.#closing) return;
+    if (m.kind === "response") {
+      this.#metrics?.messages.inc({ kind: "response", method: "" });
+      // Unmatched responses (bcast, stray 2xx) are dropped (RFC 3261 17.1.3, 18.1.2).
+      this.transactions.response(m);
+      return;
+    }
+    this.#metrics?.messages.inc({
+      kind: "request",
+      method: KNOWN.has(m.method) ? m.method : "other",
+    });
+    this.#request(m, from).catch((err) => {
+      this.o.log.error("request handling failed", { err, method: m.method });
+    });
+  }
+
+  async #request(req: SipRequest, from: Peer): Promise<void> {
+    if (req.method === "ACK") {
+      if (this.transactions.receive(req, from)) this.calls.ack(req);
+      return;
+    }
+    if (req.method === "CANCEL") return this.#cancel(req, from);
+    const tx = this.transactions.receive(req, from);
+    if (!tx) return; // a retransmission, answered by the transaction
+    try {
+      await this.#dispatch(tx, from);
+    } catch (err) {
+      this.o.log.error("SIP request failed", { err, method: req.method });
+      if (!tx.finalSent) tx.respond(responseTo(req, 500, { toTag: newTag() }));
+    }
+  }
+
+  async #dispatch(tx: ServerTransaction, from: Peer): Promise<void> {
+    const req = tx.request;
+    const toTag = newTag();
+    const reply = (status: number, headers: [string, string][] = [], reason?: string) =>
+      tx.respond(responseTo(req, status, { toTag, headers, reason }));
+    if (req.method === "INVITE") tx.respond(responseTo(req, 100));
+
+    // RFC 3261 8.2.1: the method.
+    if (!ALLOW.includes(req.method)) {
+      return reply(KNOWN.has(req.method) ? 405 : 501, [["allow", ALLOW.join(", ")]]);
+    }
+    // 8.2.2.1: the Request-URI scheme.
+    if (!isSipUri(req.uri)) return reply(416);
+    // 8.2.2.3: Require.
+    const unsupported = req.headers.all("require").filter((t) => !SUPPORTED.has(t.toLowerCase()));
+    if (unsupported.length > 0) return reply(420, [["unsupported", unsupported.join(", ")]]);
+    // 8.2.3: content we can read, and an answer the client accepts.
+    if (req.body.length > 0 || req.headers.has("content-type")) {
+      const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+      const readable = req.method === "INFO" || type === "application/sdp";
+      const encoding = req.headers.get("content-encoding");
+      if (!readable || (encoding && encoding.toLowerCase() !== "identity")) {
+        return reply(415, [["accept", "application/sdp"], ["accept-encoding", "identity"]]);
+      }
+    }
+    if (req.method === "INVITE" || req.method === "OPTIONS") {
+      const accept = req.headers.all("accept").map((a) => a.split(";")[0].trim().toLowerCase());
+      if (
+        req.headers.has("accept") &&
+        !accept.some((a) => a === "application/sdp" || a === "application/*" || a === "*/*")
+      ) {
+        return reply(406, [["accept", "application/sdp"]]);
+      }
+    }
+
+    if (tagOf(toOf(req)) !== undefined && req.method !== "REGISTER") {
+      return await this.calls.inDialog(tx, from);
+    }
+    switch (req.method) {
+      case "OPTIONS":
+        return reply(200, [
+          ["allow", ALLOW.join(", ")],
+          ["accept", "application/sdp"],
+          ["supported", [...SUPPORTED].join(", ")],
+        ]);
+      case "REGISTER":
+        if (!this.registrar.admitSource(from)) {
+          this.registrar.counters.rateLimited++;
+          return reply(503, [["retry-after", "5"]], "Too Many Registrations");
+        }
+        return tx.respond(await this.registrar.handle(req, from, toTag));
+      case "INVITE":
+        return await this.calls.invite(tx, from);
+      default:
+        return reply(481);
+    }
+  }
+
+  /** CANCEL (RFC 3261 9.2): 200 to the CANCEL, 487 to the INVITE if still pending. */
+  #cancel(req: SipRequest, from: Peer): void {
+    const tx = this.transactions.receive(req, from);
+    if (!tx) return;
+    const invite = this.transactions.inviteFor(req);
+    if (!invite) return tx.respond(responseTo(req, 481, { toTag: newTag() }));
+    tx.respond(responseTo(req, 200, { toTag: newTag() }));
+    if (!invite.finalSent) {
+      invite.cancelled = true;
+      invite.respond(responseTo(invite.request, 487, { toTag: newTag() }));
+    }
+  }
+
+  /** A message the parser refused: answer requests we can answer (RFC 4475). */
+  #invalid(err: SipParseError, from: Peer): void {
+    this.#metrics?.invalid.inc({ status: String(err.status) });
+    this.o.log.debug("invalid SIP message", { reason: err.message, from: from.address });
+    const h = err.headers;
+    if (!err.isRequest || !h) return;
+    if (!["via", "from", "to", "call-id", "cseq"].every((n) => h.has(n))) return;
+    const res: SipResponse = responseTo({ headers: h }, err.status, {
+      toTag: newTag(),
+      reason: err.status === 400 ? "Bad Request" : undefined,
+      headers: [["warning", `399 council ${clip(err.message, 120)}`]],
+    });
+    // The Via may be what was wrong, so answer the address the bytes came from.
+    this.transport.send(res, from).catch(() => {});
+  }
+
+  ready(): boolean {
+    return !this.#closing;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    await this.calls.close();
+    this.transactions.close();
+    await this.transport.close();
+  }
+}
+
+function sipMetrics(registry: Registry | undefined, server: SipServer) {
+  if (!registry) return undefined;
+  const registers = [registry];
+  new Gauge({
+    name: "council_sip_calls",
+    help: "SIP calls in progress.",
+    registers,
+    collect() {
+      this.set(server.calls.count);
+    },
+  });
+  new Gauge({
+    name: "council_sip_tcp_connections",
+    help: "Open SIP TCP connections.",
+    registers,
+    collect() {
+      this.set(server.transport.connectionCount);
+    },
+  });
+  new Gauge({
+    name: "council_sip_retransmissions",
+    help: "Requests and responses Council retransmitted (RFC 3261 timers A, E, G, 2xx).",
+    registers,
+    collect() {
+      this.set(server.transactions.stats.retransmissions);
+    },
+  });
+  return {
+    messages: new Counter({
+      name: "council_sip_messages_total",
+      help: "SIP messages received, by kind and method.",
+      labelNames: ["kind", "method"],
+      registers,
+    }),
+    invalid: new Counter({
+      name: "council_sip_invalid_total",
+      help: "SIP messages refused by the parser, by the status they earned.",
+      labelNames: ["status"],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,79 @@
+// Operator API calls the SIP, H.323 and WebRTC tests share: add a guardian with a
+// fresh key, set its SIP password, sign admission requests for it.
+
+import {
+  admissionToken,
+  type Codec,
+  generateGuardianKey,
+  signAdmissionRequest,
+  type UnsignedRequest,
+} from "../../guard/mod.ts";
+import { fromBase64 } from "../../witness/mod.ts";
+
+export const OPERATOR = "sip-test-operator-token-0123";
+
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${OPERATOR}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+export interface TestGuardian {
+  id: string;
+  name: string;
+  secret: Uint8Array;
+  /** A signed admission request for a room, as a Council-Admission header value. */
+  token(room: string, over?: Partial<UnsignedRequest>): Promise<string>;
+}
+
+export async function addGuardian(
+  base: string,
+  name: string,
+  opts: { sipPassword?: string; bandwidthKbps?: number } = {},
+): Promise<TestGuardian> {
+  const key = await generateGuardianKey();
+  const id = `if://guardian/${name}`;
+  const res = await api(base, "POST", "/api/v1/guardians", {
+    id,
+    displayName: name,
+    role: "tester",
+    publicKey: key.publicKey,
+    bandwidthKbps: opts.bandwidthKbps ?? 10_000,
+  });
+  if (res.status !== 201) {
+    throw new Error(`add guardian: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  if (opts.sipPassword) {
+    const r = await api(base, "PUT", `/api/v1/sip/credentials/${name}`, {
+      password: opts.sipPassword,
+    });
+    if (r.status !== 204) throw new Error(`sip password: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  const secret = fromBase64(key.secretKey)!;
+  return {
+    id,
+    name,
+    secret,
+    token: async (room, over = {}) =>
+      admissionToken(
+        await signAdmissionRequest({
+          guardianId: id,
+          room,
+          callType: "ROUTINE",
+          bandwidthKbps: 80,
+          codecs: ["PCMA", "PCMU"] as Codec[],
+          pii: false,
+          ...over,
+        }, secret),
+      ),
+  };
+}

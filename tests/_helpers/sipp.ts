@@ -1,0 +1,106 @@
+// Runs SIPp (Debian's sip-tester) against a Council on loopback: scenario files from
+// tests/fixtures/sip/scenarios, an injection file when given, and the message trace
+// kept so a failure shows what was exchanged.
+
+const SCENARIOS = new URL("../fixtures/sip/scenarios/", import.meta.url).pathname;
+
+export interface SippRun {
+  code: number;
+  stdout: string;
+  /** Every message sent and received (-trace_msg). */
+  messages: string;
+  /** Counters from the final statistics (-trace_stat). */
+  stats: Record<string, string>;
+}
+
+export interface SippOptions {
+  /** A file in tests/fixtures/sip/scenarios, or "uac"/"uas" for SIPp's built-ins. */
+  scenario: string;
+  target?: string;
+  calls?: number;
+  rate?: number;
+  /** Concurrent call limit. */
+  limit?: number;
+  /** Injection file lines (the first line, e.g. SEQUENTIAL, included). */
+  inject?: string[];
+  transport?: "u1" | "t1" | "tn" | "un";
+  timeoutS?: number;
+  extra?: string[];
+  /** -au/-ap for [authentication]. */
+  auth?: { user: string; password: string };
+  mediaPort?: number;
+}
+
+/** A UDP port free right now (SIPp needs one on the command line). */
+export function freeUdpPort(): number {
+  const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (s.addr as Deno.NetAddr).port;
+  s.close();
+  return port;
+}
+
+export async function runSipp(o: SippOptions): Promise<SippRun> {
+  const dir = await Deno.makeTempDir({ prefix: "sipp-" });
+  try {
+    const args = [
+      ...(o.scenario === "uac" || o.scenario === "uas"
+        ? ["-sn", o.scenario]
+        : ["-sf", `${SCENARIOS}${o.scenario}`]),
+      ...(o.target ? [o.target] : []),
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(freeUdpPort()),
+      "-mi",
+      "127.0.0.1",
+      "-mp",
+      String(o.mediaPort ?? freeUdpPort()),
+      "-m",
+      String(o.calls ?? 1),
+      "-r",
+      String(o.rate ?? 10),
+      "-l",
+      String(o.limit ?? 1000),
+      "-t",
+      o.transport ?? "u1",
+      "-nostdin",
+      "-timeout",
+      `${o.timeoutS ?? 30}s`,
+      "-timeout_error",
+      "-trace_msg",
+      "-message_file",
+      `${dir}/messages.log`,
+      "-trace_stat",
+      "-stf",
+      `${dir}/stats.csv`,
+      "-fd",
+      "60",
+      ...(o.auth ? ["-au", o.auth.user, "-ap", o.auth.password] : []),
+      ...(o.extra ?? []),
+    ];
+    if (o.inject) {
+      await Deno.writeTextFile(`${dir}/inject.csv`, o.inject.join("\n") + "\n");
+      args.push("-inf", `${dir}/inject.csv`);
+    }
+    const out = await new Deno.Command("sipp", {
+      args,
+      cwd: dir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = (p: string) => Deno.readTextFile(p).catch(() => "");
+    const csv = (await text(`${dir}/stats.csv`)).trim().split("\n");
+    const names = (csv[0] ?? "").split(";");
+    const last = (csv[csv.length - 1] ?? "").split(";");
+    const stats = Object.fromEntries(names.map((n, i) => [n, last[i] ?? ""]));
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
+      messages: await text(`${dir}/messages.log`),
+      stats,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,33 @@
+// SIP room dial-in through a real server process, driven by SIPp: signed admission
+// requests in the Council-Admission header; calls set up, witnessed, torn down.
+
+import assert from "node:assert/strict";
+import { startCouncilProcess } from "../_helpers/council_process.ts";
+import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
+import { runSipp } from "../_helpers/sipp.ts";
+
+Deno.test("SIPp dials into a room with signed admission requests: INVITE-200-ACK-BYE", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  try {
+    const g = await addGuardian(council.url, "sipp-caller");
+    const inject = ["SEQUENTIAL"];
+    for (let i = 0; i < 3; i++) inject.push(`main;${await g.token("main")}`);
+    const run = await runSipp({
+      scenario: "token_call.xml",
+      target: `127.0.0.1:${council.sipPort}`,
+      calls: 3,
+      rate: 10,
+      inject,
+    });
+    assert.equal(run.code, 0, run.stdout.slice(-1500) + run.messages.slice(-3000));
+    assert.equal(run.stats["SuccessfulCall(C)"], "3", JSON.stringify(run.stats));
+    assert.equal(run.stats["Retransmissions(C)"], "0");
+    // Each call was admitted, witnessed as started and ended, and its seat freed.
+    const sessions = await api(council.url, "GET", "/api/v1/admission/sessions");
+    assert.deepEqual((sessions.body as { sessions: unknown[] }).sessions, []);
+    const calls = await api(council.url, "GET", "/api/v1/sip/calls");
+    assert.deepEqual((calls.body as { calls: unknown[] }).calls, []);
+  } finally {
+    await council.stop();
+  }
+});
