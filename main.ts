@@ -18,7 +18,7 @@ import {
 import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
 import { Rooms } from "./rooms/mod.ts";
-import { SipServer } from "./signaling/sip/mod.ts";
+import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
@@ -106,6 +106,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       udp: config.sip.transports !== "tcp",
       tcp: config.sip.transports !== "udp",
       realm: config.sip.realm,
+      digestAlgorithms: config.sip.digestAlgorithms.split(",") as DigestAlgorithm[],
       media: config.sip.media,
       guard,
       rooms,

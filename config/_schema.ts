@@ -85,6 +85,7 @@ const realm: ValueKind<string> = {
 
 export type SipTransports = "udp+tcp" | "udp" | "tcp";
 export type SipMedia = "mix" | "none";
+export type SipDigest = "SHA-256,MD5" | "MD5,SHA-256" | "SHA-256" | "MD5";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
@@ -193,6 +194,13 @@ export const KEYS = [
     defaultValue: "council",
     doc: "Digest authentication realm (REGISTER and INVITE challenges).",
   } satisfies KeySpec<string>,
+  {
+    path: "sip.digestAlgorithms",
+    kind: oneOf<SipDigest>("SHA-256,MD5", "MD5,SHA-256", "SHA-256", "MD5"),
+    defaultValue: "SHA-256,MD5" as SipDigest,
+    doc:
+      "Digest challenges, most preferred first (RFC 8760). Clients that only read the first challenge and lack SHA-256 (SIPp 3.6) need MD5 first.",
+  } satisfies KeySpec<SipDigest>,
   {
     path: "sip.media",
     kind: oneOf<SipMedia>("mix", "none"),

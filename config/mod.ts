@@ -8,12 +8,13 @@ import {
   KEYS,
   type KeySpec,
   type LogLevel,
+  type SipDigest,
   type SipMedia,
   type SipTransports,
 } from "./_schema.ts";
 
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, envName, KEYS, LOG_LEVELS } from "./_schema.ts";
-export type { LogLevel, SipMedia, SipTransports } from "./_schema.ts";
+export type { LogLevel, SipDigest, SipMedia, SipTransports } from "./_schema.ts";
 
 export interface CouncilConfig {
   readonly http: { readonly host: string; readonly port: number };
@@ -37,6 +38,7 @@ export interface CouncilConfig {
     readonly port: number;
     readonly transports: SipTransports;
     readonly realm: string;
+    readonly digestAlgorithms: SipDigest;
     readonly media: SipMedia;
   };
   readonly shutdown: { readonly timeoutMs: number };

@@ -87,6 +87,11 @@ export function parseAuthorization(value: string): DigestResponse | undefined {
 
 export interface DigestOptions {
   realm: string;
+  /**
+   * Challenges offered, most preferred first (RFC 8760 2.4: SHA-256 before MD5).
+   * Clients that only read the first challenge (SIPp 3.6) need MD5 first.
+   */
+  algorithms?: DigestAlgorithm[];
   /** How long a nonce is good for. */
   nonceTtlMs?: number;
   now?: () => number;
@@ -97,11 +102,13 @@ export class DigestAuthenticator {
   /** Highest nonce count seen per nonce, for replay detection; bounded by nonce lifetime. */
   #counts = new Map<string, { nc: number; expires: number }>();
   readonly realm: string;
+  readonly algorithms: DigestAlgorithm[];
   readonly #ttl: number;
   readonly #now: () => number;
 
   constructor(opts: DigestOptions) {
     this.realm = opts.realm;
+    this.algorithms = opts.algorithms ?? ["SHA-256", "MD5"];
     this.#ttl = opts.nonceTtlMs ?? 300_000;
     this.#now = opts.now ?? Date.now;
   }
@@ -116,11 +123,11 @@ export class DigestAuthenticator {
     return createHmac("sha256", this.#secret).update(text).digest("base64url").slice(0, 22);
   }
 
-  /** WWW-Authenticate values: SHA-256 first, then MD5 (RFC 8760 section 2.4). */
+  /** WWW-Authenticate values, one per algorithm in order of preference (RFC 8760 2.4). */
   challenges(stale = false): string[] {
     const nonce = this.#nonce();
     const opaque = this.#mac(nonce).slice(0, 12);
-    return (["SHA-256", "MD5"] as const).map((alg) =>
+    return this.algorithms.map((alg) =>
       `Digest realm="${this.realm}", nonce="${nonce}", opaque="${opaque}", algorithm=${alg}, qop="auth"${
         stale ? ", stale=true" : ""
       }`
@@ -143,6 +150,9 @@ export class DigestAuthenticator {
     const now = this.#now();
     if (!(now - issued <= this.#ttl)) throw new DigestError("nonce expired", true);
 
+    if (!this.algorithms.includes(resp.algorithm)) {
+      throw new DigestError(`algorithm ${resp.algorithm} is not offered`);
+    }
     const ha1 = credential.ha1[resp.algorithm];
     const ha2 = h(resp.algorithm, `${method}:${resp.uri}`);
     let expected: string;

@@ -10,7 +10,7 @@ import type { Store } from "../../store/mod.ts";
 import { Counter, Gauge, type Logger, type Registry } from "../../telemetry/mod.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
 import { Calls } from "./calls.ts";
-import { DigestAuthenticator } from "./digest.ts";
+import { type DigestAlgorithm, DigestAuthenticator } from "./digest.ts";
 import { clip, isSipUri } from "./grammar.ts";
 import {
   responseTo,
@@ -52,6 +52,7 @@ export interface SipServerOptions {
   udp: boolean;
   tcp: boolean;
   realm: string;
+  digestAlgorithms?: DigestAlgorithm[];
   media: "mix" | "none";
   timers?: Timers;
   limits?: ParseLimits;
@@ -88,7 +89,7 @@ export class SipServer implements Subsystem {
       (bytes, to) => this.transport.send(bytes, to),
       o.timers ?? DEFAULT_TIMERS,
     );
-    const digest = new DigestAuthenticator({ realm: o.realm });
+    const digest = new DigestAuthenticator({ realm: o.realm, algorithms: o.digestAlgorithms });
     this.registrar = new Registrar(
       o.store,
       o.registry,

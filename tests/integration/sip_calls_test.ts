@@ -31,3 +31,39 @@ Deno.test("SIPp dials into a room with signed admission requests: INVITE-200-ACK
     await council.stop();
   }
 });
+
+Deno.test("a guardian registers with digest and dials a room without a token (ROUTINE)", async () => {
+  // SIPp 3.6 answers only the first challenge and has no SHA-256: MD5 first for it.
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_SIP_DIGEST_ALGORITHMS: "MD5,SHA-256",
+  });
+  try {
+    await addGuardian(council.url, "alice", { sipPassword: "correct-horse-1" });
+    const run = await runSipp({
+      scenario: "register_call.xml",
+      target: `127.0.0.1:${council.sipPort}`,
+      inject: ["SEQUENTIAL", "alice;correct-horse-1;main"],
+      auth: { user: "alice", password: "correct-horse-1" },
+    });
+    assert.equal(run.code, 0, run.stdout.slice(-1500) + run.messages.slice(-4000));
+    const regs = await api(council.url, "GET", "/api/v1/sip/registrations");
+    const list = (regs.body as { registrations: { guardianId: string }[] }).registrations;
+    assert.deepEqual(list.map((r) => r.guardianId), ["if://guardian/alice"]);
+
+    // The wrong password: 403 after the challenge, and nothing registered for bob.
+    await addGuardian(council.url, "bob", { sipPassword: "bobs-password-1" });
+    const bad = await runSipp({
+      scenario: "register_call.xml",
+      target: `127.0.0.1:${council.sipPort}`,
+      inject: ["SEQUENTIAL", "bob;not-his-password;main"],
+      auth: { user: "bob", password: "not-his-password" },
+    });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.messages, /SIP\/2.0 403 Forbidden/);
+    const after = await api(council.url, "GET", "/api/v1/sip/registrations");
+    assert.equal((after.body as { registrations: unknown[] }).registrations.length, 1);
+  } finally {
+    await council.stop();
+  }
+});
