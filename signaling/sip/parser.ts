@@ -248,7 +248,12 @@ function splitHeaders(text: string, limits: ParseLimits, isReq: boolean): Header
     const lower = name.toLowerCase();
     list.push({ name: COMPACT[lower] ?? lower, value: line.slice(colon + 1).trim() });
     if (list.length > limits.maxHeaders) {
-      throw new SipParseError(`more than ${limits.maxHeaders} header fields`, 400, isReq);
+      throw new SipParseError(
+        `more than ${limits.maxHeaders} header fields`,
+        400,
+        isReq,
+        new Headers(list),
+      );
     }
   }
   return new Headers(list);

@@ -228,7 +228,9 @@ export class SipServer implements Subsystem {
     this.o.log.debug("invalid SIP message", { reason: err.message, from: from.address });
     const h = err.headers;
     if (!err.isRequest || !h) return;
-    if (!["via", "from", "to", "call-id", "cseq"].every((n) => h.has(n))) return;
+    // Without a Via there is no transaction to answer (RFC 4475 3.3.1 still wants a
+    // 400 when only To/From/Call-ID are missing: those are copied when present).
+    if (!h.has("via")) return;
     const res: SipResponse = responseTo({ headers: h }, err.status, {
       toTag: newTag(),
       reason: err.status === 400 ? "Bad Request" : undefined,

@@ -62,15 +62,14 @@ export function serverKey(req: SipRequest, via: Via): string {
   ].join("|");
 }
 
-/** Where responses to a request go (RFC 3261 18.2.2, RFC 3581 section 4). */
-function responsePeer(via: Via, from: Peer): Peer {
+/**
+ * Where responses to a request go: back to the source address and port, as RFC 3581
+ * section 4 says for rport, and for every UDP request ("force_rport" as Kamailio
+ * and Asterisk call it): the sent-by port of a phone behind NAT is unreachable.
+ */
+function responsePeer(_via: Via, from: Peer): Peer {
   if (from.transport === "TCP") return from;
-  const rport = via.params.has("rport");
-  return {
-    transport: "UDP",
-    address: from.address,
-    port: rport ? from.port : via.port ?? 5060,
-  };
+  return { transport: "UDP", address: from.address, port: from.port };
 }
 
 /** Adds received and rport to the top Via as RFC 3261 18.2.1 and RFC 3581 say. */
