@@ -67,3 +67,33 @@ Deno.test("a guardian registers with digest and dials a room without a token (RO
     await council.stop();
   }
 });
+
+Deno.test("re-INVITE: hold, resume and a codec change; CANCEL of a pending INVITE", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  try {
+    const g = await addGuardian(council.url, "reinviter");
+    const target = `127.0.0.1:${council.sipPort}`;
+    const re = await runSipp({
+      scenario: "reinvite.xml",
+      target,
+      inject: ["SEQUENTIAL", `main;${await g.token("main")}`],
+    });
+    assert.equal(re.code, 0, re.stdout.slice(-1500) + re.messages.slice(-4000));
+    assert.equal(re.stats["Retransmissions(C)"], "0");
+
+    const cancel = await runSipp({
+      scenario: "cancel.xml",
+      target,
+      inject: ["SEQUENTIAL", `main;${await g.token("main")}`],
+    });
+    assert.equal(cancel.code, 0, cancel.stdout.slice(-1500) + cancel.messages.slice(-4000));
+    // The cancelled call left nothing behind: no call, no session.
+    await new Promise((r) => setTimeout(r, 300));
+    const calls = await api(council.url, "GET", "/api/v1/sip/calls");
+    assert.deepEqual((calls.body as { calls: unknown[] }).calls, []);
+    const sessions = await api(council.url, "GET", "/api/v1/admission/sessions");
+    assert.deepEqual((sessions.body as { sessions: unknown[] }).sessions, []);
+  } finally {
+    await council.stop();
+  }
+});
