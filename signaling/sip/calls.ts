@@ -254,11 +254,6 @@ export class Calls {
     } else {
       const auth = await this.o.registrar.authenticate(req, toTag);
       if (!auth.ok) return tx.respond(auth.response);
-      if ((await this.o.registrar.bindings(auth.guardianId)).length === 0) {
-        return reply(403, {
-          headers: [["warning", `399 council "register first, or send Council-Admission"`]],
-        });
-      }
       const request: AuthenticatedRequest = {
         guardianId: auth.guardianId,
         room,

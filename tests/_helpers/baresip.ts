@@ -1,0 +1,116 @@
+// A headless baresip (Debian's baresip-core) as a SIP phone: registers an account,
+// dials, sends a WAV file as its microphone and records what it hears (sndfile).
+
+export interface BaresipRun {
+  code: number;
+  log: string;
+  /** What the phone heard (decoded, 8 kHz mono), from sndfile's -dec dump. */
+  heard: Int16Array;
+}
+
+export async function writeWav(path: string, pcm: Int16Array, rate: number): Promise<void> {
+  const h = new DataView(new ArrayBuffer(44));
+  const w = (o: number, s: string) => [...s].forEach((c, i) => h.setUint8(o + i, c.charCodeAt(0)));
+  w(0, "RIFF");
+  h.setUint32(4, 36 + pcm.byteLength, true);
+  w(8, "WAVEfmt ");
+  h.setUint32(16, 16, true);
+  h.setUint16(20, 1, true);
+  h.setUint16(22, 1, true);
+  h.setUint32(24, rate, true);
+  h.setUint32(28, rate * 2, true);
+  h.setUint16(32, 2, true);
+  h.setUint16(34, 16, true);
+  w(36, "data");
+  h.setUint32(40, pcm.byteLength, true);
+  const out = new Uint8Array(44 + pcm.byteLength);
+  out.set(new Uint8Array(h.buffer));
+  out.set(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength), 44);
+  await Deno.writeFile(path, out);
+}
+
+function readWavPcm(bytes: Uint8Array): Int16Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 12;
+  while (at + 8 <= bytes.length) {
+    const id = new TextDecoder().decode(bytes.subarray(at, at + 4));
+    const size = view.getUint32(at + 4, true);
+    if (id === "data") {
+      const n = Math.min(size, bytes.length - at - 8) >> 1;
+      return new Int16Array(bytes.slice(at + 8, at + 8 + n * 2).buffer);
+    }
+    at += 8 + size;
+  }
+  return new Int16Array(0);
+}
+
+/** Runs one phone: register user/password with Council, dial a room, talk, record. */
+export async function runBaresip(o: {
+  sipPort: number;
+  user: string;
+  password: string;
+  room: string;
+  /** 8 kHz mono microphone signal. */
+  say: Int16Array;
+  seconds: number;
+  delayMs?: number;
+}): Promise<BaresipRun> {
+  const dir = await Deno.makeTempDir({ prefix: "baresip-" });
+  try {
+    const localPort = (() => {
+      const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+      const p = (s.addr as Deno.NetAddr).port;
+      s.close();
+      return p;
+    })();
+    await writeWav(`${dir}/in.wav`, o.say, 8000);
+    await Deno.writeTextFile(
+      `${dir}/config`,
+      [
+        "poll_method poll",
+        `sip_listen 127.0.0.1:${localPort}`,
+        `audio_source aufile,${dir}/in.wav`,
+        "audio_player aubridge,nowhere",
+        "audio_alert aufile,/dev/null",
+        "audio_srate 8000",
+        "audio_channels 1",
+        "module_path /usr/lib/baresip/modules",
+        "module g711.so",
+        "module aufile.so",
+        "module aubridge.so",
+        "module sndfile.so",
+        `snd_path ${dir}`,
+        "module_app account.so",
+        "module_app menu.so",
+        "net_interface 127.0.0.1",
+        "",
+      ].join("\n"),
+    );
+    await Deno.writeTextFile(
+      `${dir}/accounts`,
+      `<sip:${o.user}@127.0.0.1:${o.sipPort}>;auth_pass=${o.password};regint=60;audio_codecs=PCMU\n`,
+    );
+    if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
+    const out = await new Deno.Command("baresip", {
+      args: [
+        "-f",
+        dir,
+        "-e",
+        `/dial sip:council-${o.room}@127.0.0.1:${o.sipPort}`,
+        "-t",
+        String(o.seconds),
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dump = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith("-dec.wav"));
+    return {
+      code: out.code,
+      log: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
+      heard: dump ? readWavPcm(await Deno.readFile(`${dir}/${dump.name}`)) : new Int16Array(0),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
