@@ -5,6 +5,7 @@ import { councilSuite } from "../bench/council.ts";
 import { emit, type Suite } from "../bench/figure.ts";
 import { guardSuite } from "../bench/guard.ts";
 import { mediaSuite } from "../bench/media.ts";
+import { sipSuite } from "../bench/sip.ts";
 import { witnessSuite } from "../bench/witness.ts";
 
 // Every suite the project will have; those still at null arrive with their issue.
@@ -12,7 +13,7 @@ const SUITES: Record<string, Suite | null> = {
   witness: witnessSuite,
   guard: guardSuite,
   media: mediaSuite,
-  sip: null,
+  sip: sipSuite,
   h323: null,
   webrtc: null,
   council: councilSuite,

@@ -1,0 +1,156 @@
+// SIP figures with SIPp as the load generator (issue 6):
+//   sip.cps_zero_fail               highest INVITE-200-ACK-BYE rate with no failed call and
+//                                   no retransmission, signalling only (sip.media=none),
+//                                   every call admitted by guard with a signed request
+//   sip.setup_p99_ms                INVITE -> 200 at 50 calls/s with media endpoints
+//   sip.concurrent_calls_with_media calls held at once with a media endpoint each and
+//                                   SIPp streaming G.711 into every one, none failing
+
+import { addGuardian, OPERATOR } from "../tests/_helpers/council_api.ts";
+import { startCouncilProcess } from "../tests/_helpers/council_process.ts";
+import { runSipp } from "../tests/_helpers/sipp.ts";
+import { type Figure, percentile, round } from "./figure.ts";
+
+const POLICY = {
+  version: "bench",
+  allowUnknownRooms: true,
+  freshnessWindowSec: 600,
+  room: { capacity: 1000, bandwidthKbps: 10_000_000, allowedCodecs: ["PCMA", "PCMU"] },
+  rateLimits: {
+    ROUTINE: { perSecond: 100_000, burst: 100_000 },
+    perGuardian: { perSecond: 100_000, burst: 100_000 },
+  },
+};
+
+async function council(media: "mix" | "none") {
+  const policyFile = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(policyFile, JSON.stringify(POLICY));
+  const c = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_GUARD_POLICY_FILE: policyFile,
+    COUNCIL_SIP_MEDIA: media,
+  });
+  return c;
+}
+
+/** Signed admission requests for n calls, spread over guardians (bandwidth quotas). */
+async function tokens(base: string, n: number, holdMs: number, prefix: string) {
+  const lines = ["SEQUENTIAL"];
+  const guardians = [];
+  for (let i = 0; i < Math.ceil(n / 1000); i++) {
+    guardians.push(await addGuardian(base, `${prefix}${i}`, { bandwidthKbps: 100_000 }));
+  }
+  for (let i = 0; i < n; i++) {
+    const g = guardians[Math.floor(i / 1000)];
+    lines.push(`bench;${await g.token("bench", { codecs: ["PCMA"] })};${holdMs}`);
+  }
+  return lines;
+}
+
+async function cpsZeroFail(): Promise<Figure> {
+  const c = await council("none");
+  let best = 0;
+  try {
+    for (const rate of [250, 500, 750, 1000, 1250, 1500, 2000]) {
+      const seconds = 4;
+      const calls = rate * seconds;
+      const inject = await tokens(c.url, calls, 0, `cps${rate}-`);
+      const run = await runSipp({
+        scenario: "bench_call.xml",
+        target: `127.0.0.1:${c.sipPort}`,
+        calls,
+        rate,
+        limit: 5000,
+        inject,
+        extra: ["-d", "0"],
+        timeoutS: seconds + 30,
+      });
+      const failed = Number(run.stats["FailedCall(C)"] ?? 1);
+      const retrans = Number(run.stats["Retransmissions(C)"] ?? 1);
+      const ok = Number(run.stats["SuccessfulCall(C)"] ?? 0);
+      console.error(`sip cps ${rate}: ok ${ok} failed ${failed} retransmissions ${retrans}`);
+      if (run.code !== 0 || failed > 0 || retrans > 0 || ok !== calls) break;
+      best = rate;
+    }
+  } finally {
+    await c.stop();
+  }
+  return {
+    suite: "sip",
+    name: "sip.cps_zero_fail",
+    value: best,
+    unit: "calls/s",
+    goal: ">=1000",
+  };
+}
+
+async function setupP99(): Promise<Figure> {
+  const c = await council("mix");
+  try {
+    const calls = 500;
+    const inject = await tokens(c.url, calls, 200, "setup-");
+    const dir = await Deno.makeTempDir();
+    const run = await runSipp({
+      scenario: "bench_call.xml",
+      target: `127.0.0.1:${c.sipPort}`,
+      calls,
+      rate: 50,
+      inject,
+      extra: ["-trace_rtt", "-rtt_freq", "1", "-d", "200"],
+      timeoutS: 60,
+    });
+    await Deno.remove(dir, { recursive: true });
+    // SIPp's RTT trace is per call; without it, fall back to the stats' average.
+    const times = run.rtt.sort((a, b) => a - b);
+    console.error(`sip setup: ${run.stats["SuccessfulCall(C)"]} ok, ${times.length} timings`);
+    return {
+      suite: "sip",
+      name: "sip.setup_p99_ms",
+      value: round(times.length ? percentile(times, 99) : NaN, 2),
+      unit: "ms",
+      goal: "<50 at 50 calls/s",
+    };
+  } finally {
+    await c.stop();
+  }
+}
+
+async function concurrentWithMedia(): Promise<Figure> {
+  const c = await council("mix");
+  let held = 0;
+  try {
+    for (const n of [100, 200, 300]) {
+      const holdMs = 12_000;
+      const inject = await tokens(c.url, n, holdMs, `media${n}-`);
+      const run = await runSipp({
+        scenario: "bench_call_rtp.xml",
+        target: `127.0.0.1:${c.sipPort}`,
+        calls: n,
+        rate: 50,
+        limit: n,
+        inject,
+        extra: ["-d", String(holdMs)],
+        timeoutS: 60,
+      });
+      const ok = Number(run.stats["SuccessfulCall(C)"] ?? 0);
+      console.error(`sip media ${n}: ok ${ok} failed ${run.stats["FailedCall(C)"]}`);
+      if (run.code !== 0 || ok !== n) break;
+      held = n;
+    }
+  } finally {
+    await c.stop();
+  }
+  return {
+    suite: "sip",
+    name: "sip.concurrent_calls_with_media",
+    value: held,
+    unit: "calls",
+    goal: ">=200",
+  };
+}
+
+export async function* sipSuite(): AsyncIterable<Figure> {
+  yield await cpsZeroFail();
+  yield await setupP99();
+  yield await concurrentWithMedia();
+}
