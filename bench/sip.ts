@@ -96,12 +96,11 @@ async function setupP99(): Promise<Figure> {
       calls,
       rate: 50,
       inject,
-      extra: ["-trace_rtt", "-rtt_freq", "1", "-d", "200"],
+      extra: ["-d", "200"],
       timeoutS: 60,
     });
     await Deno.remove(dir, { recursive: true });
-    // SIPp's RTT trace is per call; without it, fall back to the stats' average.
-    const times = run.rtt.sort((a, b) => a - b);
+    const times = setupTimes(run.messages).sort((a, b) => a - b);
     console.error(`sip setup: ${run.stats["SuccessfulCall(C)"]} ok, ${times.length} timings`);
     return {
       suite: "sip",
@@ -113,6 +112,29 @@ async function setupP99(): Promise<Figure> {
   } finally {
     await c.stop();
   }
+}
+
+/** INVITE sent -> 200 received per Call-ID, from SIPp's timestamped message trace. */
+function setupTimes(trace: string): number[] {
+  const sent = new Map<string, number>();
+  const out: number[] = [];
+  const blocks = trace.split(/^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$/m);
+  for (let i = 1; i + 1 < blocks.length; i += 2) {
+    const at = Date.parse(blocks[i].replace(" ", "T").slice(0, 23) + "Z") +
+      Number("0." + blocks[i].split(".")[1].slice(3));
+    const body = blocks[i + 1];
+    const callId = /^Call-ID: (.+)$/m.exec(body)?.[1]?.trim();
+    if (!callId) continue;
+    if (/message sent[^\n]*\n+INVITE /.test(body)) sent.set(callId, at);
+    else if (/message received[^\n]*\n+SIP\/2.0 200/.test(body) && /CSeq: 1 INVITE/.test(body)) {
+      const t0 = sent.get(callId);
+      if (t0 !== undefined) {
+        out.push(at - t0);
+        sent.delete(callId);
+      }
+    }
+  }
+  return out;
 }
 
 async function concurrentWithMedia(): Promise<Figure> {

@@ -43,6 +43,18 @@ export interface DigestResponse {
   opaque?: string;
 }
 
+/** The response a client with this HA1 computes (RFC 7616 3.4.1, RFC 2617 without qop). */
+export function expectedResponse(
+  r: Pick<DigestResponse, "algorithm" | "nonce" | "uri" | "qop" | "nc" | "cnonce">,
+  method: string,
+  ha1: string,
+): string {
+  const ha2 = h(r.algorithm, `${method}:${r.uri}`);
+  return r.qop !== undefined
+    ? h(r.algorithm, `${ha1}:${r.nonce}:${r.nc}:${r.cnonce}:${r.qop}:${ha2}`)
+    : h(r.algorithm, `${ha1}:${r.nonce}:${ha2}`);
+}
+
 export class DigestError extends Error {
   override name = "DigestError";
   constructor(message: string, readonly stale = false) {
@@ -153,20 +165,13 @@ export class DigestAuthenticator {
     if (!this.algorithms.includes(resp.algorithm)) {
       throw new DigestError(`algorithm ${resp.algorithm} is not offered`);
     }
-    const ha1 = credential.ha1[resp.algorithm];
-    const ha2 = h(resp.algorithm, `${method}:${resp.uri}`);
-    let expected: string;
-    if (resp.qop !== undefined) {
-      if (resp.qop !== "auth" || !resp.nc || !resp.cnonce || !/^[0-9a-fA-F]{8}$/.test(resp.nc)) {
-        throw new DigestError("qop=auth needs nc (8 hex digits) and cnonce");
-      }
-      expected = h(
-        resp.algorithm,
-        `${ha1}:${resp.nonce}:${resp.nc}:${resp.cnonce}:${resp.qop}:${ha2}`,
-      );
-    } else {
-      expected = h(resp.algorithm, `${ha1}:${resp.nonce}:${ha2}`);
+    if (
+      resp.qop !== undefined &&
+      (resp.qop !== "auth" || !resp.nc || !resp.cnonce || !/^[0-9a-fA-F]{8}$/.test(resp.nc))
+    ) {
+      throw new DigestError("qop=auth needs nc (8 hex digits) and cnonce");
     }
+    const expected = expectedResponse(resp, method, credential.ha1[resp.algorithm]);
     const a = new TextEncoder().encode(expected);
     const b = new TextEncoder().encode(resp.response);
     if (a.length !== b.length || !timingSafeEqual(a, b)) {

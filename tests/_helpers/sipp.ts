@@ -11,8 +11,6 @@ export interface SippRun {
   messages: string;
   /** Counters from the final statistics (-trace_stat). */
   stats: Record<string, string>;
-  /** Per-call response times in ms (-trace_rtt), when asked for. */
-  rtt: number[];
 }
 
 export interface SippOptions {
@@ -96,18 +94,8 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
     const names = (csv[0] ?? "").split(";");
     const last = (csv[csv.length - 1] ?? "").split(";");
     const stats = Object.fromEntries(names.map((n, i) => [n, last[i] ?? ""]));
-    // <scenario>_<pid>_rtt.csv: date;dateMs;callId;name;value(ms)
-    const rtt: number[] = [];
-    for (const e of Deno.readDirSync(dir)) {
-      if (!e.name.endsWith("_rtt.csv")) continue;
-      for (const line of (await text(`${dir}/${e.name}`)).split("\n").slice(1)) {
-        const v = Number(line.split(";")[4]);
-        if (line && Number.isFinite(v)) rtt.push(v);
-      }
-    }
     return {
       code: out.code,
-      rtt,
       stdout: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
       messages: await text(`${dir}/messages.log`),
       stats,

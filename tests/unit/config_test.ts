@@ -27,6 +27,14 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
     api: { operatorToken: "" },
     guard: { policyFile: "" },
     media: { host: "127.0.0.1", rtpPortMin: 40000, rtpPortMax: 49999, workers: 0 },
+    sip: {
+      host: "127.0.0.1",
+      port: 5060,
+      transports: "udp+tcp",
+      realm: "council",
+      digestAlgorithms: "SHA-256,MD5",
+      media: "mix",
+    },
     shutdown: { timeoutMs: 10_000 },
   });
 });
