@@ -21,6 +21,8 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
       "media",
       "metrics",
       "policy",
+      "rooms",
+      "sip",
       "witness",
     ]);
 
@@ -31,6 +33,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
       new RegExp(`^council_media_workers ${navigator.hardwareConcurrency}$`, "m"),
     );
     assert.match(metrics, /^council_instance_starts_total 1$/m);
+    assert.match(metrics, /^council_sip_calls 0$/m);
     assert.match(
       metrics,
       /^council_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1$/m,
@@ -45,6 +48,8 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "sip",
+    "rooms",
     "media",
     "guard",
     "policy",
