@@ -8,6 +8,7 @@
 
 import {
   type AdmissionRequest,
+  type Admit,
   type AuthenticatedRequest,
   type Codec,
   type Decision,
@@ -135,6 +136,12 @@ export interface DialOptions {
   guardianId: string;
   /** Ring time before giving up. */
   timeoutMs?: number;
+}
+
+/** The guard session an admission created, as the call keeps it. */
+function sessionOf(d: Admit): Session {
+  const { decision: _d, sessionId, policyVersion: _p, witnessIndex: _w, ...rest } = d;
+  return { id: sessionId, ...rest, createdAt: new Date().toISOString() };
 }
 
 export class CallError extends Error {
@@ -279,16 +286,7 @@ export class Calls {
         ],
       });
     }
-    const session: Session = {
-      id: decision.sessionId,
-      guardianId: decision.guardianId,
-      room: decision.room,
-      callType: decision.callType,
-      bandwidthKbps: decision.bandwidthKbps,
-      codec: decision.codec,
-      media: decision.media,
-      createdAt: new Date().toISOString(),
-    };
+    const session = sessionOf(decision);
 
     let answer: string;
     let agreement: AudioAgreement;
@@ -644,16 +642,7 @@ export class Calls {
     if (decision.decision === "reject") {
       throw new CallError(`${decision.reason}: ${decision.message}`);
     }
-    const session: Session = {
-      id: decision.sessionId,
-      guardianId: decision.guardianId,
-      room: decision.room,
-      callType: decision.callType,
-      bandwidthKbps: decision.bandwidthKbps,
-      codec: decision.codec,
-      media: decision.media,
-      createdAt: new Date().toISOString(),
-    };
+    const session = sessionOf(decision);
     const { host, port } = this.o.local();
     const localTag = newTag();
     const callId = `${crypto.randomUUID()}@${host}`;
