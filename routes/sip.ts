@@ -1,8 +1,9 @@
 // SIP administration for operators: set a guardian's SIP password (stored as digest
-// HA1s only), list registrations and calls, hang up a call.
+// HA1s only), list registrations and calls, call a guardian into a room, hang up.
 
 import { Hono } from "hono";
-import type { SipServer } from "../signaling/sip/mod.ts";
+import { GUARDIAN_ID_RE, ROOM_RE } from "../guard/mod.ts";
+import { CallError, type SipServer } from "../signaling/sip/mod.ts";
 import { BadRequest } from "./errors.ts";
 import { jsonBody, onlyFields } from "./_params.ts";
 import { operatorOnly } from "./auth.ts";
@@ -22,8 +23,30 @@ export function sipRoutes(sip: SipServer, token: string): Hono {
       }
       return c.body(null, 204);
     })
-    .get("/registrations", async (c) => c.json({ registrations: await sip.registrar.all() }))
+    .get("/registrations", async (c) => c.json({ registrations: await sip.registrar.bindings() }))
     .get("/calls", (c) => c.json({ calls: sip.calls.list() }))
+    .post("/calls", async (c) => {
+      const body = await jsonBody(c, 4096);
+      onlyFields(body, ["room", "guardianId", "target"]);
+      const { room, guardianId, target } = body;
+      if (typeof room !== "string" || !ROOM_RE.test(room)) {
+        throw new BadRequest("room: expected a room name");
+      }
+      if (typeof guardianId !== "string" || !GUARDIAN_ID_RE.test(guardianId)) {
+        throw new BadRequest("guardianId: expected if://guardian/<name>");
+      }
+      if (target !== undefined && typeof target !== "string") {
+        throw new BadRequest("target: expected a SIP URI");
+      }
+      try {
+        const legId = await sip.callGuardian({ room, guardianId, target });
+        return c.json({ legId }, 201);
+      } catch (err) {
+        if (!(err instanceof CallError)) throw err;
+        const status = err.status === 404 ? 404 : err.status ? 502 : 409;
+        throw new BadRequest(err.message, "CALL_FAILED", status);
+      }
+    })
     .delete("/calls/:legId", async (c) => {
       const ok = await sip.calls.hangup(c.req.param("legId"));
       if (!ok) throw new BadRequest(`no call ${c.req.param("legId")}`, "NOT_FOUND", 404);

@@ -34,6 +34,7 @@ import type { Logger } from "../../telemetry/mod.ts";
 import { fromBase64Url, type JsonValue, type WitnessLog } from "../../witness/mod.ts";
 import { clip, formatUri, isSipUri, parseUri, type Uri } from "./grammar.ts";
 import {
+  ALLOW,
   bodyText,
   callIdOf,
   contactsOf,
@@ -354,7 +355,7 @@ export class Calls {
     const { host, port } = this.o.local();
     return [
       ["contact", `<sip:${host}:${port}>`],
-      ["allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO"],
+      ["allow", ALLOW.join(", ")],
       ["supported", "replaces"],
     ];
   }
@@ -444,7 +445,7 @@ export class Calls {
       case "OPTIONS":
         return tx.respond(responseTo(req, 200, { headers: this.#dialogHeaders() }));
       default:
-        return tx.respond(responseTo(req, 405, { headers: this.#dialogHeaders().slice(1, 2) }));
+        return tx.respond(responseTo(req, 405, { headers: [["allow", ALLOW.join(", ")]] }));
     }
   }
 
@@ -530,11 +531,6 @@ export class Calls {
       this.o.rooms.update(call.legId, { muted }).catch(() => {});
       this.o.log.info("dtmf mute", { legId: call.legId, muted });
     }
-  }
-
-  /** A CANCEL arrived for an INVITE not yet answered (the core sends the 487). */
-  cancelled(_invite: ServerTransaction): void {
-    // The INVITE handler sees tx.cancelled after its awaits and tears down.
   }
 
   // ---- hangup ------------------------------------------------------------

@@ -107,8 +107,7 @@ export function parseUri(text: string): Uri {
 function parseHostPort(hostport: string, whole: string): { host: string; port?: number } {
   // IPv6 references are bracketed, so the port is whatever follows the last ":" after "]".
   const c = hostport.lastIndexOf(":");
-  const split = c > hostport.lastIndexOf("]") && !hostport.startsWith("[") ||
-    c > hostport.lastIndexOf("]") && hostport.includes("]");
+  const split = c > hostport.lastIndexOf("]");
   const host = split ? hostport.slice(0, c) : hostport;
   const portText = split ? hostport.slice(c + 1) : undefined;
   if (!HOST_RE.test(host)) throw new SipSyntaxError(`host ${clip(host)} in ${clip(whole)}`);

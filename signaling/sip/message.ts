@@ -181,6 +181,9 @@ export function bodyText(m: SipMessage): string {
   return new TextDecoder().decode(m.body);
 }
 
+/** Methods Council implements (Allow); other RFC methods get 405, unknown ones 501. */
+export const ALLOW = ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "INFO"];
+
 export const REASONS: Record<number, string> = {
   100: "Trying",
   180: "Ringing",

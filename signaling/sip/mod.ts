@@ -8,7 +8,7 @@ export {
   SipParseError,
   StreamFramer,
 } from "./parser.ts";
-export { ALLOW, SipServer, type SipServerOptions } from "./server.ts";
+export { SipServer, type SipServerOptions } from "./server.ts";
 export {
   ADMISSION_HEADER,
   CallError,

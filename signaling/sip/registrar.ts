@@ -244,21 +244,12 @@ export class Registrar {
     });
   }
 
-  /** A guardian's live bindings. */
-  async bindings(guardianId: string): Promise<Binding[]> {
+  /** Live bindings: a guardian's, or everyone's (operators, ESCALATE call-outs). */
+  async bindings(guardianId?: string): Promise<Binding[]> {
     const now = Date.now();
+    const prefix = guardianId ? [...BINDINGS, guardianId] : [...BINDINGS];
     const out: Binding[] = [];
-    for await (const e of this.store.kv.list<Binding>({ prefix: [...BINDINGS, guardianId] })) {
-      if (e.value.expiresAt > now) out.push(e.value);
-    }
-    return out;
-  }
-
-  /** Every live binding (operators, ESCALATE call-outs). */
-  async all(): Promise<Binding[]> {
-    const now = Date.now();
-    const out: Binding[] = [];
-    for await (const e of this.store.kv.list<Binding>({ prefix: [...BINDINGS] })) {
+    for await (const e of this.store.kv.list<Binding>({ prefix })) {
       if (e.value.expiresAt > now) out.push(e.value);
     }
     return out;

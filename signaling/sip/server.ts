@@ -9,10 +9,11 @@ import type { Rooms } from "../../rooms/mod.ts";
 import type { Store } from "../../store/mod.ts";
 import { Counter, Gauge, type Logger, type Registry } from "../../telemetry/mod.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
-import { Calls } from "./calls.ts";
 import { type DigestAlgorithm, DigestAuthenticator } from "./digest.ts";
-import { clip, isSipUri } from "./grammar.ts";
+import { CallError, Calls } from "./calls.ts";
+import { clip, isSipUri, parseUri } from "./grammar.ts";
 import {
+  ALLOW,
   responseTo,
   type SipMessage,
   type SipRequest,
@@ -31,8 +32,6 @@ import {
 } from "./transactions.ts";
 import { type Peer, SipTransport } from "./transport.ts";
 
-/** Methods Council implements; other RFC methods get 405, unknown ones 501. */
-export const ALLOW = ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "INFO"];
 const KNOWN = new Set([
   ...ALLOW,
   "PRACK",
@@ -83,6 +82,7 @@ export class SipServer implements Subsystem {
       {
         message: (m, from) => this.#receive(m, from),
         invalid: (e, from) => this.#invalid(e, from),
+        error: (err) => o.log.error("SIP handler failed", { err }),
       },
     );
     this.transactions = new TransactionLayer(
@@ -137,7 +137,7 @@ export class SipServer implements Subsystem {
 
   async #request(req: SipRequest, from: Peer): Promise<void> {
     if (req.method === "ACK") {
-      if (this.transactions.receive(req, from)) this.calls.ack(req);
+      if (!this.transactions.absorbAck(req)) this.calls.ack(req);
       return;
     }
     if (req.method === "CANCEL") return this.#cancel(req, from);
@@ -207,6 +207,30 @@ export class SipServer implements Subsystem {
       default:
         return reply(481);
     }
+  }
+
+  /**
+   * Calls a guardian into a room: at `target` (a SIP URI with an IP address) or at
+   * its first live registration (where that REGISTER came from). Resolves with the
+   * leg id once the call is answered.
+   */
+  async callGuardian(o: { room: string; guardianId: string; target?: string }): Promise<string> {
+    if (o.target !== undefined) {
+      let uri;
+      try {
+        uri = parseUri(o.target);
+      } catch (err) {
+        throw new CallError(`target: ${(err as Error).message}`);
+      }
+      if (!isSipUri(uri) || !/^\d{1,3}(\.\d{1,3}){3}$/.test(uri.host)) {
+        throw new CallError("target: expected sip:<user>@<IPv4>[:port] (no DNS here)");
+      }
+      const to: Peer = { transport: "UDP", address: uri.host, port: uri.port ?? 5060 };
+      return await this.calls.dial({ ...o, to, target: o.target });
+    }
+    const binding = (await this.registrar.bindings(o.guardianId))[0];
+    if (!binding) throw new CallError(`${o.guardianId} has no SIP registration`, 404);
+    return await this.calls.dial({ ...o, to: binding.source, target: binding.contact });
   }
 
   /** CANCEL (RFC 3261 9.2): 200 to the CANCEL, 487 to the INVITE if still pending. */

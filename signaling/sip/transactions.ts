@@ -116,7 +116,7 @@ export class ServerTransaction {
     this.#last = bytes;
     this.layer.transmit(bytes, this.peer);
     if (res.status < 200) return;
-    const { t1, t2, t4 } = this.layer.timers;
+    const { t1, t2 } = this.layer.timers;
     const udp = this.peer.transport === "UDP";
     if (this.invite && res.status < 300) {
       // RFC 6026: absorb INVITE retransmissions for 64*T1; the 2xx is the dialog's to resend.
@@ -133,7 +133,6 @@ export class ServerTransaction {
       this.state = "completed";
       this.#after(udp ? 64 * t1 : 0, () => this.#end());
     }
-    void t4;
   }
 
   /** A retransmitted request: the last response goes again (17.2.1, 17.2.2). */
@@ -337,21 +336,24 @@ export class TransactionLayer {
   }
 
   /**
-   * Finds or creates the server transaction for a request. Returns undefined for a
-   * retransmission or an ACK that the layer absorbed.
+   * An ACK: true when it acknowledged a non-2xx final of an INVITE transaction
+   * (absorbed here); false when it belongs to a 2xx, i.e. to the dialog (17.2.3).
+   */
+  absorbAck(ack: SipRequest): boolean {
+    const tx = this.#server.get(serverKey(ack, parseVia(ack.headers.all("via")[0])));
+    if (!tx || (tx.state !== "completed" && tx.state !== "confirmed")) return false;
+    tx.acked();
+    return true;
+  }
+
+  /**
+   * Finds or creates the server transaction for a request (not ACK). Returns
+   * undefined for a retransmission, which the transaction has answered again.
    */
   receive(req: SipRequest, from: Peer): ServerTransaction | undefined {
     const via = parseVia(req.headers.all("via")[0]);
     const key = serverKey(req, via);
     const existing = this.#server.get(key);
-    if (req.method === "ACK") {
-      if (existing && existing.state === "completed") {
-        existing.acked();
-        return undefined;
-      }
-      if (existing && existing.state === "confirmed") return undefined;
-      return new ServerTransaction(key, req, responsePeer(via, from), this); // 2xx ACK: the dialog's
-    }
     if (existing) {
       existing.retransmitted();
       return undefined;

@@ -39,6 +39,8 @@ export interface TransportHandlers {
   message(message: SipMessage, from: Peer): void;
   /** A message that could not be parsed; requests with headers can still be answered. */
   invalid(error: SipParseError, from: Peer): void;
+  /** A handler threw: reported, and the listener goes on. */
+  error(err: unknown): void;
 }
 
 export class TcpConnection {
@@ -129,7 +131,7 @@ export class SipTransport {
   #loops: Promise<void>[] = [];
   readonly limits: ParseLimits;
   /** Datagrams and stream messages refused by the parser, by status. */
-  readonly counters = { received: 0, sent: 0, invalid: 0, sendErrors: 0 };
+  readonly counters = { received: 0, sent: 0, invalid: 0, sendErrors: 0, handlerErrors: 0 };
 
   private constructor(readonly opts: TransportOptions, private handlers: TransportHandlers) {
     this.limits = opts.limits ?? DEFAULT_LIMITS;
@@ -231,6 +233,7 @@ export class SipTransport {
         this.counters.invalid++;
         this.#safely(() => this.handlers.invalid(e, from));
       },
+      error: (err) => this.handlers.error(err),
     });
     return c;
   }
@@ -239,11 +242,9 @@ export class SipTransport {
     try {
       fn();
     } catch (err) {
-      // A handler bug must not stop the listener; it is counted and logged upstream.
-      this.counters.sendErrors++;
-      queueMicrotask(() => {
-        throw err;
-      });
+      // A handler bug must not stop the listener (nor the process): counted, reported.
+      this.counters.handlerErrors++;
+      this.handlers.error(err);
     }
   }
 

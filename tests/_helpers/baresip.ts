@@ -1,6 +1,8 @@
 // A headless baresip (Debian's baresip-core) as a SIP phone: registers an account,
 // dials, sends a WAV file as its microphone and records what it hears (sndfile).
 
+import { freeUdpPort } from "./sipp.ts";
+
 export interface BaresipRun {
   code: number;
   log: string;
@@ -57,12 +59,7 @@ export async function runBaresip(o: {
 }): Promise<BaresipRun> {
   const dir = await Deno.makeTempDir({ prefix: "baresip-" });
   try {
-    const localPort = (() => {
-      const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-      const p = (s.addr as Deno.NetAddr).port;
-      s.close();
-      return p;
-    })();
+    const localPort = freeUdpPort();
     await writeWav(`${dir}/in.wav`, o.say, 8000);
     await Deno.writeTextFile(
       `${dir}/config`,

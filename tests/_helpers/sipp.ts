@@ -29,6 +29,8 @@ export interface SippOptions {
   /** -au/-ap for [authentication]. */
   auth?: { user: string; password: string };
   mediaPort?: number;
+  /** SIPp's own SIP port (a free one when absent). */
+  port?: number;
 }
 
 /** A UDP port free right now (SIPp needs one on the command line). */
@@ -50,7 +52,7 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
       "-i",
       "127.0.0.1",
       "-p",
-      String(freeUdpPort()),
+      String(o.port ?? freeUdpPort()),
       "-mi",
       "127.0.0.1",
       "-mp",

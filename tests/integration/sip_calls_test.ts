@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
-import { runSipp } from "../_helpers/sipp.ts";
+import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
 
 Deno.test("SIPp dials into a room with signed admission requests: INVITE-200-ACK-BYE", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
@@ -91,6 +91,45 @@ Deno.test("re-INVITE: hold, resume and a codec change; CANCEL of a pending INVIT
     await new Promise((r) => setTimeout(r, 300));
     const calls = await api(council.url, "GET", "/api/v1/sip/calls");
     assert.deepEqual((calls.body as { calls: unknown[] }).calls, []);
+    const sessions = await api(council.url, "GET", "/api/v1/admission/sessions");
+    assert.deepEqual((sessions.body as { sessions: unknown[] }).sessions, []);
+  } finally {
+    await council.stop();
+  }
+});
+
+Deno.test("Council calls out: an operator calls a SIP endpoint (SIPp uas) into a room and hangs up", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  try {
+    await addGuardian(council.url, "callee");
+    const port = freeUdpPort();
+    // SIPp's built-in uas: INVITE -> 180 -> 200 (PCMU) -> ACK, then BYE -> 200.
+    const uas = runSipp({ scenario: "uas", port, calls: 1, timeoutS: 20 });
+    await new Promise((r) => setTimeout(r, 500));
+    const dialled = await api(council.url, "POST", "/api/v1/sip/calls", {
+      room: "main",
+      guardianId: "if://guardian/callee",
+      target: `sip:callee@127.0.0.1:${port}`,
+    });
+    assert.equal(dialled.status, 201, JSON.stringify(dialled.body));
+    const { legId } = dialled.body as { legId: string };
+    const calls = (await api(council.url, "GET", "/api/v1/sip/calls")).body as {
+      calls: { legId: string; direction: string; codec: string }[];
+    };
+    assert.deepEqual(calls.calls.map((c) => [c.legId, c.direction, c.codec]), [
+      [legId, "outbound", "PCMU"],
+    ]);
+    assert.equal((await api(council.url, "DELETE", `/api/v1/sip/calls/${legId}`)).status, 204);
+    const run = await uas;
+    assert.equal(run.code, 0, run.stdout.slice(-1500) + run.messages.slice(-3000));
+    assert.equal(run.stats["SuccessfulCall(C)"], "1");
+
+    // Nobody there: the call fails with a clear error and leaves no session behind.
+    const nobody = await api(council.url, "POST", "/api/v1/sip/calls", {
+      room: "main",
+      guardianId: "if://guardian/callee",
+    });
+    assert.equal(nobody.status, 404, JSON.stringify(nobody.body));
     const sessions = await api(council.url, "GET", "/api/v1/admission/sessions");
     assert.deepEqual((sessions.body as { sessions: unknown[] }).sessions, []);
   } finally {
