@@ -100,23 +100,25 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     );
     registerMediaMetrics(media, metrics.registry);
     const rooms = lifecycle.add(new Rooms(media, policies, log.child({ subsystem: "rooms" })));
-    const sip = lifecycle.add(SipServer.start({
-      host: config.sip.host,
-      port: config.sip.port,
-      udp: config.sip.transports !== "tcp",
-      tcp: config.sip.transports !== "udp",
-      realm: config.sip.realm,
-      digestAlgorithms: config.sip.digestAlgorithms.split(",") as DigestAlgorithm[],
-      media: config.sip.media,
-      guard,
-      rooms,
-      policies,
-      registry,
-      store,
-      witness,
-      log: log.child({ subsystem: "sip" }),
-      metrics: metrics.registry,
-    }));
+    const sip = lifecycle.add(
+      await SipServer.start({
+        host: config.sip.host,
+        port: config.sip.port,
+        udp: config.sip.transports !== "tcp",
+        tcp: config.sip.transports !== "udp",
+        realm: config.sip.realm,
+        digestAlgorithms: config.sip.digestAlgorithms.split(",") as DigestAlgorithm[],
+        media: config.sip.media,
+        guard,
+        rooms,
+        policies,
+        registry,
+        store,
+        witness,
+        log: log.child({ subsystem: "sip" }),
+        metrics: metrics.registry,
+      }),
+    );
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });

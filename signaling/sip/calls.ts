@@ -189,6 +189,7 @@ export class Calls {
     guardianId: string;
     codec: Codec;
     direction: string;
+    muted: boolean;
     startedAt: string;
   }[] {
     return [...this.#calls.values()].map((c) => ({
@@ -198,6 +199,7 @@ export class Calls {
       guardianId: c.guardianId,
       codec: c.agreement.codec,
       direction: c.direction,
+      muted: this.o.rooms.member(c.legId)?.muted ?? false,
       startedAt: new Date(c.startedAt).toISOString(),
     }));
   }
@@ -528,7 +530,10 @@ export class Calls {
       const member = this.o.rooms.member(call.legId);
       if (!member) return;
       const muted = !member.muted;
-      this.o.rooms.update(call.legId, { muted }).catch(() => {});
+      this.o.rooms.update(call.legId, { muted }).then(
+        () => this.#witness("sip.call.muted", call, { muted, by: "dtmf" }),
+        (err) => this.o.log.warn("dtmf mute failed", { err, legId: call.legId }),
+      );
       this.o.log.info("dtmf mute", { legId: call.legId, muted });
     }
   }

@@ -75,16 +75,9 @@ export class SipServer implements Subsystem {
   #closing = false;
   #metrics;
 
-  private constructor(private readonly o: SipServerOptions) {
+  private constructor(private readonly o: SipServerOptions, transport: SipTransport) {
+    this.transport = transport;
     this.#metrics = sipMetrics(o.metrics, this);
-    this.transport = SipTransport.listen(
-      { host: o.host, port: o.port, udp: o.udp, tcp: o.tcp, limits: o.limits },
-      {
-        message: (m, from) => this.#receive(m, from),
-        invalid: (e, from) => this.#invalid(e, from),
-        error: (err) => o.log.error("SIP handler failed", { err }),
-      },
-    );
     this.transactions = new TransactionLayer(
       (bytes, to) => this.transport.send(bytes, to),
       o.timers ?? DEFAULT_TIMERS,
@@ -110,8 +103,18 @@ export class SipServer implements Subsystem {
     });
   }
 
-  static start(opts: SipServerOptions): SipServer {
-    return new SipServer(opts);
+  static async start(o: SipServerOptions): Promise<SipServer> {
+    // Messages arrive only on later turns of the event loop, after `box.server` is set.
+    const box: { server?: SipServer } = {};
+    const transport = await SipTransport.listen(
+      { host: o.host, port: o.port, udp: o.udp, tcp: o.tcp, limits: o.limits },
+      {
+        message: (m, from) => box.server && box.server.#receive(m, from),
+        invalid: (e, from) => box.server && box.server.#invalid(e, from),
+        error: (err) => o.log.error("SIP handler failed", { err }),
+      },
+    );
+    return box.server = new SipServer(o, transport);
   }
 
   get port(): number {
@@ -302,6 +305,14 @@ function sipMetrics(registry: Registry | undefined, server: SipServer) {
     registers,
     collect() {
       this.set(server.transactions.stats.retransmissions);
+    },
+  });
+  new Gauge({
+    name: "council_sip_udp_dropped",
+    help: "Datagrams dropped because the main thread fell behind the receive queue (16 MB).",
+    registers,
+    collect() {
+      this.set(server.transport.udpDropped);
     },
   });
   return {

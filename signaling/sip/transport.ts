@@ -12,6 +12,7 @@ import {
   StreamFramer,
 } from "./parser.ts";
 import { serialize, type SipMessage } from "./message.ts";
+import { UdpSocket } from "../net/udp_socket.ts";
 
 export type TransportName = "UDP" | "TCP";
 
@@ -124,7 +125,7 @@ export class TcpConnection {
 }
 
 export class SipTransport {
-  #udp?: Deno.DatagramConn;
+  #udp?: UdpSocket;
   #tcp?: Deno.TcpListener;
   #connections = new Map<string, TcpConnection>();
   #closing = false;
@@ -137,19 +138,21 @@ export class SipTransport {
     this.limits = opts.limits ?? DEFAULT_LIMITS;
   }
 
-  static listen(opts: TransportOptions, handlers: TransportHandlers): SipTransport {
+  static async listen(opts: TransportOptions, handlers: TransportHandlers): Promise<SipTransport> {
     const t = new SipTransport(opts, handlers);
     if (opts.udp) {
-      t.#udp = Deno.listenDatagram({ transport: "udp", hostname: opts.host, port: opts.port });
-      t.#loops.push(t.#udpLoop());
+      t.#udp = await UdpSocket.bind(
+        { host: opts.host, port: opts.port, name: "sip-udp" },
+        (data, address, port) => t.#datagram(data, { transport: "UDP", address, port }),
+      );
     }
     if (opts.tcp) {
       // TCP takes the UDP port (RFC 3261 18: a server listens on both).
-      const port = t.#udp ? (t.#udp.addr as Deno.NetAddr).port : opts.port;
+      const port = t.#udp ? t.#udp.port : opts.port;
       try {
         t.#tcp = Deno.listen({ hostname: opts.host, port });
       } catch (err) {
-        t.#udp?.close();
+        await t.#udp?.close();
         throw err;
       }
       t.#loops.push(t.#acceptLoop());
@@ -159,8 +162,7 @@ export class SipTransport {
 
   /** The bound port (UDP and TCP share it). */
   get port(): number {
-    const addr = (this.#udp?.addr ?? this.#tcp?.addr) as Deno.NetAddr;
-    return addr.port;
+    return this.#udp?.port ?? (this.#tcp!.addr as Deno.NetAddr).port;
   }
 
   get host(): string {
@@ -171,29 +173,30 @@ export class SipTransport {
     return this.#connections.size;
   }
 
-  async #udpLoop(): Promise<void> {
-    const conn = this.#udp!;
+  #datagram(data: Uint8Array, from: Peer): void {
+    if (this.#closing) return;
+    this.counters.received++;
+    // A lone CRLF keep-alive (RFC 5626 section 4.4.1) needs no answer.
+    if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
+    let message: SipMessage;
     try {
-      for await (const [data, addr] of conn) {
-        const a = addr as Deno.NetAddr;
-        const from: Peer = { transport: "UDP", address: a.hostname, port: a.port };
-        this.counters.received++;
-        // A lone CRLF keep-alive (RFC 5626 section 4.4.1) needs no answer.
-        if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) continue;
-        let message: SipMessage;
-        try {
-          message = parseDatagram(data, this.limits);
-        } catch (err) {
-          if (!(err instanceof SipParseError)) throw err;
-          this.counters.invalid++;
-          this.#safely(() => this.handlers.invalid(err, from));
-          continue;
-        }
-        this.#safely(() => this.handlers.message(message, from));
-      }
+      message = parseDatagram(data, this.limits);
     } catch (err) {
-      if (!this.#closing) throw err;
+      if (!(err instanceof SipParseError)) {
+        this.counters.handlerErrors++;
+        this.handlers.error(err);
+        return;
+      }
+      this.counters.invalid++;
+      this.#safely(() => this.handlers.invalid(err, from));
+      return;
     }
+    this.#safely(() => this.handlers.message(message, from));
+  }
+
+  /** Datagrams the UDP worker dropped because the main thread fell too far behind. */
+  get udpDropped(): number {
+    return this.#udp?.counters.dropped ?? 0;
   }
 
   async #acceptLoop(): Promise<void> {
@@ -254,7 +257,7 @@ export class SipTransport {
     try {
       if (to.transport === "UDP") {
         if (!this.#udp) throw new Error("UDP is not enabled");
-        await this.#udp.send(bytes, { transport: "udp", hostname: to.address, port: to.port });
+        this.#udp.send(bytes, to.address, to.port);
       } else {
         let c = to.connection && !to.connection.closed
           ? to.connection
@@ -273,7 +276,7 @@ export class SipTransport {
 
   async close(): Promise<void> {
     this.#closing = true;
-    this.#udp?.close();
+    await this.#udp?.close();
     this.#tcp?.close();
     for (const c of [...this.#connections.values()]) c.close();
     await Promise.allSettled(this.#loops);

@@ -3,6 +3,7 @@
 // kept so a failure shows what was exchanged.
 
 const SCENARIOS = new URL("../fixtures/sip/scenarios/", import.meta.url).pathname;
+const PCAPS = new URL("../fixtures/sip/pcap", import.meta.url).pathname;
 
 export interface SippRun {
   code: number;
@@ -44,6 +45,8 @@ export function freeUdpPort(): number {
 export async function runSipp(o: SippOptions): Promise<SippRun> {
   const dir = await Deno.makeTempDir({ prefix: "sipp-" });
   try {
+    // Scenarios name RTP captures as pcap/<file> (play_pcap_audio is relative to cwd).
+    await Deno.symlink(PCAPS, `${dir}/pcap`);
     const args = [
       ...(o.scenario === "uac" || o.scenario === "uas"
         ? ["-sn", o.scenario]

@@ -136,3 +136,37 @@ Deno.test("Council calls out: an operator calls a SIP endpoint (SIPp uas) into a
     await council.stop();
   }
 });
+
+Deno.test("RFC 4733 digits over RTP from SIPp's captures: *6 mutes the caller", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  try {
+    const g = await addGuardian(council.url, "dtmf-caller");
+    const run = runSipp({
+      scenario: "dtmf_mute.xml",
+      target: `127.0.0.1:${council.sipPort}`,
+      calls: 1,
+      inject: ["SEQUENTIAL", `main;${await g.token("main")}`],
+      timeoutS: 20,
+    });
+    type Listed = { calls: { legId: string; muted: boolean }[] };
+    const seen: boolean[] = [];
+    for (let i = 0; i < 60 && !seen.includes(true); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const calls = (await api(council.url, "GET", "/api/v1/sip/calls")).body as Listed;
+      if (calls.calls.length) seen.push(calls.calls[0].muted);
+    }
+    const done = await run;
+    assert.equal(done.code, 0, done.stdout.slice(-1500) + done.messages.slice(-3000));
+    // Unmuted when the call came up, muted after "*" then "6" arrived as telephone-events.
+    assert.equal(seen[0], false, `mute states seen: ${seen}`);
+    assert.ok(seen.includes(true), `never muted; states seen: ${seen}`);
+    // The mute is witnessed as a call event.
+    const log = (await api(council.url, "GET", "/api/v1/witness/entries?start=0")).body as {
+      entries: { type: string; payload: { muted?: boolean; by?: string } }[];
+    };
+    const mutes = log.entries.filter((e) => e.type === "sip.call.muted").map((e) => e.payload);
+    assert.deepEqual(mutes.map((p) => [p.muted, p.by]), [[true, "dtmf"]]);
+  } finally {
+    await council.stop();
+  }
+});

@@ -1,0 +1,89 @@
+// Entry point of a signalling UDP worker: owns one socket, reads it continuously
+// and hands datagrams to the main thread in batches, and sends what it is given.
+// See signaling/net/udp_protocol.ts for why.
+
+/// <reference lib="deno.worker" />
+
+import type { BindCommand, UdpCommand, UdpEvent } from "../signaling/net/udp_protocol.ts";
+
+const post = (e: UdpEvent, transfer: Transferable[] = []) => self.postMessage(e, transfer);
+
+let sock: Deno.DatagramConn | undefined;
+let handled: Int32Array | undefined;
+let maxQueued = 0;
+let posted = 0; // wrapping byte counter, compared with `handled`
+let batch: [Uint8Array, string, number][] = [];
+let flushing = false;
+let dropped = 0;
+let sendErrors = 0;
+
+function flush(): void {
+  flushing = false;
+  if (batch.length === 0) return;
+  const out = batch;
+  batch = [];
+  post({ ev: "in", datagrams: out }, out.map(([d]) => d.buffer as ArrayBuffer));
+}
+
+function report(): void {
+  if (dropped || sendErrors) post({ ev: "counts", dropped, sendErrors });
+  dropped = 0;
+  sendErrors = 0;
+}
+
+async function receive(conn: Deno.DatagramConn): Promise<void> {
+  const buf = new Uint8Array(65_536);
+  try {
+    for (;;) {
+      const [data, addr] = await conn.receive(buf);
+      const queued = (posted - Atomics.load(handled!, 0)) | 0;
+      if (queued + data.length > maxQueued) {
+        dropped++;
+        continue;
+      }
+      posted = (posted + data.length) | 0;
+      const a = addr as Deno.NetAddr;
+      // buf is reused: copy out exactly the datagram, so it can be transferred.
+      batch.push([data.slice(), a.hostname, a.port]);
+      // Batch what arrives within one turn of the event loop.
+      if (!flushing) {
+        flushing = true;
+        setTimeout(flush, 0);
+      }
+    }
+  } catch (err) {
+    if (sock) post({ ev: "error", message: (err as Error).message });
+  }
+}
+
+function bind(cmd: BindCommand): void {
+  try {
+    sock = Deno.listenDatagram({ transport: "udp", hostname: cmd.host, port: cmd.port });
+  } catch (err) {
+    post({ ev: "error", message: (err as Error).message });
+    return;
+  }
+  handled = new Int32Array(cmd.handled);
+  maxQueued = cmd.maxQueuedBytes;
+  setInterval(report, 1000);
+  post({ ev: "bound", port: (sock.addr as Deno.NetAddr).port });
+  receive(sock);
+}
+
+self.onmessage = (e: MessageEvent<UdpCommand>) => {
+  const cmd = e.data;
+  if (cmd.op === "bind") bind(cmd);
+  else if (cmd.op === "send") {
+    sock?.send(cmd.data, { transport: "udp", hostname: cmd.address, port: cmd.port })
+      .catch(() => sendErrors++);
+  } else if (cmd.op === "close") {
+    const s = sock;
+    sock = undefined;
+    try {
+      s?.close();
+    } catch { /* already closed */ }
+    flush();
+    report();
+    post({ ev: "closed" });
+  }
+};
