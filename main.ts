@@ -19,6 +19,7 @@ import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
 import { Rooms } from "./rooms/mod.ts";
 import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
+import { startGatekeeper } from "./signaling/h323/mod.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
@@ -119,6 +120,17 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         metrics: metrics.registry,
       }),
     );
+    const h323 = lifecycle.add(
+      await startGatekeeper({
+        ...config.h323,
+        guard,
+        registry,
+        store,
+        witness,
+        log: log.child({ subsystem: "h323" }),
+        metrics: metrics.registry,
+      }),
+    );
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -144,6 +156,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       witness: { size: witness.size, key: verifierKey(witness.signer) },
       mediaWorkers: media.workerCount,
       sip: `${config.sip.host}:${sip.port} (${config.sip.transports})`,
+      h323Ras: `${config.h323.host}:${h323.port}`,
     });
     return {
       config,

@@ -209,6 +209,36 @@ export const KEYS = [
       `"mix": every SIP call gets a media endpoint in its room's mix; "none": signalling only (load tests).`,
   } satisfies KeySpec<SipMedia>,
   {
+    path: "h323.host",
+    kind: host,
+    defaultValue: "127.0.0.1",
+    doc: "IPv4 address the H.323 gatekeeper (RAS) and call signalling listen on and announce.",
+  } satisfies KeySpec<string>,
+  {
+    path: "h323.rasPort",
+    kind: integer(0, 65535, "a port"),
+    defaultValue: 1719,
+    doc: "H.225.0 RAS port (UDP); 0 picks a free one.",
+  } satisfies KeySpec<number>,
+  {
+    path: "h323.callSignalPort",
+    kind: integer(0, 65535, "a port"),
+    defaultValue: 1720,
+    doc: "H.225.0 call signalling port (TCP) announced in RCF and ACF.",
+  } satisfies KeySpec<number>,
+  {
+    path: "h323.gatekeeperId",
+    kind: realm,
+    defaultValue: "Council",
+    doc: "The gatekeeper identifier sent in GCF/RCF; GRQs and RRQs naming another are refused.",
+  } satisfies KeySpec<string>,
+  {
+    path: "h323.timeToLive",
+    kind: integer(30, 86_400, "seconds"),
+    defaultValue: 300,
+    doc: "Longest registration granted (RCF timeToLive); endpoints re-register before it lapses.",
+  } satisfies KeySpec<number>,
+  {
     path: "shutdown.timeoutMs",
     kind: integer(100, 600_000),
     defaultValue: 10_000,

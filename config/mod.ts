@@ -41,6 +41,13 @@ export interface CouncilConfig {
     readonly digestAlgorithms: SipDigest;
     readonly media: SipMedia;
   };
+  readonly h323: {
+    readonly host: string;
+    readonly rasPort: number;
+    readonly callSignalPort: number;
+    readonly gatekeeperId: string;
+    readonly timeToLive: number;
+  };
   readonly shutdown: { readonly timeoutMs: number };
 }
 

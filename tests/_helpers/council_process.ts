@@ -10,6 +10,8 @@ export interface CouncilProcess {
   readonly url: string;
   /** SIP port (UDP and TCP) on 127.0.0.1, from the same line. */
   readonly sipPort: number;
+  /** H.323 RAS port (UDP) on 127.0.0.1. */
+  readonly rasPort: number;
   /** Every stderr line seen so far (JSON log lines and plain errors). */
   readonly lines: string[];
   /** Sends a signal and waits for exit; returns the exit code. */
@@ -55,6 +57,7 @@ export async function startCouncilProcess(
       opts.withoutDefaults ? {} : {
         COUNCIL_HTTP_PORT: "0",
         COUNCIL_SIP_PORT: "0",
+        COUNCIL_H323_RAS_PORT: "0",
         COUNCIL_KV_PATH: ":memory:",
         ...env,
       },
@@ -68,6 +71,7 @@ export async function startCouncilProcess(
 
   const lines: string[] = [];
   let sipPort = 0;
+  let rasPort = 0;
   let resolveUrl!: (url: string) => void;
   const urlPromise = new Promise<string>((resolve) => (resolveUrl = resolve));
   const pump = (async () => {
@@ -83,6 +87,7 @@ export async function startCouncilProcess(
           const rec = JSON.parse(line);
           if (rec.msg === "council ready") {
             sipPort = Number(/:(\d+)/.exec(rec.sip ?? "")?.[1] ?? 0);
+            rasPort = Number(/:(\d+)$/.exec(rec.h323Ras ?? "")?.[1] ?? 0);
             resolveUrl(rec.http);
           }
         } catch { /* plain text line */ }
@@ -119,6 +124,7 @@ export async function startCouncilProcess(
     child,
     url,
     sipPort,
+    rasPort,
     lines,
     async stop(signal = "SIGTERM") {
       try {

@@ -35,6 +35,13 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       digestAlgorithms: "SHA-256,MD5",
       media: "mix",
     },
+    h323: {
+      host: "127.0.0.1",
+      rasPort: 1719,
+      callSignalPort: 1720,
+      gatekeeperId: "Council",
+      timeToLive: 300,
+    },
     shutdown: { timeoutMs: 10_000 },
   });
 });

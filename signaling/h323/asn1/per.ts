@@ -763,36 +763,41 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 // ---- OBJECT IDENTIFIER contents (X.690 8.19) --------------------------------
 
+// Arcs are BigInts: UUID-derived identifiers (ITU-T X.667, arc 2.25) are 128 bits.
+const MAX_ARC_OCTETS = 20;
+
 function decodeOid(bytes: Uint8Array): string {
   if (bytes.length === 0) throw new PerError("empty object identifier");
-  const arcs: number[] = [];
-  let v = 0;
+  const arcs: bigint[] = [];
+  let v = 0n;
+  let octets = 0;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
-    if (v === 0 && b === 0x80) throw new PerError("object identifier arc with a leading 0x80");
-    v = v * 128 + (b & 0x7f);
-    if (v > Number.MAX_SAFE_INTEGER) throw new PerError("object identifier arc too large");
+    if (octets === 0 && b === 0x80) throw new PerError("object identifier arc with a leading 0x80");
+    if (++octets > MAX_ARC_OCTETS) throw new PerError("object identifier arc too large");
+    v = (v << 7n) | BigInt(b & 0x7f);
     if ((b & 0x80) === 0) {
       arcs.push(v);
-      v = 0;
+      v = 0n;
+      octets = 0;
     } else if (i === bytes.length - 1) throw new PerError("object identifier ends mid-arc");
   }
   const first = arcs.shift()!;
-  const a = first < 40 ? 0 : first < 80 ? 1 : 2;
-  return [a, first - 40 * a, ...arcs].join(".");
+  const a = first < 40n ? 0n : first < 80n ? 1n : 2n;
+  return [a, first - 40n * a, ...arcs].join(".");
 }
 
 function encodeOid(s: string, path: string): Uint8Array {
-  if (!/^[0-2](\.\d+)+$/.test(s)) throw new PerError(`${path}: bad object identifier ${s}`);
-  const arcs = s.split(".").map(Number);
-  const values = [arcs[0] * 40 + arcs[1], ...arcs.slice(2)];
+  if (!/^[0-2](\.\d{1,40})+$/.test(s)) throw new PerError(`${path}: bad object identifier ${s}`);
+  const arcs = s.split(".").map(BigInt);
+  const values = [arcs[0] * 40n + arcs[1], ...arcs.slice(2)];
   const out: number[] = [];
   for (const v of values) {
-    const bytes = [v & 0x7f];
-    let x = Math.floor(v / 128);
-    while (x > 0) {
-      bytes.unshift(0x80 | (x & 0x7f));
-      x = Math.floor(x / 128);
+    const bytes = [Number(v & 0x7fn)];
+    let x = v >> 7n;
+    while (x > 0n) {
+      bytes.unshift(0x80 | Number(x & 0x7fn));
+      x >>= 7n;
     }
     out.push(...bytes);
   }

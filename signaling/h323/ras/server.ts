@@ -1,0 +1,176 @@
+// The RAS channel (H.225.0 clause 7) on UDP: decodes each datagram, answers it
+// through the Gatekeeper, and answers a retransmitted request (same source,
+// message and sequence number) with the same bytes instead of deciding twice: a
+// retransmitted ARQ must not be refused as a replayed admission request.
+
+import { Gauge, type Registry } from "prom-client";
+import type { Subsystem } from "../../../lifecycle/mod.ts";
+import type { Logger } from "../../../telemetry/log.ts";
+import { UdpSocket } from "../../net/udp_socket.ts";
+import { PerError } from "../asn1/per.ts";
+import { decodeRas, encodeRas, type RasValue } from "../h225/mod.ts";
+import type { Endpoints } from "./endpoints.ts";
+import type { Gatekeeper } from "./gatekeeper.ts";
+
+export interface RasServerOptions {
+  host: string;
+  port: number;
+  log: Logger;
+  metrics?: Registry;
+  /** Send RequestInProgress when a decision takes longer than this (H.225.0 7.18). */
+  ripAfterMs?: number;
+  /** How long answers are kept for retransmitted requests. */
+  replayMs?: number;
+}
+
+const MAX_REMEMBERED = 100_000;
+
+export class RasServer implements Subsystem {
+  readonly name = "h323-ras";
+  readonly counters = { received: 0, invalid: 0, answered: 0, retransmissions: 0 };
+  #answers = new Map<string, { at: number; bytes?: Uint8Array }>();
+  #closing = false;
+  #inFlight = new Set<Promise<void>>();
+  #sweeper: ReturnType<typeof setInterval>;
+
+  private constructor(
+    private readonly o: RasServerOptions,
+    readonly gatekeeper: Gatekeeper,
+    readonly endpoints: Endpoints,
+    private readonly socket: UdpSocket,
+  ) {
+    this.#sweeper = setInterval(() => this.#forget(), 5_000);
+  }
+
+  static async start(
+    o: RasServerOptions,
+    gatekeeper: Gatekeeper,
+    endpoints: Endpoints,
+  ): Promise<RasServer> {
+    const box: { server?: RasServer } = {};
+    const socket = await UdpSocket.bind(
+      { host: o.host, port: o.port, name: "h323-ras" },
+      (data, address, port) => box.server && box.server.#datagram(data, { host: address, port }),
+    );
+    box.server = new RasServer(o, gatekeeper, endpoints, socket);
+    box.server.#metrics();
+    return box.server;
+  }
+
+  get port(): number {
+    return this.socket.port;
+  }
+
+  ready(): boolean {
+    return !this.#closing;
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#sweeper);
+    await Promise.allSettled([...this.#inFlight]);
+    this.endpoints.close();
+    await this.socket.close();
+  }
+
+  /** Sends a RAS message Council originates (URQ, DRQ, IRQ) to an endpoint. */
+  send(message: RasValue, to: { host: string; port: number }): void {
+    this.socket.send(encodeRas(message), to.host, to.port);
+  }
+
+  #datagram(data: Uint8Array, from: { host: string; port: number }): void {
+    if (this.#closing) return;
+    this.counters.received++;
+    let message: RasValue;
+    try {
+      message = decodeRas(data);
+    } catch (err) {
+      // Undecodable RAS has no sequence number to answer with (7.15): dropped, counted.
+      this.counters.invalid++;
+      if (!(err instanceof PerError)) this.o.log.warn("RAS decoder failed", { err });
+      else this.o.log.debug("invalid RAS message", { from: from.host, reason: err.message });
+      return;
+    }
+    const [kind] = Object.keys(message);
+    const seq = (message[kind] as { requestSeqNum?: unknown })?.requestSeqNum;
+    const key = `${from.host}:${from.port}:${kind}:${seq}`;
+    const known = this.#answers.get(key);
+    if (known) {
+      this.counters.retransmissions++;
+      if (known.bytes) this.socket.send(known.bytes, from.host, from.port);
+      return; // still deciding: the answer goes out when it is ready
+    }
+    const entry: { at: number; bytes?: Uint8Array } = { at: Date.now() };
+    if (this.#answers.size >= MAX_REMEMBERED) {
+      this.#answers.delete(this.#answers.keys().next().value!);
+    }
+    this.#answers.set(key, entry);
+    const p = this.#answer(message, kind, seq, from, entry).finally(() => this.#inFlight.delete(p));
+    this.#inFlight.add(p);
+  }
+
+  async #answer(
+    message: RasValue,
+    kind: string,
+    seq: unknown,
+    from: { host: string; port: number },
+    entry: { at: number; bytes?: Uint8Array },
+  ): Promise<void> {
+    const rip = setTimeout(() => {
+      if (typeof seq !== "number") return;
+      this.socket.send(
+        encodeRas({ requestInProgress: { requestSeqNum: seq, delay: 10_000 } }),
+        from.host,
+        from.port,
+      );
+    }, this.o.ripAfterMs ?? 1000);
+    try {
+      const answer = await this.gatekeeper.handle(message, from);
+      if (!answer) return;
+      const bytes = encodeRas(answer);
+      entry.bytes = bytes;
+      this.counters.answered++;
+      this.socket.send(bytes, from.host, from.port);
+    } catch (err) {
+      this.o.log.error("RAS handling failed", { err, kind });
+      this.#answers.delete(`${from.host}:${from.port}:${kind}:${seq}`);
+    } finally {
+      clearTimeout(rip);
+    }
+  }
+
+  #forget(): void {
+    const oldest = Date.now() - (this.o.replayMs ?? 30_000);
+    for (const [key, e] of this.#answers) {
+      if (e.at >= oldest) break; // insertion order is time order
+      this.#answers.delete(key);
+    }
+  }
+
+  #metrics(): void {
+    const registers = this.o.metrics ? [this.o.metrics] : [];
+    if (!registers.length) return;
+    const { counters, endpoints } = this;
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(value());
+        },
+      });
+    gauge("council_h323_endpoints", "Registered H.323 endpoints.", () => endpoints.size);
+    gauge("council_h323_ras_received", "RAS datagrams received.", () => counters.received);
+    gauge(
+      "council_h323_ras_invalid",
+      "RAS datagrams that could not be decoded.",
+      () => counters.invalid,
+    );
+    gauge(
+      "council_h323_ras_retransmissions",
+      "Retransmitted RAS requests answered from memory.",
+      () => counters.retransmissions,
+    );
+  }
+}
