@@ -1,87 +1,100 @@
-// Third-party validation of what Council's H.323 stack writes: payloads go into a
-// pcap (text2pcap) and Wireshark's dissectors (tshark) decode them. tshark exits 0
-// even for malformed packets, so the verdict comes from _ws.malformed and the
-// expert info severity of each frame.
+// Decodes datagrams we produced with Wireshark's dissectors: the payloads are written
+// as a text hex dump, wrapped in UDP by text2pcap, and read back with tshark. tshark
+// exits 0 even for malformed packets, so callers check `_ws.malformed` and the expert
+// severities.
 
-export interface Verdict {
-  /** Wireshark's Info column, e.g. "RAS: gatekeeperConfirm". */
-  info: string;
-  malformed: boolean;
-  /** Expert info messages at warning level or above. */
-  problems: string[];
-  /** The full decode (tshark -V) of this frame. */
-  detail: string;
-}
+const PORT = 40000;
 
-export type PayloadKind = "ras";
-
-function hexdump(bytes: Uint8Array): string {
+function hexDump(payload: Uint8Array): string {
   const lines: string[] = [];
-  for (let off = 0; off < bytes.length; off += 16) {
-    const row = [...bytes.subarray(off, off + 16)].map((b) => b.toString(16).padStart(2, "0"));
-    lines.push(`${off.toString(16).padStart(6, "0")} ${row.join(" ")}`);
+  for (let at = 0; at < payload.length; at += 16) {
+    const bytes = Array.from(payload.subarray(at, at + 16), (b) => b.toString(16).padStart(2, "0"));
+    lines.push(`${at.toString(16).padStart(6, "0")} ${bytes.join(" ")}`);
   }
   return lines.join("\n") + "\n";
 }
 
 async function run(cmd: string, args: string[]): Promise<string> {
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
+  if (out.code !== 0) throw new Error(`${cmd}: ${new TextDecoder().decode(out.stderr)}`);
   return new TextDecoder().decode(out.stdout);
 }
 
-/** Decodes each payload with tshark; one verdict per payload, in order. */
-export async function tsharkVerdicts(
-  kind: PayloadKind,
+/** Runs `read(pcap, decodeAs)` on a pcap of the payloads as UDP to PORT. */
+async function withPcap<T>(
   payloads: Uint8Array[],
-): Promise<Verdict[]> {
-  const dir = await Deno.makeTempDir({ prefix: "tshark-" });
+  protocol: string,
+  read: (pcap: string, decodeAs: string[]) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "council-tshark-" });
   try {
-    await Deno.writeTextFile(`${dir}/in.txt`, payloads.map(hexdump).join(""));
-    const udp = kind === "ras" ? ["-u", "40000,1719"] : [];
-    await run("text2pcap", [
-      "-q",
-      "-4",
-      "127.0.0.10,127.0.0.11",
-      ...udp,
-      `${dir}/in.txt`,
-      `${dir}/out.pcap`,
-    ]);
-    const decodeAs = ["-d", "udp.port==1719,h225"];
-    const fields = await run("tshark", [
+    await Deno.writeTextFile(`${dir}/in.txt`, payloads.map(hexDump).join("\n"));
+    await run("text2pcap", ["-q", "-u", `${PORT},${PORT}`, `${dir}/in.txt`, `${dir}/out.pcap`]);
+    return await read(`${dir}/out.pcap`, ["-d", `udp.port==${PORT},${protocol}`]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * One row per datagram, with the requested fields (multi-valued ones joined by ","),
+ * plus `_ws.malformed` and `_ws.expert.severity` so callers can refuse a malformed decode.
+ */
+export function tsharkUdp(
+  payloads: Uint8Array[],
+  protocol: string,
+  fields: string[],
+): Promise<Record<string, string>[]> {
+  const all = [...fields, "_ws.malformed", "_ws.expert.severity"];
+  return withPcap(payloads, protocol, async (pcap, decodeAs) => {
+    const out = await run("tshark", [
       "-r",
-      `${dir}/out.pcap`,
+      pcap,
       ...decodeAs,
       "-T",
       "fields",
       "-E",
-      "separator=\t",
+      "separator=|",
       "-E",
       "occurrence=a",
       "-E",
-      "aggregator=|",
-      "-e",
-      "_ws.col.Info",
-      "-e",
-      "_ws.malformed",
-      "-e",
-      "_ws.expert.severity",
-      "-e",
-      "_ws.expert.message",
+      "aggregator=,",
+      ...all.flatMap((f) => ["-e", f]),
     ]);
-    const detail = await run("tshark", ["-r", `${dir}/out.pcap`, ...decodeAs, "-V"]);
-    const frames = detail.split(/^Frame \d+:/m).slice(1);
-    return fields.trimEnd().split("\n").map((line, i) => {
-      const [info = "", malformed = "", severity = "", message = ""] = line.split("\t");
-      const severities = severity ? severity.split("|") : [];
-      const messages = message ? message.split("|") : [];
-      // Expert severities: 0x00200000 note and below are fine; warning 0x00600000, error 0x00800000.
-      const problems = messages.filter((_, j) => Number(severities[j] ?? 0) >= 0x00600000);
-      return { info: info.trim(), malformed: malformed !== "", problems, detail: frames[i] ?? "" };
+    return out.trimEnd().split("\n").map((line) => {
+      const values = line.split("|");
+      return Object.fromEntries(all.map((f, i) => [f, values[i] ?? ""]));
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
+}
+
+export interface Verdict {
+  /** Wireshark's Info column, e.g. "RAS: gatekeeperConfirm". */
+  info: string;
+  malformed: boolean;
+  /** Expert infos at warning level or above (severity >= 0x00600000). */
+  problems: string[];
+  /** The full decode (tshark -V) of this frame, for failure messages. */
+  detail: string;
+}
+
+/** Wireshark's verdict on each payload (e.g. protocol "h225" for RAS). */
+export async function tsharkVerdicts(protocol: string, payloads: Uint8Array[]): Promise<Verdict[]> {
+  const rows = await tsharkUdp(payloads, protocol, ["_ws.col.Info", "_ws.expert.message"]);
+  const detail = await withPcap(
+    payloads,
+    protocol,
+    (pcap, decodeAs) => run("tshark", ["-r", pcap, ...decodeAs, "-V"]),
+  );
+  const frames = detail.split(/^Frame \d+:/m).slice(1);
+  return rows.map((row, i) => {
+    const severities = row["_ws.expert.severity"] ? row["_ws.expert.severity"].split(",") : [];
+    const messages = row["_ws.expert.message"] ? row["_ws.expert.message"].split(",") : [];
+    return {
+      info: row["_ws.col.Info"].trim(),
+      malformed: row["_ws.malformed"] !== "",
+      problems: messages.filter((_, j) => Number(severities[j] ?? 0) >= 0x00600000),
+      detail: frames[i] ?? "",
+    };
+  });
 }

@@ -113,7 +113,7 @@ Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, 
     assert.equal(keep.endpointIdentifier, endpointId);
 
     // ARQ: the capture's call from bob, to room "main", with bob's signed request.
-    const arqOf = async (seq: number, tokens?: unknown[]) => {
+    const arqOf = (seq: number, tokens?: unknown[]) => {
       const arq = decodeRas(call.get(21)!).admissionRequest;
       return {
         admissionRequest: {
@@ -129,7 +129,7 @@ Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, 
       };
     };
     const request = await bob.request("main");
-    const arq = encodeRas(await arqOf(30, [admissionToken(request)]));
+    const arq = encodeRas(arqOf(30, [admissionToken(request)]));
     const [acfKind, acf] = only(await ras.ask(arq));
     assert.equal(acfKind, "admissionConfirm", JSON.stringify(acf));
     assert.equal(acf.bandWidth, 800); // 80 kbps in units of 100 bit/s
@@ -144,15 +144,15 @@ Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, 
     assert.deepEqual(again, { admissionConfirm: acf });
 
     // The same signed request under a new sequence number is a replay; no token is no entry.
-    const [replayKind, replay] = only(await ras.ask(await arqOf(31, [admissionToken(request)])));
+    const [replayKind, replay] = only(await ras.ask(arqOf(31, [admissionToken(request)])));
     assert.equal(replayKind, "admissionReject");
     assert.deepEqual(replay.rejectReason, { securityDenial: null });
-    const [bareKind, bare] = only(await ras.ask(await arqOf(32)));
+    const [bareKind, bare] = only(await ras.ask(arqOf(32)));
     assert.equal(bareKind, "admissionReject");
     assert.deepEqual(bare.rejectReason, { securityDenial: null });
     // A request for another room than the one dialled is refused too.
     const other = admissionToken(await bob.request("elsewhere"));
-    const [roomKind] = only(await ras.ask(await arqOf(33, [other])));
+    const [roomKind] = only(await ras.ask(arqOf(33, [other])));
     assert.equal(roomKind, "admissionReject");
 
     // DRQ (the capture's, for this call) ends the guard session.
@@ -194,7 +194,7 @@ Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, 
     assert.deepEqual(gone.rejectReason, { callerNotRegistered: null });
 
     // Wireshark reads every answer Council sent as well-formed H.225.0 RAS.
-    const verdicts = await tsharkVerdicts("ras", ras.answers);
+    const verdicts = await tsharkVerdicts("h225", ras.answers);
     for (const [i, v] of verdicts.entries()) {
       assert.equal(v.malformed, false, `answer ${i} (${v.info}) is malformed:\n${v.detail}`);
       assert.deepEqual(v.problems, [], `answer ${i} (${v.info})`);
@@ -265,7 +265,7 @@ Deno.test("gatekeeper: registration refusals and bad RAS input", async () => {
     assert.match(metrics, /^council_h323_ras_invalid [34]$/m);
     assert.match(metrics, /^council_h323_endpoints 0$/m);
 
-    const verdicts = await tsharkVerdicts("ras", ras.answers);
+    const verdicts = await tsharkVerdicts("h225", ras.answers);
     for (const v of verdicts) assert.equal(v.malformed || v.problems.length > 0, false, v.detail);
   } finally {
     ras.close();
