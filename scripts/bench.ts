@@ -4,6 +4,7 @@
 import { councilSuite } from "../bench/council.ts";
 import { emit, type Suite } from "../bench/figure.ts";
 import { guardSuite } from "../bench/guard.ts";
+import { h323Suite } from "../bench/h323.ts";
 import { mediaSuite } from "../bench/media.ts";
 import { sipSuite } from "../bench/sip.ts";
 import { witnessSuite } from "../bench/witness.ts";
@@ -14,7 +15,7 @@ const SUITES: Record<string, Suite | null> = {
   guard: guardSuite,
   media: mediaSuite,
   sip: sipSuite,
-  h323: null,
+  h323: h323Suite,
   webrtc: null,
   council: councilSuite,
 };
