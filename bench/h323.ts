@@ -6,22 +6,11 @@
 // The ARQs are GNU Gatekeeper's capture's ARQ (ooh323c's encoding) with Council's
 // token, endpoint identifier and room filled in.
 
-import { addGuardian, OPERATOR } from "../tests/_helpers/council_api.ts";
-import { startCouncilProcess } from "../tests/_helpers/council_process.ts";
+import { addGuardian } from "../tests/_helpers/council_api.ts";
+import { benchCouncil } from "./_council.ts";
 import { RasClient, rasFrames } from "../tests/_helpers/ras.ts";
 import { admissionToken, decodeRas, encodeRas } from "../signaling/h323/mod.ts";
 import { type Figure, percentile, round } from "./figure.ts";
-
-const POLICY = {
-  version: "bench",
-  allowUnknownRooms: true,
-  freshnessWindowSec: 600,
-  room: { capacity: 1000, bandwidthKbps: 10_000_000, allowedCodecs: ["PCMA", "PCMU"] },
-  rateLimits: {
-    ROUTINE: { perSecond: 100_000, burst: 100_000 },
-    perGuardian: { perSecond: 100_000, burst: 100_000 },
-  },
-};
 
 const GUARDIANS = 20;
 
@@ -151,11 +140,7 @@ async function drive(
 }
 
 export async function* h323Suite(): AsyncIterable<Figure> {
-  const policyFile = await Deno.makeTempFile({ suffix: ".json" });
-  await Deno.writeTextFile(policyFile, JSON.stringify(POLICY));
-  const c = await startCouncilProcess({
-    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
-    COUNCIL_GUARD_POLICY_FILE: policyFile,
+  const c = await benchCouncil({
     // Every admitted call holds a media port until its DRQ; 13,000 calls need more
     // than the default range's 5,000 (even) ports.
     COUNCIL_MEDIA_RTP_PORT_MIN: "10000",
@@ -189,6 +174,5 @@ export async function* h323Suite(): AsyncIterable<Figure> {
   } finally {
     ras.close();
     await c.stop();
-    await Deno.remove(policyFile);
   }
 }

@@ -6,31 +6,13 @@
 //   sip.concurrent_calls_with_media calls held at once with a media endpoint each and
 //                                   SIPp streaming G.711 into every one, none failing
 
-import { addGuardian, OPERATOR } from "../tests/_helpers/council_api.ts";
-import { startCouncilProcess } from "../tests/_helpers/council_process.ts";
+import { addGuardian } from "../tests/_helpers/council_api.ts";
+import { benchCouncil } from "./_council.ts";
 import { runSipp } from "../tests/_helpers/sipp.ts";
 import { type Figure, percentile, round } from "./figure.ts";
 
-const POLICY = {
-  version: "bench",
-  allowUnknownRooms: true,
-  freshnessWindowSec: 600,
-  room: { capacity: 1000, bandwidthKbps: 10_000_000, allowedCodecs: ["PCMA", "PCMU"] },
-  rateLimits: {
-    ROUTINE: { perSecond: 100_000, burst: 100_000 },
-    perGuardian: { perSecond: 100_000, burst: 100_000 },
-  },
-};
-
-async function council(media: "mix" | "none") {
-  const policyFile = await Deno.makeTempFile({ suffix: ".json" });
-  await Deno.writeTextFile(policyFile, JSON.stringify(POLICY));
-  const c = await startCouncilProcess({
-    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
-    COUNCIL_GUARD_POLICY_FILE: policyFile,
-    COUNCIL_SIP_MEDIA: media,
-  });
-  return c;
+function council(media: "mix" | "none") {
+  return benchCouncil({ COUNCIL_SIP_MEDIA: media });
 }
 
 /** Signed admission requests for n calls, spread over guardians (bandwidth quotas). */
