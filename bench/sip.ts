@@ -98,7 +98,7 @@ async function setupP99(): Promise<Figure> {
 }
 
 /** INVITE sent -> 200 received per Call-ID, from SIPp's timestamped message trace. */
-export function setupTimes(trace: string): number[] {
+function setupTimes(trace: string): number[] {
   const sent = new Map<string, number>();
   const out: number[] = [];
   const blocks = trace.split(/^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$/m);

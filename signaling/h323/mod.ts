@@ -37,22 +37,21 @@ export async function startGatekeeper(c: GatekeeperConfig): Promise<RasServer> {
       c.log.warn("expired endpoint not cleaned up", { err, endpointId: e.id })
     );
   });
-  const server = await RasServer.start(
+  return await RasServer.start(
     { host: c.host, port: c.rasPort, log: c.log, metrics: c.metrics },
-    // The gatekeeper needs the bound port for GCF; it is filled in below.
-    box.gk = new Gatekeeper({
-      gatekeeperId: c.gatekeeperId,
-      ras: { host: c.host, port: c.rasPort },
-      callSignal: { host: c.host, port: c.callSignalPort },
-      timeToLive: c.timeToLive,
-      guard: c.guard,
-      registry: c.registry,
-      endpoints,
-      witness: c.witness,
-      log: c.log,
-    }),
+    // GCF and LCF announce the port actually bound (0 in tests picks one).
+    (rasPort) =>
+      box.gk = new Gatekeeper({
+        gatekeeperId: c.gatekeeperId,
+        ras: { host: c.host, port: rasPort },
+        callSignal: { host: c.host, port: c.callSignalPort },
+        timeToLive: c.timeToLive,
+        guard: c.guard,
+        registry: c.registry,
+        endpoints,
+        witness: c.witness,
+        log: c.log,
+      }),
     endpoints,
   );
-  box.gk.o.ras.port = server.port;
-  return server;
 }

@@ -131,7 +131,10 @@ export class SipTransport {
   #closing = false;
   #loops: Promise<void>[] = [];
   readonly limits: ParseLimits;
-  /** Datagrams and stream messages refused by the parser, by status. */
+  /**
+   * Messages in and out; `sendErrors` counts TCP writes that failed (a UDP send is
+   * handed to the socket's worker, which counts its own failures: `udpSendErrors`).
+   */
   readonly counters = { received: 0, sent: 0, invalid: 0, sendErrors: 0, handlerErrors: 0 };
 
   private constructor(readonly opts: TransportOptions, private handlers: TransportHandlers) {
@@ -197,6 +200,10 @@ export class SipTransport {
   /** Datagrams the UDP worker dropped because the main thread fell too far behind. */
   get udpDropped(): number {
     return this.#udp?.counters.dropped ?? 0;
+  }
+
+  get udpSendErrors(): number {
+    return this.#udp?.counters.sendErrors ?? 0;
   }
 
   async #acceptLoop(): Promise<void> {

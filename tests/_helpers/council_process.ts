@@ -48,10 +48,10 @@ export async function runDeno(
 
 export async function startCouncilProcess(
   env: Record<string, string>,
-  opts: { timeoutMs?: number; cwd?: string; withoutDefaults?: boolean; denoArgs?: string[] } = {},
+  opts: { timeoutMs?: number; cwd?: string; withoutDefaults?: boolean } = {},
 ): Promise<CouncilProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...(opts.denoArgs ?? []), `${ROOT}main.ts`],
+    args: ["run", "-A", `${ROOT}main.ts`],
     // Tests get a free port and a throwaway KV unless they ask for the real defaults.
     env: childEnv(
       opts.withoutDefaults ? {} : {

@@ -36,6 +36,29 @@ async function withPcap<T>(
   }
 }
 
+async function fields(pcap: string, decodeAs: string[], names: string[]) {
+  const out = await run("tshark", [
+    "-r",
+    pcap,
+    ...decodeAs,
+    "-T",
+    "fields",
+    "-E",
+    "separator=|",
+    "-E",
+    "occurrence=a",
+    "-E",
+    "aggregator=,",
+    ...names.flatMap((f) => ["-e", f]),
+  ]);
+  return out.trimEnd().split("\n").map((line) => {
+    const values = line.split("|");
+    return Object.fromEntries(names.map((f, i) => [f, values[i] ?? ""]));
+  });
+}
+
+const VERDICT_FIELDS = ["_ws.malformed", "_ws.expert.severity"];
+
 /**
  * One row per datagram, with the requested fields (multi-valued ones joined by ","),
  * plus `_ws.malformed` and `_ws.expert.severity` so callers can refuse a malformed decode.
@@ -43,29 +66,13 @@ async function withPcap<T>(
 export function tsharkUdp(
   payloads: Uint8Array[],
   protocol: string,
-  fields: string[],
+  names: string[],
 ): Promise<Record<string, string>[]> {
-  const all = [...fields, "_ws.malformed", "_ws.expert.severity"];
-  return withPcap(payloads, protocol, async (pcap, decodeAs) => {
-    const out = await run("tshark", [
-      "-r",
-      pcap,
-      ...decodeAs,
-      "-T",
-      "fields",
-      "-E",
-      "separator=|",
-      "-E",
-      "occurrence=a",
-      "-E",
-      "aggregator=,",
-      ...all.flatMap((f) => ["-e", f]),
-    ]);
-    return out.trimEnd().split("\n").map((line) => {
-      const values = line.split("|");
-      return Object.fromEntries(all.map((f, i) => [f, values[i] ?? ""]));
-    });
-  });
+  return withPcap(
+    payloads,
+    protocol,
+    (pcap, decodeAs) => fields(pcap, decodeAs, [...names, ...VERDICT_FIELDS]),
+  );
 }
 
 export interface Verdict {
@@ -79,22 +86,24 @@ export interface Verdict {
 }
 
 /** Wireshark's verdict on each payload (e.g. protocol "h225" for RAS). */
-export async function tsharkVerdicts(protocol: string, payloads: Uint8Array[]): Promise<Verdict[]> {
-  const rows = await tsharkUdp(payloads, protocol, ["_ws.col.Info", "_ws.expert.message"]);
-  const detail = await withPcap(
-    payloads,
-    protocol,
-    (pcap, decodeAs) => run("tshark", ["-r", pcap, ...decodeAs, "-V"]),
-  );
-  const frames = detail.split(/^Frame \d+:/m).slice(1);
-  return rows.map((row, i) => {
-    const severities = row["_ws.expert.severity"] ? row["_ws.expert.severity"].split(",") : [];
-    const messages = row["_ws.expert.message"] ? row["_ws.expert.message"].split(",") : [];
-    return {
-      info: row["_ws.col.Info"].trim(),
-      malformed: row["_ws.malformed"] !== "",
-      problems: messages.filter((_, j) => Number(severities[j] ?? 0) >= 0x00600000),
-      detail: frames[i] ?? "",
-    };
+export function tsharkVerdicts(protocol: string, payloads: Uint8Array[]): Promise<Verdict[]> {
+  return withPcap(payloads, protocol, async (pcap, decodeAs) => {
+    const rows = await fields(pcap, decodeAs, [
+      "_ws.col.Info",
+      "_ws.expert.message",
+      ...VERDICT_FIELDS,
+    ]);
+    const frames = (await run("tshark", ["-r", pcap, ...decodeAs, "-V"]))
+      .split(/^Frame \d+:/m).slice(1);
+    return rows.map((row, i) => {
+      const severities = row["_ws.expert.severity"] ? row["_ws.expert.severity"].split(",") : [];
+      const messages = row["_ws.expert.message"] ? row["_ws.expert.message"].split(",") : [];
+      return {
+        info: row["_ws.col.Info"].trim(),
+        malformed: row["_ws.malformed"] !== "",
+        problems: messages.filter((_, j) => Number(severities[j] ?? 0) >= 0x00600000),
+        detail: frames[i] ?? "",
+      };
+    });
   });
 }

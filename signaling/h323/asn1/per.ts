@@ -4,7 +4,7 @@
 // so hostile input costs at most its own size times a constant.
 
 import { BitReader, BitWriter, PerError } from "./bits.ts";
-import type { AsnType, BitString, Component, Range, UnknownExtension } from "./types.ts";
+import type { AsnType, BitString, Range, UnknownExtension } from "./types.ts";
 
 export { PerError };
 
@@ -824,5 +824,3 @@ export function decodePrefix(t: AsnType, data: Uint8Array): { value: unknown; bi
   const value = new Decoder(r).value(t, "value");
   return { value, bits: r.offset };
 }
-
-export type { Component };

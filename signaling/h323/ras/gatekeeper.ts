@@ -11,7 +11,7 @@ import {
   type RejectReason,
 } from "../../../guard/mod.ts";
 import type { Logger } from "../../../telemetry/log.ts";
-import type { JsonValue, WitnessLog } from "../../../witness/mod.ts";
+import { type JsonValue, toHex, type WitnessLog } from "../../../witness/mod.ts";
 import { aliasKey, aliasOf, type HostPort, hostPort, transportAddress } from "../h225/address.ts";
 import { H225_PROTOCOL, type RasValue } from "../h225/mod.ts";
 import type { Endpoint, Endpoints } from "./endpoints.ts";
@@ -423,5 +423,5 @@ export class Gatekeeper {
 }
 
 function hex(b: Uint8Array | undefined): string {
-  return b ? [...b].map((x) => x.toString(16).padStart(2, "0")).join("") : "";
+  return b ? toHex(b) : "";
 }

@@ -42,9 +42,10 @@ export class RasServer implements Subsystem {
     this.#sweeper = setInterval(() => this.#forget(), 5_000);
   }
 
+  /** Binds the socket, then builds the gatekeeper with the port actually bound. */
   static async start(
     o: RasServerOptions,
-    gatekeeper: Gatekeeper,
+    gatekeeperFor: (rasPort: number) => Gatekeeper,
     endpoints: Endpoints,
   ): Promise<RasServer> {
     const box: { server?: RasServer } = {};
@@ -52,7 +53,7 @@ export class RasServer implements Subsystem {
       { host: o.host, port: o.port, name: "h323-ras" },
       (data, address, port) => box.server && box.server.#datagram(data, { host: address, port }),
     );
-    box.server = new RasServer(o, gatekeeper, endpoints, socket);
+    box.server = new RasServer(o, gatekeeperFor(socket.port), endpoints, socket);
     box.server.#metrics();
     return box.server;
   }
@@ -105,7 +106,9 @@ export class RasServer implements Subsystem {
       this.#answers.delete(this.#answers.keys().next().value!);
     }
     this.#answers.set(key, entry);
-    const p = this.#answer(message, kind, seq, from, entry).finally(() => this.#inFlight.delete(p));
+    const p = this.#answer(message, kind, seq, from, key, entry).finally(() =>
+      this.#inFlight.delete(p)
+    );
     this.#inFlight.add(p);
   }
 
@@ -114,6 +117,7 @@ export class RasServer implements Subsystem {
     kind: string,
     seq: unknown,
     from: { host: string; port: number },
+    key: string,
     entry: { at: number; bytes?: Uint8Array },
   ): Promise<void> {
     const rip = setTimeout(() => {
@@ -133,7 +137,7 @@ export class RasServer implements Subsystem {
       this.socket.send(bytes, from.host, from.port);
     } catch (err) {
       this.o.log.error("RAS handling failed", { err, kind });
-      this.#answers.delete(`${from.host}:${from.port}:${kind}:${seq}`);
+      this.#answers.delete(key); // a retransmission may try again
     } finally {
       clearTimeout(rip);
     }

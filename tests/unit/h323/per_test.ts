@@ -126,7 +126,7 @@ Deno.test("real RAS captures from GNU Gatekeeper, ooh323c and a device decode an
   assert.equal(identical, payloads.length - 1);
 });
 
-Deno.test("fuzz: mutated and random RAS input decodes or fails with a PerError, quickly", async () => {
+Deno.test("fuzz: mutated and random RAS input decodes or fails with a PerError", async () => {
   const seeds = await capturePayloads();
   let state = 0x9e3779b9;
   const rand = () => {
@@ -135,7 +135,6 @@ Deno.test("fuzz: mutated and random RAS input decodes or fails with a PerError, 
     state ^= state << 5;
     return (state >>> 0) / 2 ** 32;
   };
-  const started = performance.now();
   let decoded = 0;
   for (let i = 0; i < 3000; i++) {
     const seed = seeds[i % seeds.length];
@@ -173,6 +172,4 @@ Deno.test("fuzz: mutated and random RAS input decodes or fails with a PerError, 
     }
   }
   assert.ok(decoded > 0 && decoded < 3000, `decoded ${decoded} of 3000`);
-  // Bounded cost: 3000 inputs well under a minute even on a slow CI machine.
-  assert.ok(performance.now() - started < 60_000);
 });
