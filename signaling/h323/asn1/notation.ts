@@ -56,6 +56,10 @@ function tokenize(text: string): Token[] {
     } else if (text.startsWith("[[", i) || text.startsWith("]]", i)) {
       out.push(text.slice(i, i + 2));
       i += 2;
+    } else if (c === "-" && /\d/.test(text[i + 1] ?? "")) {
+      const m = /^-\d+/.exec(text.slice(i, i + 40))!;
+      out.push(m[0]);
+      i += m[0].length;
     } else if ("{}(),|.![]^;:<>@".includes(c)) {
       out.push(c);
       i++;
@@ -407,12 +411,33 @@ class Parser {
   #constrain(t: AsnType): AsnType {
     this.#expect("(");
     const x = this.#peek();
-    let out = t;
+    if (x === "CONSTRAINED" || x === "WITH") {
+      this.#skipParens();
+      return t;
+    }
+    let out: AsnType | undefined = this.#constraintElement(t);
+    // An intersection, (SIZE (1) ^ FROM ("0123456789#*ABCD!")), applies both.
+    while (out && this.#peek() === "^") {
+      this.#next();
+      out = this.#constraintElement(out);
+    }
+    if (!out) {
+      // Anything else (table constraints, single values) does not affect PER here.
+      this.#skipParens();
+      return t;
+    }
+    this.#expect(")");
+    return out;
+  }
+
+  /** SIZE (..), FROM (..) or a value range; undefined for what PER ignores. */
+  #constraintElement(t: AsnType): AsnType | undefined {
+    const x = this.#peek();
     if (x === "SIZE") {
       this.#next();
-      const size = this.#range();
-      out = withSize(t, size);
-    } else if (x === "FROM") {
+      return withSize(t, this.#range());
+    }
+    if (x === "FROM") {
       this.#next();
       this.#expect("(");
       let from = "";
@@ -423,24 +448,13 @@ class Parser {
         from += s.slice(1, -1);
       }
       this.#next();
-      if (t.kind === "string") {
-        out = { ...t, from: [...new Set(from)].sort().join("") };
-      }
-    } else if (x === "CONSTRAINED" || x === "WITH") {
-      this.#skipParens();
-      return t;
-    } else if (x !== undefined && (/^-?\d+$/.test(x) || x === "MIN")) {
-      const range = this.#rangeBody();
-      if (t.kind === "integer") out = { ...t, range };
-    } else {
-      // Anything else (table constraints, single values) does not affect PER here.
-      this.#skipParens();
-      return t;
+      return t.kind === "string" ? { ...t, from: [...new Set(from)].sort().join("") } : t;
     }
-    // A constraint group may go on: (SIZE (1..4))(FROM ...) is handled by the loop;
-    // (SIZE (1..4) ^ FROM ...) and such are not used by these modules.
-    this.#expect(")");
-    return out;
+    if (x !== undefined && (/^-?\d+$/.test(x) || x === "MIN")) {
+      const range = this.#rangeBody();
+      return t.kind === "integer" ? { ...t, range } : t;
+    }
+    return undefined;
   }
 
   /** "(" lb..ub [, ...] ")" or a single value, after SIZE. */

@@ -1,8 +1,8 @@
 // ASN.1 of H.225.0 (12/2009) module H323-MESSAGES and H.235.0 (09/2005) module
 // H235-SECURITY-MESSAGES, transcribed from the ITU-T Recommendations with the
 // comments dropped. asn1/notation.ts compiles it; the three H.245 types H.225.0
-// imports (DataProtocolCapability, T38FaxProfile, QOSCapability) occur only inside
-// extensions and are kept as raw bytes until the H.245 module joins them.
+// imports (DataProtocolCapability, T38FaxProfile, QOSCapability) come from
+// h245/asn.ts (h225/mod.ts).
 
 export const H235_SECURITY_MESSAGES = `
 ChallengeString ::= OCTET STRING(SIZE (8..128))

@@ -2,11 +2,14 @@
 
 import { compileModule } from "../asn1/notation.ts";
 import { decode, encode } from "../asn1/per.ts";
+import { h245 } from "../h245/mod.ts";
 import { H235_SECURITY_MESSAGES, H323_MESSAGES, H323_RAS } from "./asn.ts";
 
-/** H.225.0 v7, H.235.0; the H.245 types it imports are opaque until H.245 joins. */
+/** H.225.0 v7 and H.235.0, with the three types H.225.0 imports from H.245. */
 export const h225 = compileModule(`${H235_SECURITY_MESSAGES}\n${H323_MESSAGES}\n${H323_RAS}`, {
-  opaque: ["DataProtocolCapability", "T38FaxProfile", "QOSCapability"],
+  imports: Object.fromEntries(
+    ["DataProtocolCapability", "T38FaxProfile", "QOSCapability"].map((n) => [n, h245.type(n)]),
+  ),
 });
 
 export const RasMessage = h225.type("RasMessage");
