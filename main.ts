@@ -19,7 +19,7 @@ import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
 import { Rooms } from "./rooms/mod.ts";
 import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
-import { startGatekeeper } from "./signaling/h323/mod.ts";
+import { type H323, startH323 } from "./signaling/h323/mod.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
@@ -30,6 +30,7 @@ export interface Council {
   readonly media: MediaEngine;
   readonly rooms: Rooms;
   readonly sip: SipServer;
+  readonly h323: H323;
   readonly lifecycle: Lifecycle;
   /** Graceful shutdown; resolves true when everything closed in time. */
   shutdown(reason: string): Promise<boolean>;
@@ -120,17 +121,20 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         metrics: metrics.registry,
       }),
     );
-    const h323 = lifecycle.add(
-      await startGatekeeper({
-        ...config.h323,
-        guard,
-        registry,
-        store,
-        witness,
-        log: log.child({ subsystem: "h323" }),
-        metrics: metrics.registry,
-      }),
-    );
+    const h323 = await startH323({
+      ...config.h323,
+      guard,
+      registry,
+      rooms,
+      policies,
+      store,
+      witness,
+      log: log.child({ subsystem: "h323" }),
+      metrics: metrics.registry,
+    });
+    // Shutdown runs in reverse: calls end before the gatekeeper stops answering.
+    lifecycle.add(h323.ras);
+    lifecycle.add(h323.calls);
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -146,6 +150,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       registry,
       operatorToken: operator.token,
       sip,
+      h323: h323.calls.calls,
     });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {
@@ -156,7 +161,8 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       witness: { size: witness.size, key: verifierKey(witness.signer) },
       mediaWorkers: media.workerCount,
       sip: `${config.sip.host}:${sip.port} (${config.sip.transports})`,
-      h323Ras: `${config.h323.host}:${h323.port}`,
+      h323Ras: `${config.h323.host}:${h323.ras.port}`,
+      h323CallSignal: `${config.h323.host}:${h323.calls.port}`,
     });
     return {
       config,
@@ -167,6 +173,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       media,
       rooms,
       sip,
+      h323,
       lifecycle,
       async shutdown(reason) {
         // The log records its own server stopping, while it still can.

@@ -84,6 +84,7 @@ const realm: ValueKind<string> = {
 };
 
 export type SipTransports = "udp+tcp" | "udp" | "tcp";
+export type H323Video = "off" | "on";
 export type SipMedia = "mix" | "none";
 export type SipDigest = "SHA-256,MD5" | "MD5,SHA-256" | "SHA-256" | "MD5";
 
@@ -224,7 +225,7 @@ export const KEYS = [
     path: "h323.callSignalPort",
     kind: integer(0, 65535, "a port"),
     defaultValue: 1720,
-    doc: "H.225.0 call signalling port (TCP) announced in RCF and ACF.",
+    doc: "H.225.0 call signalling port (TCP), announced in RCF and ACF; 0 picks a free one.",
   } satisfies KeySpec<number>,
   {
     path: "h323.gatekeeperId",
@@ -232,6 +233,12 @@ export const KEYS = [
     defaultValue: "Council",
     doc: "The gatekeeper identifier sent in GCF/RCF; GRQs and RRQs naming another are refused.",
   } satisfies KeySpec<string>,
+  {
+    path: "h323.video",
+    kind: oneOf<H323Video>("off", "on"),
+    defaultValue: "off" as H323Video,
+    doc: `"on": H.264 and H.263 receive capabilities are advertised in H.245 (video channels are still refused until video forwarding lands).`,
+  } satisfies KeySpec<H323Video>,
   {
     path: "h323.timeToLive",
     kind: integer(30, 86_400, "seconds"),

@@ -9,12 +9,13 @@ import {
   type KeySpec,
   type LogLevel,
   type SipDigest,
+  type H323Video,
   type SipMedia,
   type SipTransports,
 } from "./_schema.ts";
 
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, envName, KEYS, LOG_LEVELS } from "./_schema.ts";
-export type { LogLevel, SipDigest, SipMedia, SipTransports } from "./_schema.ts";
+export type { H323Video, LogLevel, SipDigest, SipMedia, SipTransports } from "./_schema.ts";
 
 export interface CouncilConfig {
   readonly http: { readonly host: string; readonly port: number };
@@ -46,6 +47,7 @@ export interface CouncilConfig {
     readonly rasPort: number;
     readonly callSignalPort: number;
     readonly gatekeeperId: string;
+    readonly video: H323Video;
     readonly timeToLive: number;
   };
   readonly shutdown: { readonly timeoutMs: number };

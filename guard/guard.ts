@@ -118,6 +118,11 @@ export class Guard implements Subsystem {
     return [...this.#sessions.values()];
   }
 
+  /** A live session by id (a call signalled after its admission looks it up). */
+  session(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
   /** Decides, witnesses, and only then answers. */
   admit(request: AdmissionRequest | AuthenticatedRequest): Promise<Decision> {
     if (this.#closing) {

@@ -11,9 +11,11 @@ import { notFound, onError } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { observe } from "./observe.ts";
+import { h323Routes } from "./h323.ts";
 import { sipRoutes } from "./sip.ts";
 import { witnessRoutes } from "./witness.ts";
 import type { SipServer } from "../signaling/sip/mod.ts";
+import type { H323Calls } from "../signaling/h323/mod.ts";
 
 export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
 export { apiError, type ApiErrorBody, BadRequest } from "./errors.ts";
@@ -29,6 +31,8 @@ export interface AppDeps {
   operatorToken: string;
   /** Absent when SIP is not running (some tests build the app without it). */
   sip?: SipServer;
+  /** Absent when H.323 is not running. */
+  h323?: H323Calls;
 }
 
 export function buildApp(deps: AppDeps): Hono {
@@ -44,6 +48,7 @@ export function buildApp(deps: AppDeps): Hono {
       guardianRoutes(deps.registry, deps.guard, deps.witness, deps.operatorToken),
     )
     .route("/api/v1/sip", deps.sip ? sipRoutes(deps.sip, deps.operatorToken) : new Hono())
+    .route("/api/v1/h323", deps.h323 ? h323Routes(deps.h323, deps.operatorToken) : new Hono())
     .notFound(notFound)
     .onError(onError(log));
 }

@@ -1,57 +1,94 @@
-// Council's H.323 side: the gatekeeper (RAS) today; call signalling, H.245 and the
-// SIP gateway join here (issue 7).
+// Council's H.323 side: the gatekeeper (RAS, UDP) and the call signalling
+// listener (H.225.0 over TCP, with H.245 and Fast Start) that puts H.323 legs
+// into rooms.
 
 import type { Registry } from "prom-client";
-import type { Guard, GuardianRegistry } from "../../guard/mod.ts";
+import type { Guard, GuardianRegistry, PolicyStore } from "../../guard/mod.ts";
+import type { Rooms } from "../../rooms/mod.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
+import { CallSignalServer } from "./call_server.ts";
+import { H323Calls } from "./calls.ts";
 import { Endpoints } from "./ras/endpoints.ts";
 import { Gatekeeper } from "./ras/gatekeeper.ts";
 import { RasServer } from "./ras/server.ts";
 
 export { RasServer } from "./ras/server.ts";
+export { CallSignalServer } from "./call_server.ts";
+export { H323Calls } from "./calls.ts";
 export { ARJ_REASON, Gatekeeper } from "./ras/gatekeeper.ts";
 export { admissionToken, COUNCIL_TOKEN_OID } from "./ras/token.ts";
 export { decodeRas, encodeRas, H225_PROTOCOL, type RasValue } from "./h225/mod.ts";
 
-export interface GatekeeperConfig {
+export interface H323Config {
   host: string;
   rasPort: number;
   callSignalPort: number;
   gatekeeperId: string;
   timeToLive: number;
+  video: "off" | "on";
   guard: Guard;
   registry: GuardianRegistry;
+  rooms: Rooms;
+  policies: PolicyStore;
   store: Store;
   witness: WitnessLog;
   log: Logger;
   metrics?: Registry;
 }
 
-/** Opens the endpoint registry and starts the RAS server. */
-export async function startGatekeeper(c: GatekeeperConfig): Promise<RasServer> {
+export interface H323 {
+  calls: CallSignalServer;
+  ras: RasServer;
+}
+
+/**
+ * Starts call signalling first (RCF and ACF announce the port it bound), then
+ * the endpoint registry and the RAS server.
+ */
+export async function startH323(c: H323Config): Promise<H323> {
   const box: { gk?: Gatekeeper } = {};
-  const endpoints = await Endpoints.load(c.store, (e) => {
-    box.gk?.unregister(e, "ttl").catch((err) =>
-      c.log.warn("expired endpoint not cleaned up", { err, endpointId: e.id })
-    );
+  const calls = new H323Calls({
+    guard: c.guard,
+    rooms: c.rooms,
+    policies: c.policies,
+    witness: c.witness,
+    gatekeeper: () => box.gk,
+    host: c.host,
+    video: c.video === "on",
+    log: c.log,
   });
-  return await RasServer.start(
-    { host: c.host, port: c.rasPort, log: c.log, metrics: c.metrics },
-    // GCF and LCF announce the port actually bound (0 in tests picks one).
-    (rasPort) =>
-      box.gk = new Gatekeeper({
-        gatekeeperId: c.gatekeeperId,
-        ras: { host: c.host, port: rasPort },
-        callSignal: { host: c.host, port: c.callSignalPort },
-        timeToLive: c.timeToLive,
-        guard: c.guard,
-        registry: c.registry,
-        endpoints,
-        witness: c.witness,
-        log: c.log,
-      }),
-    endpoints,
+  const cs = CallSignalServer.start(
+    { host: c.host, port: c.callSignalPort, log: c.log, metrics: c.metrics },
+    calls,
   );
+  try {
+    const endpoints = await Endpoints.load(c.store, (e) => {
+      box.gk?.unregister(e, "ttl").catch((err) =>
+        c.log.warn("expired endpoint not cleaned up", { err, endpointId: e.id })
+      );
+    });
+    const ras = await RasServer.start(
+      { host: c.host, port: c.rasPort, log: c.log, metrics: c.metrics },
+      // GCF and LCF announce the port actually bound (0 in tests picks one).
+      (rasPort) =>
+        box.gk = new Gatekeeper({
+          gatekeeperId: c.gatekeeperId,
+          ras: { host: c.host, port: rasPort },
+          callSignal: { host: c.host, port: cs.port },
+          timeToLive: c.timeToLive,
+          guard: c.guard,
+          registry: c.registry,
+          endpoints,
+          witness: c.witness,
+          log: c.log,
+        }),
+      endpoints,
+    );
+    return { calls: cs, ras };
+  } catch (err) {
+    await cs.close();
+    throw err;
+  }
 }

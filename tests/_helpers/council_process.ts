@@ -12,6 +12,7 @@ export interface CouncilProcess {
   readonly sipPort: number;
   /** H.323 RAS port (UDP) on 127.0.0.1. */
   readonly rasPort: number;
+  readonly callSignalPort: number;
   /** Every stderr line seen so far (JSON log lines and plain errors). */
   readonly lines: string[];
   /** Sends a signal and waits for exit; returns the exit code. */
@@ -58,6 +59,7 @@ export async function startCouncilProcess(
         COUNCIL_HTTP_PORT: "0",
         COUNCIL_SIP_PORT: "0",
         COUNCIL_H323_RAS_PORT: "0",
+        COUNCIL_H323_CALL_SIGNAL_PORT: "0",
         COUNCIL_KV_PATH: ":memory:",
         ...env,
       },
@@ -72,6 +74,7 @@ export async function startCouncilProcess(
   const lines: string[] = [];
   let sipPort = 0;
   let rasPort = 0;
+  let callSignalPort = 0;
   let resolveUrl!: (url: string) => void;
   const urlPromise = new Promise<string>((resolve) => (resolveUrl = resolve));
   const pump = (async () => {
@@ -88,6 +91,7 @@ export async function startCouncilProcess(
           if (rec.msg === "council ready") {
             sipPort = Number(/:(\d+)/.exec(rec.sip ?? "")?.[1] ?? 0);
             rasPort = Number(/:(\d+)$/.exec(rec.h323Ras ?? "")?.[1] ?? 0);
+            callSignalPort = Number(/:(\d+)$/.exec(rec.h323CallSignal ?? "")?.[1] ?? 0);
             resolveUrl(rec.http);
           }
         } catch { /* plain text line */ }
@@ -125,6 +129,7 @@ export async function startCouncilProcess(
     url,
     sipPort,
     rasPort,
+    callSignalPort,
     lines,
     async stop(signal = "SIGTERM") {
       try {

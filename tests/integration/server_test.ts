@@ -16,6 +16,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
     const readiness = await ready.json();
     assert.deepEqual(Object.keys(readiness.subsystems).sort(), [
       "guard",
+      "h323-cs",
       "h323-ras",
       "http",
       "kv",
@@ -36,6 +37,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
     assert.match(metrics, /^council_instance_starts_total 1$/m);
     assert.match(metrics, /^council_sip_calls 0$/m);
     assert.match(metrics, /^council_h323_endpoints 0$/m);
+    assert.match(metrics, /^council_h323_calls 0$/m);
     assert.match(
       metrics,
       /^council_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1$/m,
@@ -50,6 +52,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "h323-cs",
     "h323-ras",
     "sip",
     "rooms",

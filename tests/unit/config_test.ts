@@ -41,6 +41,7 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       callSignalPort: 1720,
       gatekeeperId: "Council",
       timeToLive: 300,
+      video: "off",
     },
     shutdown: { timeoutMs: 10_000 },
   });

@@ -6,7 +6,7 @@
 export class Q931Error extends Error {
   override name = "Q931Error";
   /** The Q.850 cause an answer should carry (Q.931 5.8: 95 invalid message). */
-  constructor(message: string, readonly cause = 95) {
+  constructor(message: string, readonly q850 = 95) {
     super(message);
   }
 }

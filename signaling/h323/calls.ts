@@ -1,0 +1,611 @@
+// H.323 calls into rooms (H.323 clause 8, Council as the called MCU). A Setup on
+// the call signalling channel is admitted either by the gatekeeper's ARQ for the
+// same callIdentifier (gatekeeper-routed) or by a signed admission request in the
+// Setup's tokens (direct), then answered with Call Proceeding and Connect. Media
+// is agreed by Fast Start when the caller proposes it, otherwise by H.245
+// (tunnelled in H.225.0 or on its own TCP connection); the leg joins the room's
+// mix as soon as its codec is known. Release Complete, a closed connection, an
+// H.245 EndSessionCommand, dead media or a guard revocation end the call.
+
+import {
+  type AdmissionRequest,
+  type Codec,
+  type Guard,
+  type PolicyStore,
+  type Session,
+  type SessionEnded,
+} from "../../guard/mod.ts";
+import { roomPolicy } from "../../guard/policy.ts";
+import type { Rooms } from "../../rooms/mod.ts";
+import type { Logger } from "../../telemetry/log.ts";
+import { type JsonValue, toHex, type WitnessLog } from "../../witness/mod.ts";
+import { decode, encode, PerError } from "./asn1/per.ts";
+import { aliasKey, type HostPort, hostPort, transportAddress } from "./h225/address.ts";
+import {
+  CAUSE_OF_REASON,
+  callProceeding,
+  connect,
+  type CsMessage,
+  readCs,
+  RELEASE_REASON,
+  releaseMessage,
+  statusMessage,
+  writeCs,
+} from "./h225/signalling.ts";
+import {
+  answerFastStart,
+  type AudioChoice,
+  STATIC_PAYLOAD_TYPE,
+} from "./h245/capabilities.ts";
+import { connectH245, H245Listener } from "./h245/channel.ts";
+import { H245Control } from "./h245/control.ts";
+import { encodeH245, type H245Message, OpenLogicalChannel } from "./h245/mod.ts";
+import { CALL_STATE, CAUSE, IE, ieOf, Q931Error } from "./q931/message.ts";
+import type { TpktConnection } from "./q931/connection.ts";
+import type { Gatekeeper } from "./ras/gatekeeper.ts";
+import { admissionRequestOf } from "./ras/token.ts";
+
+type Msg = Record<string, unknown>;
+
+const ROOM_ALIAS_RE = /^(?:h323-ID|url-ID|email-ID):(?:h323:|sip:)?council-([a-z0-9][a-z0-9._-]{0,63})(?:@.*)?$/;
+/** The codecs an H.323 leg can use (no Opus in H.245's standard capabilities). */
+const H323_CODECS: readonly Codec[] = ["PCMU", "PCMA", "G722", "G729"];
+/** A call whose media is not agreed this long after Connect is released. */
+const MEDIA_DEADLINE_MS = 30_000;
+/** A signalling connection without a call this long after it opened is closed. */
+const SETUP_DEADLINE_MS = 15_000;
+
+export interface H323CallsOptions {
+  guard: Guard;
+  rooms: Rooms;
+  policies: PolicyStore;
+  witness: WitnessLog;
+  /** The gatekeeper whose ARQs admit gatekeeper-routed calls, if it runs. */
+  gatekeeper?: () => Gatekeeper | undefined;
+  /** Address Council listens on for separate H.245 channels. */
+  host: string;
+  video?: boolean;
+  log: Logger;
+}
+
+interface Call {
+  legId: string;
+  conn: TpktConnection;
+  crv: number;
+  guid: Uint8Array;
+  callId: string;
+  conferenceId: Uint8Array;
+  session: Session;
+  room: string;
+  guardianId: string;
+  admittedBy: "gatekeeper" | "token";
+  tunnelling: boolean;
+  h245: H245Control;
+  h245Conn?: TpktConnection;
+  h245Listener?: H245Listener;
+  /** Tunnelled H.245 waiting for the next H.225.0 message. */
+  h245Out: Uint8Array[];
+  h245Flush?: boolean;
+  connected: boolean;
+  ended: boolean;
+  choice?: AudioChoice;
+  leg?: Promise<void>;
+  remote?: HostPort;
+  fastStart: boolean;
+  setupAt: number;
+  mediaAt?: number;
+  startedAt: number;
+  digits: string;
+  digitTimer?: ReturnType<typeof setTimeout>;
+  mediaTimer?: ReturnType<typeof setTimeout>;
+}
+
+export class H323Calls {
+  #calls = new Map<string, Call>();
+  #byConn = new Map<TpktConnection, Map<number, Call>>();
+  #bySession = new Map<string, Call>();
+  #unsubscribe: (() => void)[] = [];
+  readonly counters = { started: 0, ended: 0, rejected: 0, invalid: 0 };
+
+  constructor(private readonly o: H323CallsOptions) {
+    this.#unsubscribe.push(o.rooms.onMedia((e) => {
+      if (e.ev !== "leg.dead" && e.ev !== "dtmf") return;
+      const call = this.#calls.get(e.legId);
+      if (!call) return;
+      if (e.ev === "leg.dead") this.#release(call, "media-timeout", "undefinedReason", 41);
+      else this.#digits(call, e.digit);
+    }));
+    const onEnded = (ev: Event) => {
+      const { session, reason } = (ev as CustomEvent<SessionEnded>).detail;
+      const call = this.#bySession.get(session.id);
+      if (call && !call.ended) {
+        this.#release(call, `session-${reason}`, "undefinedReason", 16, { sessionEnded: true });
+      }
+    };
+    o.guard.events.addEventListener("session-ended", onEnded);
+    this.#unsubscribe.push(() => o.guard.events.removeEventListener("session-ended", onEnded));
+  }
+
+  get count(): number {
+    return this.#calls.size;
+  }
+
+  list(): Record<string, JsonValue>[] {
+    return [...this.#calls.values()].map((c) => ({
+      legId: c.legId,
+      callId: c.callId,
+      room: c.room,
+      guardianId: c.guardianId,
+      codec: c.choice?.codec ?? null,
+      admittedBy: c.admittedBy,
+      fastStart: c.fastStart,
+      h245: c.tunnelling ? "tunnelled" : "separate",
+      remote: c.remote ? `${c.remote.host}:${c.remote.port}` : null,
+      muted: this.o.rooms.member(c.legId)?.muted ?? false,
+      setupToMediaMs: c.mediaAt ? Math.round((c.mediaAt - c.setupAt) * 10) / 10 : null,
+      startedAt: new Date(c.startedAt).toISOString(),
+    }));
+  }
+
+  // ---- the call signalling channel -----------------------------------------
+
+  /** A new TCP connection on the call signalling port. */
+  accept(conn: TpktConnection, onClosed?: () => void): void {
+    this.#byConn.set(conn, new Map());
+    // A connection that brings no Setup is not kept open.
+    const idle = setTimeout(() => {
+      if (this.#byConn.get(conn)?.size === 0) conn.close("no Setup");
+    }, SETUP_DEADLINE_MS);
+    conn.run({
+      message: (payload) => {
+        this.#message(conn, payload).catch((err) =>
+          this.o.log.error("call signalling message failed", { err })
+        );
+      },
+      closed: (why) => {
+        clearTimeout(idle);
+        onClosed?.();
+        const calls = this.#byConn.get(conn);
+        this.#byConn.delete(conn);
+        for (const call of calls?.values() ?? []) this.#teardown(call, `connection ${why}`);
+      },
+    });
+  }
+
+  async #message(conn: TpktConnection, payload: Uint8Array): Promise<void> {
+    let m: CsMessage;
+    try {
+      m = readCs(payload);
+    } catch (err) {
+      if (!(err instanceof Q931Error)) throw err;
+      this.counters.invalid++;
+      this.o.log.debug("bad call signalling message", { why: err.message });
+      // Q.931 5.8: a message that cannot be parsed at all is discarded; one of a
+      // known call gets STATUS with the cause. A protocol discriminator that is
+      // not Q.931 means the stream is not H.225.0: close it.
+      if (payload[0] !== 0x08) conn.close("not Q.931");
+      else this.#statusForBad(conn, payload, err.q850);
+      return;
+    }
+    const calls = this.#byConn.get(conn);
+    const call = calls?.get(m.q931.callReference);
+    if (m.q931.type === "setup") {
+      if (call) return; // a repeated Setup for a call in progress
+      return await this.#setup(conn, m);
+    }
+    if (!call) {
+      if (m.q931.type !== "releaseComplete") {
+        // Q.931 5.8.3.2: a message for an unknown call reference.
+        conn.send(releaseMessage(m.q931.callReference, new Uint8Array(16), true, undefined, 81));
+      }
+      return;
+    }
+    // Tunnelled H.245 can ride on any H.225.0 message (H.323 8.2.1).
+    for (const bytes of (m.pdu?.h245Control as Uint8Array[] | undefined) ?? []) {
+      call.h245.handleBytes(bytes);
+    }
+    switch (m.q931.type) {
+      case "releaseComplete": {
+        const reason = m.body && typeof m.body === "object" && m.body.reason
+          ? Object.keys(m.body.reason as Msg)[0]
+          : undefined;
+        await this.#teardown(call, `released${reason ? ` (${reason})` : ""}`);
+        return;
+      }
+      case "information": {
+        const keypad = ieOf(m.q931, IE.keypad);
+        if (keypad) this.#digits(call, new TextDecoder().decode(keypad));
+        return;
+      }
+      case "statusEnquiry":
+        conn.send(
+          statusMessage(call.crv, true, call.guid, 30, call.connected ? CALL_STATE.active : 9),
+        );
+        return;
+      default:
+        return; // facility, progress, status, notify: their H.245 was handled above
+    }
+  }
+
+  #statusForBad(conn: TpktConnection, payload: Uint8Array, cause: number): void {
+    if (payload.length < 5 || (payload[1] & 0x0f) !== 2) return;
+    const crv = ((payload[2] & 0x7f) << 8) | payload[3];
+    const call = this.#byConn.get(conn)?.get(crv);
+    if (!call) return;
+    conn.send(statusMessage(crv, true, call.guid, cause, call.connected ? CALL_STATE.active : 9));
+  }
+
+  // ---- Setup -----------------------------------------------------------------
+
+  async #setup(conn: TpktConnection, m: CsMessage): Promise<void> {
+    const setupAt = performance.now();
+    const crv = m.q931.callReference;
+    const body = m.body as Msg | null;
+    const guid = ((body?.callIdentifier as Msg | undefined)?.guid as Uint8Array | undefined) ??
+      new Uint8Array(16);
+    const tunnelling = m.pdu?.h245Tunnelling === true;
+    const refuse = (reason: string | undefined, cause: number, why: string) => {
+      this.counters.rejected++;
+      this.o.log.info("H.323 call refused", { why, reason, cause });
+      conn.send(releaseMessage(crv, guid, tunnelling, reason, cause));
+    };
+    if (m.kind !== "setup" || !body) {
+      return refuse(undefined, CAUSE.mandatoryIeMissing, "Setup without a Setup-UUIE");
+    }
+    if (guid.length !== 16 || !ieOf(m.q931, IE.bearerCapability)) {
+      return refuse(undefined, CAUSE.mandatoryIeMissing, "no callIdentifier or bearer capability");
+    }
+    const callId = toHex(guid);
+    const aliasRoom = ((body.destinationAddress as unknown[]) ?? []).map(aliasKey)
+      .map((a) => a && ROOM_ALIAS_RE.exec(a)?.[1]).find((r) => r);
+
+    // Admission: the gatekeeper's ARQ for this call, or a token in the Setup.
+    let session: Session | undefined;
+    let admittedBy: Call["admittedBy"];
+    const admitted = this.o.gatekeeper?.()?.calls.get(callId);
+    if (admitted) {
+      session = this.o.guard.session(admitted.sessionId);
+      admittedBy = "gatekeeper";
+      if (!session) return refuse("securityDenied", 21, "the ARQ's admission has ended");
+      if (aliasRoom && aliasRoom !== session.room) {
+        return refuse("securityDenied", 21, "Setup names another room than its ARQ");
+      }
+    } else {
+      admittedBy = "token";
+      const token = admissionRequestOf(body.tokens);
+      if (!token.ok) {
+        return refuse("securityDenied", CAUSE.callRejected, `no admission token: ${token.error}`);
+      }
+      const request: AdmissionRequest = token.request;
+      if (aliasRoom && aliasRoom !== request.room) {
+        return refuse("securityDenied", CAUSE.callRejected, "token is for another room");
+      }
+      const decision = await this.o.guard.admit(request);
+      if (decision.decision === "reject") {
+        const reason = RELEASE_REASON[decision.reason];
+        return refuse(reason, CAUSE_OF_REASON[reason] ?? 31, decision.message);
+      }
+      session = this.o.guard.session(decision.sessionId);
+      if (!session) return refuse("undefinedReason", 41, "admission ended at once");
+    }
+    if (conn.closed) {
+      await this.o.guard.end(session.id, "released");
+      return;
+    }
+
+    const local = {
+      rtp: { host: session.media.host, port: session.media.port },
+      rtcp: { host: session.media.host, port: session.media.port + 1 },
+    };
+    const call: Call = {
+      legId: `h323-${crypto.randomUUID()}`,
+      conn,
+      crv,
+      guid,
+      callId,
+      conferenceId: (body.conferenceID as Uint8Array | undefined) ?? guid,
+      session,
+      room: session.room,
+      guardianId: session.guardianId,
+      admittedBy,
+      tunnelling,
+      h245: undefined as unknown as H245Control,
+      h245Out: [],
+      connected: false,
+      ended: false,
+      fastStart: false,
+      setupAt,
+      startedAt: Date.now(),
+      digits: "",
+    };
+    this.#remember(call);
+
+    conn.send(writeCs({
+      type: "callProceeding",
+      callReference: crv,
+      fromDestination: true,
+      kind: "callProceeding",
+      body: callProceeding(guid),
+      tunnelling,
+    }));
+
+    // Fast Start (H.323 8.1.7): accept one pair of the caller's proposals.
+    const prefer = this.#prefer(call);
+    const proposals = ((body.fastStart as Uint8Array[] | undefined) ?? []).flatMap((b) => {
+      try {
+        return [decode(OpenLogicalChannel, b, "OpenLogicalChannel") as Msg];
+      } catch (err) {
+        if (err instanceof PerError) return [];
+        throw err;
+      }
+    });
+    const answer = proposals.length ? answerFastStart(proposals, prefer, local) : undefined;
+    if (answer) {
+      call.fastStart = true;
+      call.choice = answer.choice;
+      call.remote = answer.remoteRtp;
+      this.#joinLeg(call);
+    }
+
+    call.h245 = new H245Control({
+      send: (msg) => this.#sendH245(call, msg),
+      codecs: () => this.#prefer(call),
+      local,
+      video: this.o.video,
+      fastStart: call.fastStart,
+      log: this.o.log,
+      events: {
+        receiveChannel: (choice) => {
+          if (call.choice && call.choice.codec !== choice.codec) return false;
+          call.choice ??= choice;
+          this.#joinLeg(call);
+          return true;
+        },
+        transmitChannel: (choice, remote) => {
+          call.choice ??= choice;
+          call.remote = remote;
+          this.#joinLeg(call);
+        },
+        digits: (d) => this.#digits(call, d),
+        endSession: () => this.#release(call, "end-session", undefined, CAUSE.normalClearing),
+        failed: (why) => {
+          this.o.log.warn("H.245 failed", { why, legId: call.legId });
+          this.#release(call, why, "neededFeatureNotSupported", CAUSE.incompatibleDestination);
+        },
+      },
+    });
+
+    const extra: Msg = {};
+    if (answer) extra.fastStart = answer.accepted.map((olc) => encode(OpenLogicalChannel, olc));
+    else if (proposals.length) extra.fastConnectRefused = null;
+    if (tunnelling) {
+      call.h245.start(); // its first messages ride in Connect
+    } else {
+      const h245Address = hostPort(body.h245Address);
+      if (h245Address) this.#dialH245(call, h245Address);
+      else {
+        call.h245Listener = H245Listener.open(this.o.host);
+        extra.h245Address = transportAddress(call.h245Listener.address);
+        this.#acceptH245(call, call.h245Listener);
+      }
+    }
+    const h245Control = call.h245Out.splice(0);
+    call.connected = true;
+    conn.send(writeCs({
+      type: "connect",
+      callReference: crv,
+      fromDestination: true,
+      kind: "connect",
+      body: connect(guid, call.conferenceId, extra),
+      tunnelling,
+      h245Control,
+    }));
+    call.mediaTimer = setTimeout(() => {
+      if (!call.leg && !call.ended) {
+        this.#release(call, "no media agreed", "undefinedReason", CAUSE.recoveryOnTimerExpiry);
+      }
+    }, MEDIA_DEADLINE_MS);
+    this.counters.started++;
+    await this.#witness("h323.call.started", call, {
+      admittedBy,
+      fastStart: call.fastStart,
+      h245: tunnelling ? "tunnelled" : "separate",
+    });
+  }
+
+  /** Codecs in preference order: the leg's, the admission's, then the room's. */
+  #prefer(call: Call): Codec[] {
+    const allowed = roomPolicy(this.o.policies.current, call.room)?.allowedCodecs ?? [];
+    const order = [call.choice?.codec, call.session.codec, ...allowed];
+    return [...new Set(order)].filter((c): c is Codec => !!c && H323_CODECS.includes(c));
+  }
+
+  #remember(call: Call): void {
+    this.#calls.set(call.legId, call);
+    this.#bySession.set(call.session.id, call);
+    this.#byConn.get(call.conn)?.set(call.crv, call);
+  }
+
+  // ---- H.245 transport -------------------------------------------------------
+
+  #sendH245(call: Call, msg: H245Message): void {
+    if (call.ended) return;
+    const bytes = encodeH245(msg);
+    if (!call.tunnelling) {
+      call.h245Conn?.send(bytes);
+      return;
+    }
+    call.h245Out.push(bytes);
+    if (!call.connected || call.h245Flush) return;
+    // Several messages produced together travel in one Facility (H.323 8.2.1).
+    call.h245Flush = true;
+    queueMicrotask(() => {
+      call.h245Flush = false;
+      const h245Control = call.h245Out.splice(0);
+      if (!h245Control.length || call.ended) return;
+      call.conn.send(writeCs({
+        type: "facility",
+        callReference: call.crv,
+        fromDestination: true,
+        kind: "empty",
+        body: null,
+        tunnelling: true,
+        h245Control,
+      }));
+    });
+  }
+
+  #dialH245(call: Call, to: HostPort): void {
+    connectH245(to).then((conn) => this.#attachH245(call, conn)).catch((err) => {
+      this.o.log.warn("H.245 connection failed", { err, legId: call.legId });
+      this.#release(call, "h245-unreachable", "unreachableDestination", 3);
+    });
+  }
+
+  #acceptH245(call: Call, listener: H245Listener): void {
+    listener.accept().then((conn) => {
+      if (conn) this.#attachH245(call, conn);
+      else if (!call.ended) this.#release(call, "no-h245", "undefinedReason", 102);
+    });
+  }
+
+  #attachH245(call: Call, conn: TpktConnection): void {
+    if (call.ended) return conn.close("call ended");
+    call.h245Conn = conn;
+    conn.run({
+      message: (bytes) => call.h245.handleBytes(bytes),
+      closed: () => {
+        if (!call.ended) this.#release(call, "h245-closed", undefined, CAUSE.normalClearing);
+      },
+    });
+    call.h245.start();
+  }
+
+  // ---- media -----------------------------------------------------------------
+
+  /** Joins the room once the codec is known; later calls only update the remote. */
+  #joinLeg(call: Call): void {
+    if (!call.choice || call.ended) return;
+    const choice = call.choice;
+    if (!call.leg) {
+      call.leg = this.o.rooms.join({
+        room: call.room,
+        legId: call.legId,
+        guardianId: call.guardianId,
+        protocol: "h323",
+        host: call.session.media.host,
+        port: call.session.media.port,
+        codec: { codec: choice.codec, payloadType: STATIC_PAYLOAD_TYPE[choice.codec]! },
+        remote: call.remote ? { address: call.remote.host, port: call.remote.port } : undefined,
+      }).then(() => {
+        if (call.remote) call.mediaAt = performance.now();
+      }).catch((err) => {
+        this.o.log.error("H.323 leg could not join", { err, legId: call.legId });
+        this.#release(call, "media-failed", "gatewayResources", 42);
+      });
+      return;
+    }
+    const remote = call.remote;
+    if (!remote) return;
+    call.leg = call.leg.then(() =>
+      this.o.rooms.update(call.legId, { remote: { address: remote.host, port: remote.port } })
+    ).then(() => {
+      call.mediaAt ??= performance.now();
+    });
+  }
+
+  /** Digit commands, as on SIP legs: *6 toggles mute. */
+  #digits(call: Call, digits: string): void {
+    for (const digit of digits) {
+      clearTimeout(call.digitTimer);
+      call.digits = (call.digits + digit).slice(-4);
+      call.digitTimer = setTimeout(() => call.digits = "", 3000);
+      if (!call.digits.endsWith("*6")) continue;
+      call.digits = "";
+      const member = this.o.rooms.member(call.legId);
+      if (!member) continue;
+      const muted = !member.muted;
+      this.o.rooms.update(call.legId, { muted }).then(
+        () => this.#witness("h323.call.muted", call, { muted, by: "dtmf" }),
+        (err) => this.o.log.warn("dtmf mute failed", { err, legId: call.legId }),
+      );
+    }
+  }
+
+  // ---- release -----------------------------------------------------------------
+
+  /** Ends a call from Council's side: EndSessionCommand, Release Complete, teardown. */
+  #release(
+    call: Call,
+    why: string,
+    reason: string | undefined,
+    cause: number,
+    opts: { sessionEnded?: boolean } = {},
+  ): void {
+    if (call.ended) return;
+    call.h245.endSession();
+    // Tunnelled EndSessionCommand rides in the Release Complete itself.
+    const h245Control = call.tunnelling ? call.h245Out.splice(0) : [];
+    call.conn.send(releaseMessage(call.crv, call.guid, call.tunnelling, reason, cause, h245Control));
+    this.#teardown(call, why, opts).catch((err) =>
+      this.o.log.warn("H.323 teardown failed", { err, legId: call.legId })
+    );
+  }
+
+  /** Ends a call from Council's side (operators, room close). */
+  async hangup(legId: string, why = "operator"): Promise<boolean> {
+    const call = this.#calls.get(legId);
+    if (!call) return false;
+    this.#release(call, why, undefined, CAUSE.normalClearing);
+    await call.conn.flush();
+    return true;
+  }
+
+  async #teardown(call: Call, why: string, opts: { sessionEnded?: boolean } = {}): Promise<void> {
+    if (call.ended) return;
+    call.ended = true;
+    clearTimeout(call.digitTimer);
+    clearTimeout(call.mediaTimer);
+    this.#calls.delete(call.legId);
+    this.#bySession.delete(call.session.id);
+    const onConn = this.#byConn.get(call.conn);
+    onConn?.delete(call.crv);
+    this.counters.ended++;
+    call.h245Listener?.close();
+    call.h245Conn?.close("call ended");
+    // multipleCalls is false: the signalling connection ends with its call.
+    if (onConn && onConn.size === 0) {
+      call.conn.flush().then(() => call.conn.close("call ended"));
+    }
+    if (call.leg) {
+      await call.leg.catch(() => {});
+      await this.o.rooms.leave(call.legId).catch(() => {});
+    }
+    if (!opts.sessionEnded) await this.o.guard.end(call.session.id, "released");
+    await this.#witness("h323.call.ended", call, {
+      reason: why,
+      durationMs: Date.now() - call.startedAt,
+    });
+  }
+
+  async #witness(type: string, call: Call, extra: Record<string, JsonValue> = {}): Promise<void> {
+    await this.o.witness.append(type, {
+      callId: call.callId,
+      legId: call.legId,
+      sessionId: call.session.id,
+      guardianId: call.guardianId,
+      room: call.room,
+      codec: call.choice?.codec ?? null,
+      ...extra,
+    }).catch((err) => this.o.log.warn("call event not witnessed", { err, type }));
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.#unsubscribe) u();
+    for (const call of [...this.#calls.values()]) {
+      this.#release(call, "shutdown", undefined, CAUSE.normalClearing);
+      await Promise.race([call.conn.flush(), new Promise((r) => setTimeout(r, 500))]);
+    }
+    for (const conn of [...this.#byConn.keys()]) conn.close("shutdown");
+  }
+}

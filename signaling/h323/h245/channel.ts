@@ -1,0 +1,55 @@
+// A separate H.245 channel (H.323 8.2.1: when H.245 is not tunnelled): Council
+// either connects to the h245Address a caller gave in Setup, or listens on an
+// ephemeral port it announces in Connect and accepts exactly one connection.
+
+import type { HostPort } from "../h225/address.ts";
+import { TpktConnection } from "../q931/connection.ts";
+
+export async function connectH245(to: HostPort, timeoutMs = 5000): Promise<TpktConnection> {
+  const timer = new AbortController();
+  const t = setTimeout(() => timer.abort(), timeoutMs);
+  try {
+    const conn = await Deno.connect({
+      hostname: to.host,
+      port: to.port,
+      transport: "tcp",
+      signal: timer.signal,
+    });
+    return new TpktConnection(conn);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+/** Listens for the one H.245 connection of a call. */
+export class H245Listener {
+  private constructor(private readonly listener: Deno.TcpListener) {}
+
+  static open(host: string): H245Listener {
+    return new H245Listener(Deno.listen({ hostname: host, port: 0, transport: "tcp" }));
+  }
+
+  get address(): HostPort {
+    const a = this.listener.addr as Deno.NetAddr;
+    return { host: a.hostname, port: a.port };
+  }
+
+  /** The first connection, or undefined after timeoutMs or close(); the listener closes. */
+  async accept(timeoutMs = 30_000): Promise<TpktConnection | undefined> {
+    const t = setTimeout(() => this.close(), timeoutMs);
+    try {
+      return new TpktConnection(await this.listener.accept());
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(t);
+      this.close();
+    }
+  }
+
+  close(): void {
+    try {
+      this.listener.close();
+    } catch { /* closed already */ }
+  }
+}
