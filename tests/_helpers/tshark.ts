@@ -20,7 +20,11 @@ async function run(cmd: string, args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-/** Runs `read(pcap, decodeAs)` on a pcap of the payloads as UDP to PORT. */
+/**
+ * Runs `read(pcap, decodeAs)` on a pcap of the payloads as UDP to PORT, or with
+ * protocol "tpkt" as TCP segments to 1720 (H.225.0 call signalling in TPKT, which
+ * Wireshark dissects there without being told).
+ */
 async function withPcap<T>(
   payloads: Uint8Array[],
   protocol: string,
@@ -29,8 +33,10 @@ async function withPcap<T>(
   const dir = await Deno.makeTempDir({ prefix: "council-tshark-" });
   try {
     await Deno.writeTextFile(`${dir}/in.txt`, payloads.map(hexDump).join("\n"));
-    await run("text2pcap", ["-q", "-u", `${PORT},${PORT}`, `${dir}/in.txt`, `${dir}/out.pcap`]);
-    return await read(`${dir}/out.pcap`, ["-d", `udp.port==${PORT},${protocol}`]);
+    const tcp = protocol === "tpkt";
+    const transport = tcp ? ["-T", `${PORT},1720`] : ["-u", `${PORT},${PORT}`];
+    await run("text2pcap", ["-q", ...transport, `${dir}/in.txt`, `${dir}/out.pcap`]);
+    return await read(`${dir}/out.pcap`, tcp ? [] : ["-d", `udp.port==${PORT},${protocol}`]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -85,7 +91,10 @@ export interface Verdict {
   detail: string;
 }
 
-/** Wireshark's verdict on each payload (e.g. protocol "h225" for RAS). */
+/**
+ * Wireshark's verdict on each payload: protocol "h225" for RAS, "h245" for a bare
+ * H.245 message, "tpkt" for TPKT-framed call signalling (or H.245) on TCP.
+ */
 export function tsharkVerdicts(protocol: string, payloads: Uint8Array[]): Promise<Verdict[]> {
   return withPcap(payloads, protocol, async (pcap, decodeAs) => {
     const rows = await fields(pcap, decodeAs, [

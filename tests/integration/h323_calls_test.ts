@@ -1,0 +1,200 @@
+// H.323 calls into a room against a running server, driven by what real H.323
+// stacks sent: the Setup, Facility and Release Complete messages (and separate
+// H.245 PDUs) of ooh323c, H323Plus and a device in tests/fixtures/h323, adjusted
+// only where Council's deployment differs (room alias, admission token, media
+// addresses pointing at the test's RTP phones). Every message Council sends back
+// is checked by Wireshark's dissectors (tshark) as well as by Council's decoder.
+
+import assert from "node:assert/strict";
+import { startCouncilProcess } from "../_helpers/council_process.ts";
+import { addGuardian, api, OPERATOR, type TestGuardian } from "../_helpers/council_api.ts";
+import { tpktMessages } from "../_helpers/h323_capture.ts";
+import { TpktClient } from "../_helpers/h323_client.ts";
+import { RtpPhone } from "../_helpers/rtp_phone.ts";
+import { bestCorrelation, rms, speech } from "../_helpers/audio.ts";
+import { tsharkVerdicts } from "../_helpers/tshark.ts";
+import { decode, encode } from "../../signaling/h323/asn1/per.ts";
+import { H323UserInformation } from "../../signaling/h323/h225/mod.ts";
+import { readCs } from "../../signaling/h323/h225/signalling.ts";
+import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
+import { encodeH245, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
+import { IE, serializeQ931 } from "../../signaling/h323/q931/message.ts";
+import { frameTpkt } from "../../signaling/h323/q931/tpkt.ts";
+import { admissionToken } from "../../signaling/h323/mod.ts";
+
+type Msg = Record<string, unknown>;
+const ROOM = "main";
+
+/** A captured call signalling message with its H.225.0 body changed by `edit`. */
+function adjust(raw: Uint8Array, edit: (body: Msg, pdu: Msg) => void): Uint8Array {
+  const m = readCs(raw);
+  const uu = structuredClone(m.uu!) as Msg;
+  const pdu = uu["h323-uu-pdu"] as Msg;
+  const body = (pdu["h323-message-body"] as Msg)[m.kind!] as Msg;
+  edit(body, pdu);
+  const encoded = encode(H323UserInformation, uu);
+  const data = new Uint8Array(encoded.length + 1);
+  data[0] = 5;
+  data.set(encoded, 1);
+  return serializeQ931({
+    ...m.q931,
+    ies: m.q931.ies.map((ie) => ie.id === IE.userUser ? { id: ie.id, data } : ie),
+  });
+}
+
+/** A captured Setup for `room`, carrying `guardian`'s signed request, media to `phone`. */
+async function setupFor(
+  raw: Uint8Array,
+  guardian: TestGuardian | undefined,
+  phone?: RtpPhone,
+  editMore?: (body: Msg) => void,
+): Promise<Uint8Array> {
+  const token = guardian ? admissionToken(await guardian.request(ROOM)) : undefined;
+  return adjust(raw, (body) => {
+    body.destinationAddress = [{ "h323-ID": `council-${ROOM}` }];
+    if (token) body.tokens = [token];
+    else delete body.tokens;
+    if (phone && body.fastStart) {
+      body.fastStart = (body.fastStart as Uint8Array[]).map((b) => {
+        const olc = decode(OpenLogicalChannel, b) as Msg;
+        for (const dir of ["forwardLogicalChannelParameters", "reverseLogicalChannelParameters"]) {
+          const p = ((olc[dir] as Msg | undefined)?.multiplexParameters as Msg | undefined)
+            ?.h2250LogicalChannelParameters as Msg | undefined;
+          if (!p) continue;
+          if (p.mediaChannel) p.mediaChannel = h245Address({ host: "127.0.0.1", port: phone.port });
+          if (p.mediaControlChannel) {
+            p.mediaControlChannel = h245Address({ host: "127.0.0.1", port: phone.port + 1 });
+          }
+        }
+        return encode(OpenLogicalChannel, olc);
+      });
+    }
+    editMore?.(body);
+  });
+}
+
+async function assertWiresharkAgrees(client: TpktClient): Promise<void> {
+  const verdicts = await tsharkVerdicts("tpkt", client.received.map((r) => frameTpkt(r.raw)));
+  assert.equal(verdicts.length, client.received.length);
+  for (const v of verdicts) {
+    assert.ok(v.info.startsWith("CS: "), v.detail);
+    assert.equal(v.malformed, false, v.detail);
+    assert.deepEqual(v.problems, [], v.detail);
+  }
+}
+
+/** The fast-start OLC Council accepted for the caller's transmit direction: Council's RTP. */
+function councilRtpPort(connect: Msg): number {
+  for (const b of (connect.fastStart as Uint8Array[]) ?? []) {
+    const olc = decode(OpenLogicalChannel, b) as Msg;
+    const p = ((olc.forwardLogicalChannelParameters as Msg).multiplexParameters as Msg)
+      .h2250LogicalChannelParameters as Msg | undefined;
+    const hp = hostPortOf(p?.mediaChannel);
+    if (hp) return hp.port;
+  }
+  throw new Error("Connect accepted no transmit channel");
+}
+
+async function witnessed(url: string, type: string): Promise<Msg[]> {
+  const log = (await api(url, "GET", "/api/v1/witness/entries?start=0")).body as {
+    entries: { type: string; payload: Msg }[];
+  };
+  return log.entries.filter((e) => e.type === type).map((e) => e.payload);
+}
+
+async function calls(url: string): Promise<Msg[]> {
+  return ((await api(url, "GET", "/api/v1/h323/calls")).body as { calls: Msg[] }).calls;
+}
+
+Deno.test("H.323 fast start: two callers (H323Plus/ooh323c Setups) hear each other through the room", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
+  const frame = (n: number) => fast.find((m) => m.frame === n)!.payload;
+  const phones = [new RtpPhone("PCMU", 0, 8000), new RtpPhone("PCMU", 0, 8000)];
+  const clients: TpktClient[] = [];
+  try {
+    const bob = await addGuardian(council.url, "bob");
+    const carol = await addGuardian(council.url, "carol");
+    const ports: number[] = [];
+    for (const [i, [guardian, setupFrame]] of ([[bob, 4], [carol, 26]] as const).entries()) {
+      const client = await TpktClient.connect(council.callSignalPort);
+      clients.push(client);
+      await client.send(await setupFor(frame(setupFrame), guardian, phones[i]));
+      await client.cs("callProceeding");
+      const connect = await client.cs("connect");
+      // Tunnelled H.245 starts in Connect: capabilities and master-slave determination.
+      assert.ok(connect.h245.some((m) => "terminalCapabilitySet" in (m.request ?? {})));
+      assert.ok(connect.h245.some((m) => "masterSlaveDetermination" in (m.request ?? {})));
+      ports.push(councilRtpPort(connect.cs!.body as Msg));
+    }
+    // The caller's tunnelled TCS and MSD as H323Plus sent them are acknowledged.
+    await clients[0].send(frame(10));
+    await clients[0].send(frame(12));
+    await clients[0].h245("response.terminalCapabilitySetAck");
+    const msdAck = await clients[0].h245("response.masterSlaveDeterminationAck");
+    // Council (an MCU, terminal type 180) is master against a terminal (50).
+    assert.deepEqual(msdAck.response.masterSlaveDeterminationAck, { decision: { slave: null } });
+
+    const list = await calls(council.url);
+    assert.equal(list.length, 2);
+    assert.ok(list.every((c) => c.codec === "PCMU" && c.fastStart === true));
+    assert.ok(list.every((c) => c.admittedBy === "token" && c.h245 === "tunnelled"));
+
+    // Media both ways: bob speaks, carol hears him through the mix.
+    const pcm = (await speech(1, 8000)).subarray(0, 8000 * 3);
+    const since = performance.now();
+    await phones[0].play(ports[0], pcm);
+    await new Promise((r) => setTimeout(r, 400));
+    const heard = phones[1].decodeReceived(8000, undefined, since);
+    assert.ok(rms(heard) > 300, `carol heard rms ${rms(heard)}`);
+    const c = bestCorrelation(pcm.subarray(8000 * 0.5, 8000 * 2.5), heard, 8000);
+    assert.ok(c.value > 0.8, `correlation ${c.value.toFixed(3)}`);
+
+    // Digits as H.245 user input: *6 mutes bob, witnessed.
+    for (const d of "*6") {
+      await clients[0].send(adjust(frame(10), (_b, pdu) => {
+        pdu.h245Control = [encodeH245({ indication: { userInput: { signal: { signalType: d } } } })];
+      }));
+    }
+    await waitFor(async () => (await calls(council.url)).some((c) => c.muted === true));
+    const mutes = await waitFor(async () => {
+      const m = await witnessed(council.url, "h323.call.muted");
+      return m.length ? m : undefined;
+    });
+    assert.deepEqual([mutes[0].muted, mutes[0].by], [true, "dtmf"]);
+
+    // H323Plus's Release Complete ends bob's call; Council closes the connection.
+    await clients[0].send(frame(44));
+    await clients[0].done;
+    await waitFor(async () => (await calls(council.url)).length === 1);
+    const ended = await witnessed(council.url, "h323.call.ended");
+    assert.equal(ended.length, 1);
+    assert.match(String(ended[0].reason), /^released/);
+
+    // An operator hangs carol up: EndSessionCommand and Release Complete reach her.
+    const legId = (await calls(council.url))[0].legId as string;
+    assert.equal((await api(council.url, "DELETE", `/api/v1/h323/calls/${legId}`)).status, 204);
+    const rc = await clients[1].cs("releaseComplete");
+    assert.ok(rc.h245.some((m) => "endSessionCommand" in (m.command ?? {})));
+    await clients[1].done;
+
+    for (const client of clients) await assertWiresharkAgrees(client);
+    const started = await witnessed(council.url, "h323.call.started");
+    assert.equal(started.length, 2);
+    assert.deepEqual(started.map((s) => s.fastStart), [true, true]);
+  } finally {
+    for (const c of clients) c.close();
+    for (const p of phones) p.close();
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    const v = await probe();
+    if (v) return v as T;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
