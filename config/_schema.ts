@@ -237,7 +237,8 @@ export const KEYS = [
     path: "h323.video",
     kind: oneOf<H323Video>("off", "on"),
     defaultValue: "off" as H323Video,
-    doc: `"on": H.264 and H.263 receive capabilities are advertised in H.245 (video channels are still refused until video forwarding lands).`,
+    doc:
+      `"on": H.264 and H.263 receive capabilities are advertised in H.245 (video channels are still refused until video forwarding lands).`,
   } satisfies KeySpec<H323Video>,
   {
     path: "h323.timeToLive",

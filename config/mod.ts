@@ -5,11 +5,11 @@ import {
   CONFIG_FILE_ENV,
   DEFAULT_CONFIG_FILE,
   envName,
+  type H323Video,
   KEYS,
   type KeySpec,
   type LogLevel,
   type SipDigest,
-  type H323Video,
   type SipMedia,
   type SipTransports,
 } from "./_schema.ts";

@@ -22,8 +22,8 @@ import { type JsonValue, toHex, type WitnessLog } from "../../witness/mod.ts";
 import { decode, encode, PerError } from "./asn1/per.ts";
 import { aliasKey, type HostPort, hostPort, transportAddress } from "./h225/address.ts";
 import {
-  CAUSE_OF_REASON,
   callProceeding,
+  CAUSE_OF_REASON,
   connect,
   type CsMessage,
   readCs,
@@ -32,11 +32,7 @@ import {
   statusMessage,
   writeCs,
 } from "./h225/signalling.ts";
-import {
-  answerFastStart,
-  type AudioChoice,
-  STATIC_PAYLOAD_TYPE,
-} from "./h245/capabilities.ts";
+import { answerFastStart, type AudioChoice, STATIC_PAYLOAD_TYPE } from "./h245/capabilities.ts";
 import { connectH245, H245Listener } from "./h245/channel.ts";
 import { H245Control } from "./h245/control.ts";
 import { encodeH245, type H245Message, OpenLogicalChannel } from "./h245/mod.ts";
@@ -47,7 +43,8 @@ import { admissionRequestOf } from "./ras/token.ts";
 
 type Msg = Record<string, unknown>;
 
-const ROOM_ALIAS_RE = /^(?:h323-ID|url-ID|email-ID):(?:h323:|sip:)?council-([a-z0-9][a-z0-9._-]{0,63})(?:@.*)?$/;
+const ROOM_ALIAS_RE =
+  /^(?:h323-ID|url-ID|email-ID):(?:h323:|sip:)?council-([a-z0-9][a-z0-9._-]{0,63})(?:@.*)?$/;
 /** The codecs an H.323 leg can use (no Opus in H.245's standard capabilities). */
 const H323_CODECS: readonly Codec[] = ["PCMU", "PCMA", "G722", "G729"];
 /** A call whose media is not agreed this long after Connect is released. */
@@ -355,10 +352,13 @@ export class H323Calls {
       fastStart: call.fastStart,
       log: this.o.log,
       events: {
+        // What the peer sends decides the leg's codec; Council's own channel
+        // follows it (H245Control reopens it when they differ).
         receiveChannel: (choice) => {
-          if (call.choice && call.choice.codec !== choice.codec) return false;
-          call.choice ??= choice;
-          this.#joinLeg(call);
+          if (!this.#prefer(call).includes(choice.codec)) return false;
+          const changed = call.choice !== undefined && call.choice.codec !== choice.codec;
+          call.choice = choice;
+          this.#joinLeg(call, changed);
           return true;
         },
         transmitChannel: (choice, remote) => {
@@ -483,8 +483,8 @@ export class H323Calls {
 
   // ---- media -----------------------------------------------------------------
 
-  /** Joins the room once the codec is known; later calls only update the remote. */
-  #joinLeg(call: Call): void {
+  /** Joins the room once the codec is known; later calls update the remote or codec. */
+  #joinLeg(call: Call, codecChanged = false): void {
     if (!call.choice || call.ended) return;
     const choice = call.choice;
     if (!call.leg) {
@@ -506,12 +506,17 @@ export class H323Calls {
       return;
     }
     const remote = call.remote;
-    if (!remote) return;
+    if (!remote && !codecChanged) return;
     call.leg = call.leg.then(() =>
-      this.o.rooms.update(call.legId, { remote: { address: remote.host, port: remote.port } })
+      this.o.rooms.update(call.legId, {
+        ...(remote ? { remote: { address: remote.host, port: remote.port } } : {}),
+        ...(codecChanged
+          ? { codec: { codec: choice.codec, payloadType: STATIC_PAYLOAD_TYPE[choice.codec]! } }
+          : {}),
+      })
     ).then(() => {
-      call.mediaAt ??= performance.now();
-    });
+      if (call.remote) call.mediaAt ??= performance.now();
+    }).catch((err) => this.o.log.warn("H.323 leg update failed", { err, legId: call.legId }));
   }
 
   /** Digit commands, as on SIP legs: *6 toggles mute. */
@@ -546,7 +551,9 @@ export class H323Calls {
     call.h245.endSession();
     // Tunnelled EndSessionCommand rides in the Release Complete itself.
     const h245Control = call.tunnelling ? call.h245Out.splice(0) : [];
-    call.conn.send(releaseMessage(call.crv, call.guid, call.tunnelling, reason, cause, h245Control));
+    call.conn.send(
+      releaseMessage(call.crv, call.guid, call.tunnelling, reason, cause, h245Control),
+    );
     this.#teardown(call, why, opts).catch((err) =>
       this.o.log.warn("H.323 teardown failed", { err, legId: call.legId })
     );

@@ -3,7 +3,7 @@
 // decoded by Council's reader and kept raw for tshark.
 
 import { type CsMessage, readCs } from "../../signaling/h323/h225/signalling.ts";
-import { decodeH245, type H245Message, h245Kind } from "../../signaling/h323/h245/mod.ts";
+import { decodeH245, h245Kind, type H245Message } from "../../signaling/h323/h245/mod.ts";
 import { frameTpkt, TpktReader } from "../../signaling/h323/q931/tpkt.ts";
 
 export interface Received {

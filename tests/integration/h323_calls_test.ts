@@ -17,7 +17,7 @@ import { decode, encode } from "../../signaling/h323/asn1/per.ts";
 import { H323UserInformation } from "../../signaling/h323/h225/mod.ts";
 import { readCs } from "../../signaling/h323/h225/signalling.ts";
 import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
-import { encodeH245, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
+import { encodeH245, type H245Message, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
 import { IE, serializeQ931 } from "../../signaling/h323/q931/message.ts";
 import { frameTpkt } from "../../signaling/h323/q931/tpkt.ts";
 import { admissionToken } from "../../signaling/h323/mod.ts";
@@ -153,7 +153,9 @@ Deno.test("H.323 fast start: two callers (H323Plus/ooh323c Setups) hear each oth
     // Digits as H.245 user input: *6 mutes bob, witnessed.
     for (const d of "*6") {
       await clients[0].send(adjust(frame(10), (_b, pdu) => {
-        pdu.h245Control = [encodeH245({ indication: { userInput: { signal: { signalType: d } } } })];
+        pdu.h245Control = [
+          encodeH245({ indication: { userInput: { signal: { signalType: d } } } }),
+        ];
       }));
     }
     await waitFor(async () => (await calls(council.url)).some((c) => c.muted === true));
@@ -167,7 +169,10 @@ Deno.test("H.323 fast start: two callers (H323Plus/ooh323c Setups) hear each oth
     await clients[0].send(frame(44));
     await clients[0].done;
     await waitFor(async () => (await calls(council.url)).length === 1);
-    const ended = await witnessed(council.url, "h323.call.ended");
+    const ended = await waitFor(async () => {
+      const e = await witnessed(council.url, "h323.call.ended");
+      return e.length ? e : undefined;
+    });
     assert.equal(ended.length, 1);
     assert.match(String(ended[0].reason), /^released/);
 
@@ -194,7 +199,143 @@ async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 5000
   while (true) {
     const v = await probe();
     if (v) return v as T;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
+    if (Date.now() > deadline) throw new Error(`condition not met in time (${String(v)})`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Answers Council's OpenLogicalChannel as a terminal would: send media to `phone`. */
+function olcAck(olc: Msg, phone: RtpPhone): Uint8Array {
+  return encodeH245({
+    response: {
+      openLogicalChannelAck: {
+        forwardLogicalChannelNumber: olc.forwardLogicalChannelNumber,
+        forwardMultiplexAckParameters: {
+          h2250LogicalChannelAckParameters: {
+            sessionID: 1,
+            mediaChannel: h245Address({ host: "127.0.0.1", port: phone.port }),
+            mediaControlChannel: h245Address({ host: "127.0.0.1", port: phone.port + 1 }),
+          },
+        },
+      },
+    },
+  });
+}
+
+/** Council's OpenLogicalChannel carrying `capability` (the last one it opened). */
+async function councilChannel(client: TpktClient, capability: string): Promise<Msg> {
+  const carries = (m: H245Message) => {
+    const olc = m.request?.openLogicalChannel as Msg | undefined;
+    const audio = ((olc?.forwardLogicalChannelParameters as Msg | undefined)?.dataType as
+      | Msg
+      | undefined)?.audioData as Msg | undefined;
+    return audio !== undefined && capability in audio;
+  };
+  const r = await client.next((r) => r.h245.some(carries));
+  return r.h245.find(carries)!.request.openLogicalChannel as Msg;
+}
+
+/** Council's RTP port from its OpenLogicalChannelAck. */
+function ackedPort(ack: Msg): number {
+  const p = (ack.forwardMultiplexAckParameters as Msg).h2250LogicalChannelAckParameters as Msg;
+  return hostPortOf(p.mediaChannel)!.port;
+}
+
+Deno.test("H.323 without fast start: tunnelled H.245 (H323Plus) and a separate H.245 channel (device capture), PCMU and PCMA legs hear each other", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  const tunnelled = await tpktMessages("h323plus-calls-ooh323c.pcapng");
+  const device = await tpktMessages("ndpi-h323.pcap");
+  const pick = (list: typeof device, n: number) => list.filter((m) => m.frame === n);
+  const a = new RtpPhone("PCMU", 0, 8000), b = new RtpPhone("PCMA", 8, 8000);
+  const clients: TpktClient[] = [];
+  try {
+    const bob = await addGuardian(council.url, "bob");
+    const carol = await addGuardian(council.url, "carol");
+
+    // A: tunnelled H.245 after Connect, as ooh323c did towards H323Plus.
+    const csA = await TpktClient.connect(council.callSignalPort);
+    clients.push(csA);
+    await csA.send(await setupFor(pick(tunnelled, 4)[0].payload, bob));
+    const connectA = await csA.cs("connect");
+    assert.equal((connectA.cs!.body as Msg).fastStart, undefined);
+    for (const n of [12, 14, 18]) await csA.send(pick(tunnelled, n)[0].payload);
+    await csA.h245("response.terminalCapabilitySetAck");
+    const ackA = (await csA.h245("response.openLogicalChannelAck")).response
+      .openLogicalChannelAck as Msg;
+    assert.equal(ackA.forwardLogicalChannelNumber, 101);
+    // Council sends what the caller chose to send (G.711 u-law): if it opened its
+    // channel with another codec first, it closes and reopens it.
+    const olcA = await councilChannel(csA, "g711Ulaw64k");
+    await csA.send(adjust(pick(tunnelled, 12)[0].payload, (_b, pdu) => {
+      pdu.h245Control = [olcAck(olcA, a)];
+    }));
+
+    // B: no tunnelling; Council announces its H.245 address in Connect.
+    const csB = await TpktClient.connect(council.callSignalPort);
+    clients.push(csB);
+    await csB.send(await setupFor(pick(device, 6)[0].payload, carol));
+    const connectB = await csB.cs("connect");
+    assert.equal(connectB.cs!.pdu!.h245Tunnelling, false);
+    const h245Port = (connectB.cs!.body as { h245Address: { ipAddress: { port: number } } })
+      .h245Address.ipAddress.port;
+    const h245B = await TpktClient.connect(h245Port, true);
+    clients.push(h245B);
+    await h245B.h245("request.terminalCapabilitySet");
+    for (const m of [...pick(device, 29), ...pick(device, 30), ...pick(device, 32)]) {
+      await h245B.send(m.payload);
+    }
+    await h245B.send(pick(device, 38)[0].payload); // OpenLogicalChannel, G.711 A-law
+    const ackB = (await h245B.h245("response.openLogicalChannelAck")).response
+      .openLogicalChannelAck as Msg;
+    const olcB = await councilChannel(h245B, "g711Alaw64k");
+    await h245B.send(olcAck(olcB, b));
+
+    const list = await waitFor(async () => {
+      const l = await calls(council.url);
+      return l.length === 2 && l.every((c) => c.remote) ? l : undefined;
+    });
+    assert.deepEqual(list.map((c) => c.h245).sort(), ["separate", "tunnelled"]);
+    assert.deepEqual(list.map((c) => c.codec).sort(), ["PCMA", "PCMU"]);
+
+    // Each hears the other through the mix, transcoded between the two G.711 laws.
+    // (Both directions are recorded before any correlation: it blocks the event loop.)
+    const pcmA = (await speech(1, 8000)).subarray(0, 8000 * 3);
+    const pcmB = (await speech(2, 8000)).subarray(0, 8000 * 3);
+    const sinceA = performance.now();
+    await a.play(ackedPort(ackA), pcmA);
+    await new Promise((r) => setTimeout(r, 400));
+    const sinceB = performance.now();
+    await b.play(ackedPort(ackB), pcmB);
+    await new Promise((r) => setTimeout(r, 400));
+    const bHeard = b.decodeReceived(8000, undefined, sinceA);
+    const aHeard = a.decodeReceived(8000, undefined, sinceB);
+    const cb = bestCorrelation(pcmA.subarray(4000, 20000), bHeard, 8000);
+    assert.ok(cb.value > 0.7, `B heard A: ${cb.value.toFixed(3)}`);
+    const ca = bestCorrelation(pcmB.subarray(4000, 20000), aHeard, 8000);
+    assert.ok(ca.value > 0.7, `A heard B: ${ca.value.toFixed(3)}`);
+
+    // Round-trip delay requests on the H.245 channel are answered.
+    await h245B.send(encodeH245({ request: { roundTripDelayRequest: { sequenceNumber: 9 } } }));
+    const rtd = await h245B.h245("response.roundTripDelayResponse");
+    assert.deepEqual(rtd.response.roundTripDelayResponse, { sequenceNumber: 9 });
+
+    // EndSessionCommand on B's H.245 channel ends B's call with a Release Complete.
+    await h245B.send(encodeH245({ command: { endSessionCommand: { disconnect: null } } }));
+    await csB.cs("releaseComplete");
+    await waitFor(async () => (await calls(council.url)).length === 1);
+
+    // Wireshark reads every call signalling message and every separate H.245 PDU.
+    await assertWiresharkAgrees(csA);
+    await assertWiresharkAgrees(csB);
+    const h245Verdicts = await tsharkVerdicts("h245", h245B.received.map((r) => r.raw));
+    for (const v of h245Verdicts) {
+      assert.equal(v.malformed, false, v.detail);
+      assert.deepEqual(v.problems, [], v.detail);
+    }
+  } finally {
+    for (const c of clients) c.close();
+    a.close();
+    b.close();
+    assert.equal(await council.stop(), 0);
+  }
+});

@@ -6,8 +6,8 @@
 import type { RejectReason } from "../../../guard/mod.ts";
 import { decode, encode } from "../asn1/per.ts";
 import {
-  causeIe,
   callStateIe,
+  causeIe,
   IE,
   ieOf,
   type InformationElement,

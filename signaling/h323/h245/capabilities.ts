@@ -87,8 +87,9 @@ export function h245Address(a: HostPort): Msg {
 }
 
 export function hostPortOf(t: unknown): HostPort | undefined {
-  const ip = (t as { unicastAddress?: { iPAddress?: { network?: unknown; tsapIdentifier?: unknown } } })
-    ?.unicastAddress?.iPAddress;
+  const ip =
+    (t as { unicastAddress?: { iPAddress?: { network?: unknown; tsapIdentifier?: unknown } } })
+      ?.unicastAddress?.iPAddress;
   if (!(ip?.network instanceof Uint8Array) || ip.network.length !== 4) return undefined;
   if (typeof ip.tsapIdentifier !== "number") return undefined;
   return { host: [...ip.network].join("."), port: ip.tsapIdentifier };
@@ -181,7 +182,10 @@ export function terminalCapabilitySet(o: CapabilityOptions): Msg {
       },
     },
     capabilityTable: table,
-    capabilityDescriptors: [{ capabilityDescriptorNumber: 0, simultaneousCapabilities: simultaneous }],
+    capabilityDescriptors: [{
+      capabilityDescriptorNumber: 0,
+      simultaneousCapabilities: simultaneous,
+    }],
   };
 }
 

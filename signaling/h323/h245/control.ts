@@ -9,9 +9,9 @@ import type { Logger } from "../../../telemetry/log.ts";
 import { PerError } from "../asn1/per.ts";
 import type { HostPort } from "../h225/address.ts";
 import {
-  type AudioChoice,
   audioChannel,
   audioChannelAck,
+  type AudioChoice,
   codecOfAudio,
   hostPortOf,
   pickTransmit,
@@ -19,7 +19,7 @@ import {
   TERMINAL_TYPE_MCU,
   terminalCapabilitySet,
 } from "./capabilities.ts";
-import { decodeH245, type H245Message, h245Kind } from "./mod.ts";
+import { decodeH245, h245Kind, type H245Message } from "./mod.ts";
 
 type Msg = Record<string, unknown>;
 
@@ -174,7 +174,9 @@ export class H245Control {
         this.rx.delete(body.forwardLogicalChannelNumber as number);
         this.o.send({
           response: {
-            closeLogicalChannelAck: { forwardLogicalChannelNumber: body.forwardLogicalChannelNumber },
+            closeLogicalChannelAck: {
+              forwardLogicalChannelNumber: body.forwardLogicalChannelNumber,
+            },
           },
         });
         return;
@@ -211,7 +213,9 @@ export class H245Control {
       default:
         if (group === "request") {
           // H.245 8.1: a request Council does not implement.
-          this.o.send({ indication: { functionNotSupported: { cause: { unknownFunction: null } } } });
+          this.o.send({
+            indication: { functionNotSupported: { cause: { unknownFunction: null } } },
+          });
         }
     }
   }
@@ -250,7 +254,9 @@ export class H245Control {
       this.master = "master" in decision;
       this.o.send({
         response: {
-          masterSlaveDeterminationAck: { decision: this.master ? { slave: null } : { master: null } },
+          masterSlaveDeterminationAck: {
+            decision: this.master ? { slave: null } : { master: null },
+          },
         },
       });
     }
@@ -278,7 +284,10 @@ export class H245Control {
     const reject = (cause: string) =>
       this.o.send({
         response: {
-          openLogicalChannelReject: { forwardLogicalChannelNumber: number, cause: { [cause]: null } },
+          openLogicalChannelReject: {
+            forwardLogicalChannelNumber: number,
+            cause: { [cause]: null },
+          },
         },
       });
     const fwd = olc.forwardLogicalChannelParameters as Msg;
@@ -293,6 +302,28 @@ export class H245Control {
     if (!this.o.events.receiveChannel(choice)) return reject("dataTypeNotAvailable");
     this.rx.set(number, choice);
     this.o.send({ response: { openLogicalChannelAck: audioChannelAck(number, this.o.local) } });
+    this.#retarget(choice);
+  }
+
+  /**
+   * A Council leg has one codec both ways: when the peer chose to send another
+   * codec than the one Council opened, Council closes its channel and reopens it
+   * with the peer's (H.245 8.4, as master it may), if the peer can receive it.
+   */
+  #retarget(peer: AudioChoice): void {
+    if (!this.#tx || this.#tx.choice.codec === peer.codec || !this.#peerTcs) return;
+    const choice = pickTransmit(receivableAudio(this.#peerTcs), [peer.codec]);
+    if (!choice) return;
+    const old = this.#tx.number;
+    this.o.send({
+      request: {
+        closeLogicalChannel: { forwardLogicalChannelNumber: old, source: { user: null } },
+      },
+    });
+    this.#tx = { number: old + 1, choice };
+    this.o.send({
+      request: { openLogicalChannel: audioChannel(old + 1, choice, this.o.local.rtcp) },
+    });
   }
 
   #onOpenAck(ack: Msg): void {

@@ -16,8 +16,11 @@ export const H245_PROTOCOL = "0.0.8.245.0.7";
 export type H245Message = Record<string, Record<string, unknown>>;
 
 export function decodeH245(bytes: Uint8Array): H245Message {
-  return decode(MultimediaSystemControlMessage, bytes, "MultimediaSystemControlMessage") as
-    H245Message;
+  return decode(
+    MultimediaSystemControlMessage,
+    bytes,
+    "MultimediaSystemControlMessage",
+  ) as H245Message;
 }
 
 export function encodeH245(message: H245Message): Uint8Array {

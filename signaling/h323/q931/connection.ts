@@ -47,9 +47,9 @@ export class TpktConnection {
         }
       }
     } catch (err) {
-      why = err instanceof TpktError ? `bad TPKT: ${err.message}` : `read failed: ${
-        (err as Error).message
-      }`;
+      why = err instanceof TpktError
+        ? `bad TPKT: ${err.message}`
+        : `read failed: ${(err as Error).message}`;
     }
     this.close(why);
   }
