@@ -245,6 +245,8 @@ export class H323Calls {
       this.counters.rejected++;
       this.o.log.info("H.323 call refused", { why, reason, cause });
       conn.send(releaseMessage(crv, guid, tunnelling, reason, cause));
+      // multipleCalls is false: a connection without a call is done.
+      if (this.#byConn.get(conn)?.size === 0) conn.flush().then(() => conn.close("refused"));
     };
     if (m.kind !== "setup" || !body) {
       return refuse(undefined, CAUSE.mandatoryIeMissing, "Setup without a Setup-UUIE");

@@ -18,9 +18,10 @@ import { H323UserInformation } from "../../signaling/h323/h225/mod.ts";
 import { readCs } from "../../signaling/h323/h225/signalling.ts";
 import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
 import { encodeH245, type H245Message, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
-import { IE, serializeQ931 } from "../../signaling/h323/q931/message.ts";
+import { causeOf, IE, serializeQ931 } from "../../signaling/h323/q931/message.ts";
 import { frameTpkt } from "../../signaling/h323/q931/tpkt.ts";
-import { admissionToken } from "../../signaling/h323/mod.ts";
+import { admissionToken, decodeRas } from "../../signaling/h323/mod.ts";
+import { RasClient, rasFrames } from "../_helpers/ras.ts";
 
 type Msg = Record<string, unknown>;
 const ROOM = "main";
@@ -336,6 +337,143 @@ Deno.test("H.323 without fast start: tunnelled H.245 (H323Plus) and a separate H
     for (const c of clients) c.close();
     a.close();
     b.close();
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+Deno.test("H.323 gatekeeper-routed: a Setup without a token is admitted by its ARQ; refusals carry H.225.0 reasons and Q.850 causes", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  const ras = new RasClient(council.rasPort);
+  const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
+  const setupRaw = fast.find((m) => m.frame === 4)!.payload;
+  const clients: TpktClient[] = [];
+  const open = async () => {
+    const c = await TpktClient.connect(council.callSignalPort);
+    clients.push(c);
+    return c;
+  };
+  try {
+    const bob = await addGuardian(council.url, "bob");
+    const gnugk = await rasFrames("gnugk-ras-call.pcapng");
+    const rrq = decodeRas(gnugk.get(3)!);
+    delete rrq.registrationRequest.gatekeeperIdentifier;
+    const rcf = (await ras.ask(rrq))!.registrationConfirm;
+    // RCF points endpoints at the call signalling port Council really listens on.
+    assert.equal(
+      (rcf.callSignalAddress as { ipAddress: { port: number } }[])[0].ipAddress.port,
+      council.callSignalPort,
+    );
+    const arq = decodeRas(gnugk.get(21)!).admissionRequest;
+    const guid = new Uint8Array(16).map((_, i) => 0xa0 + i);
+    const acf = (await ras.ask({
+      admissionRequest: {
+        ...arq,
+        requestSeqNum: 7,
+        endpointIdentifier: rcf.endpointIdentifier,
+        destinationInfo: [{ "h323-ID": `council-${ROOM}` }],
+        gatekeeperIdentifier: "Council",
+        answerCall: false,
+        callIdentifier: { guid },
+        tokens: [admissionToken(await bob.request(ROOM))],
+      },
+    }))!;
+    assert.ok(acf.admissionConfirm, JSON.stringify(acf));
+
+    // The Setup for that callIdentifier needs no token of its own.
+    const routed = await open();
+    await routed.send(
+      await setupFor(setupRaw, undefined, undefined, (body) => {
+        body.callIdentifier = { guid };
+      }),
+    );
+    await routed.cs("connect");
+    const [call] = await calls(council.url);
+    assert.equal(call.admittedBy, "gatekeeper");
+    assert.equal(call.guardianId, bob.id);
+
+    // No ARQ and no token: securityDenied.
+    const bare = await open();
+    await bare.send(await setupFor(setupRaw, undefined));
+    const denied = await bare.cs("releaseComplete");
+    assert.deepEqual((denied.cs!.body as Msg).reason, { securityDenied: null });
+    assert.equal(causeOf(denied.cs!.q931), 21);
+    await bare.done; // and the connection is closed
+
+    // More bandwidth than the guardian may use: noBandwidth, cause 34 (H.225.0 Table 5).
+    const greedy = await open();
+    const token = admissionToken(await bob.request(ROOM, { bandwidthKbps: 50_000 }));
+    await greedy.send(adjust(setupRaw, (body) => {
+      body.destinationAddress = [{ "h323-ID": `council-${ROOM}` }];
+      body.tokens = [token];
+    }));
+    const rc = await greedy.cs("releaseComplete");
+    assert.deepEqual((rc.cs!.body as Msg).reason, { noBandwidth: null });
+    assert.equal(causeOf(rc.cs!.q931), 34);
+
+    for (const c of [routed, bare, greedy]) await assertWiresharkAgrees(c);
+  } finally {
+    ras.close();
+    for (const c of clients) c.close();
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+Deno.test("H.323 bad input: broken TPKT and Q.931 close or get Q.931 answers; nothing is lost on the connection", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
+  const setupRaw = fast.find((m) => m.frame === 4)!.payload;
+  const clients: TpktClient[] = [];
+  const open = async () => {
+    const c = await TpktClient.connect(council.callSignalPort);
+    clients.push(c);
+    return c;
+  };
+  try {
+    const bob = await addGuardian(council.url, "bob");
+
+    // Not TPKT version 3: the stream cannot be trusted, Council closes it.
+    const notTpkt = await open();
+    await notTpkt.sendRaw(new Uint8Array([4, 0, 0, 12, 8, 2, 0, 1, 5, 0, 0, 0]));
+    await notTpkt.done;
+    // TPKT carrying something that is not Q.931: closed too.
+    const notQ931 = await open();
+    await notQ931.send(new Uint8Array([0x09, 2, 0, 1, 5]));
+    await notQ931.done;
+
+    // A Setup without H.225.0 user-user information: Release Complete, cause 96,
+    // and the connection (which has no call) is closed.
+    const bare = await open();
+    await bare.send(new Uint8Array([8, 2, 0, 9, 5, 0x04, 0x03, 0x80, 0x90, 0xa5]));
+    const missing = await bare.cs("releaseComplete");
+    assert.equal(causeOf(missing.cs!.q931), 96);
+    assert.equal(missing.cs!.q931.callReference, 9);
+    await bare.done;
+
+    const c = await open();
+    // A Q.931 message whose IE overruns it, a truncated header, an unknown message
+    // type: discarded (no call to answer for), and the connection carries on.
+    await c.send(new Uint8Array([8, 2, 0, 1, 5, 0x04, 0x09, 0x80]));
+    await c.send(new Uint8Array([8, 2, 0]));
+    await c.send(new Uint8Array([8, 2, 0, 1, 0x33]));
+    // A Facility for a call reference that does not exist: Release Complete, cause 81.
+    const facility = fast.find((m) => m.frame === 10)!.payload;
+    await c.send(facility);
+    const unknown = await c.cs("releaseComplete");
+    assert.equal(causeOf(unknown.cs!.q931), 81);
+    // Still a working connection: a good Setup is answered.
+    const from = c.received.length;
+    await c.send(await setupFor(setupRaw, bob));
+    await c.cs("connect", from);
+    // Garbage where tunnelled H.245 belongs: FunctionNotSupported (syntaxError).
+    await c.send(adjust(facility, (_b, pdu) => {
+      pdu.h245Control = [new Uint8Array([0xff, 0xff, 0xff, 0x01])];
+    }));
+    const fns = await c.h245("indication.functionNotSupported");
+    assert.deepEqual((fns.indication.functionNotSupported as Msg).cause, { syntaxError: null });
+    assert.equal((await calls(council.url)).length, 1);
+    for (const x of [bare, c]) await assertWiresharkAgrees(x);
+  } finally {
+    for (const c of clients) c.close();
     assert.equal(await council.stop(), 0);
   }
 });

@@ -114,16 +114,11 @@ export class H245Control {
       m = decodeH245(bytes);
     } catch (err) {
       if (!(err instanceof PerError)) throw err;
-      // H.245 8.1: tell the peer which message could not be understood.
-      this.o.log.debug("undecodable H.245 message", { why: err.message });
-      this.o.send({
-        indication: {
-          functionNotSupported: {
-            cause: { syntaxError: null },
-            ...(bytes.length <= 1024 ? { returnedFunction: bytes } : {}),
-          },
-        },
-      });
+      // H.245 8.1: tell the peer a message could not be understood. The bytes
+      // are not returned: returnedFunction is optional, and echoing garbage
+      // only hands the peer's decoder the same problem.
+      this.o.log.debug("undecodable H.245 message", { why: err.message, octets: bytes.length });
+      this.o.send({ indication: { functionNotSupported: { cause: { syntaxError: null } } } });
       if (++this.#syntaxErrors > MAX_SYNTAX_ERRORS) {
         this.o.events.failed("too many undecodable H.245 messages");
       }
