@@ -3,6 +3,7 @@
 // mutated captures: every input decodes or fails with a PerError, never anything else.
 
 import assert from "node:assert/strict";
+import { mutations } from "../../_helpers/mutate.ts";
 import { compileModule } from "../../../signaling/h323/asn1/notation.ts";
 import { decode, encode, PerError } from "../../../signaling/h323/asn1/per.ts";
 import { decodeRas, encodeRas } from "../../../signaling/h323/h225/mod.ts";
@@ -128,40 +129,8 @@ Deno.test("real RAS captures from GNU Gatekeeper, ooh323c and a device decode an
 
 Deno.test("fuzz: mutated and random RAS input decodes or fails with a PerError", async () => {
   const seeds = await capturePayloads();
-  let state = 0x9e3779b9;
-  const rand = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
   let decoded = 0;
-  for (let i = 0; i < 3000; i++) {
-    const seed = seeds[i % seeds.length];
-    let input: Uint8Array;
-    switch (i % 4) {
-      case 0: { // bit flips
-        input = seed.slice();
-        for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) {
-          input[Math.floor(rand() * input.length)] ^= 1 << Math.floor(rand() * 8);
-        }
-        break;
-      }
-      case 1: // truncation
-        input = seed.slice(0, Math.floor(rand() * seed.length));
-        break;
-      case 2: { // random bytes over a real prefix
-        input = seed.slice();
-        const from = Math.floor(rand() * input.length);
-        for (let k = from; k < input.length; k++) input[k] = Math.floor(rand() * 256);
-        break;
-      }
-      default: // pure noise
-        input = Uint8Array.from(
-          { length: Math.floor(rand() * 400) },
-          () => Math.floor(rand() * 256),
-        );
-    }
+  for (const input of mutations(seeds, 3000)) {
     try {
       const v = decodeRas(input);
       decoded++;
