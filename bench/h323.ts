@@ -3,14 +3,22 @@
 //                    signed admission request (Ed25519 verified) and each decision
 //                    witnessed; 256 requests outstanding
 //   h323.arq_p99_ms  ARQ -> ACF round trip p99 at 1,000 ARQ/s
+//   h323.setup_to_media_ms  p99 time from sending a Fast Start Setup to the first
+//                    RTP packet from Council at the caller, calls one after another
+//   h323.setup_connect_per_s  Setup -> Connect with Fast Start (admission, media
+//                    endpoint, witness), 32 calls in flight, each then released
 // The ARQs are GNU Gatekeeper's capture's ARQ (ooh323c's encoding) with Council's
-// token, endpoint identifier and room filled in.
+// token, endpoint identifier and room filled in; the Setups are H323Plus's
+// capture's (ooh323c's encoding) with the room alias, token and media address.
 
 import { addGuardian } from "../tests/_helpers/council_api.ts";
 import { benchCouncil } from "./_council.ts";
 import { RasClient, rasFrames } from "../tests/_helpers/ras.ts";
 import { admissionToken, decodeRas, encodeRas } from "../signaling/h323/mod.ts";
 import { type Figure, percentile, round } from "./figure.ts";
+import { tpktMessages } from "../tests/_helpers/h323_capture.ts";
+import { TpktClient } from "../tests/_helpers/h323_client.ts";
+import { setupFor } from "../tests/_helpers/h323_setup.ts";
 
 const GUARDIANS = 20;
 
@@ -139,6 +147,89 @@ async function drive(
   return { seconds, rtts, confirmed };
 }
 
+type Guardian = Awaited<ReturnType<typeof addGuardian>>;
+
+/** A fast-start Setup with a fresh call identity, media to `rtpPort`. */
+async function freshSetup(template: Uint8Array, g: Guardian, rtpPort: number, room: string) {
+  const guid = crypto.getRandomValues(new Uint8Array(16));
+  return await setupFor(template, g, { port: rtpPort }, (body) => {
+    body.callIdentifier = { guid };
+    body.conferenceID = guid;
+  }, room);
+}
+
+/** Setup sent -> first RTP packet from Council, for calls one after another. */
+async function setupToMedia(
+  c: { url: string; callSignalPort: number },
+  template: Uint8Array,
+  release: Uint8Array,
+  n: number,
+): Promise<number[]> {
+  const g = await addGuardian(c.url, "media-timer", { bandwidthKbps: 100_000 });
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const rtp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const port = (rtp.addr as Deno.NetAddr).port;
+    const setup = await freshSetup(template, g, port, "latency");
+    const client = await TpktClient.connect(c.callSignalPort);
+    try {
+      const t0 = performance.now();
+      await client.send(setup);
+      const first = await Promise.race([
+        rtp.receive().then(() => performance.now()),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000)),
+      ]);
+      if (first !== undefined) times.push(first - t0);
+      await client.cs("connect");
+      await client.send(release);
+      await client.done;
+    } finally {
+      client.close();
+      rtp.close();
+    }
+  }
+  return times;
+}
+
+/** Setup -> Connect with `window` calls in flight; each call is released after. */
+async function setupConnect(
+  c: { url: string; callSignalPort: number },
+  template: Uint8Array,
+  release: Uint8Array,
+  n: number,
+  window: number,
+): Promise<{ seconds: number; connected: number }> {
+  const guardians: Guardian[] = [];
+  for (let i = 0; i < 20; i++) {
+    guardians.push(await addGuardian(c.url, `cps${i}`, { bandwidthKbps: 100_000 }));
+  }
+  const setups: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    setups.push(await freshSetup(template, guardians[i % 20], 9, `cps-${i % 10}`));
+  }
+  let next = 0, connected = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < setups.length) {
+      const setup = setups[next++];
+      const client = await TpktClient.connect(c.callSignalPort);
+      try {
+        await client.send(setup);
+        await client.cs("connect");
+        connected++;
+        await client.send(release);
+        await client.done;
+      } catch (err) {
+        console.error(`h323 setup failed: ${(err as Error).message}`);
+      } finally {
+        client.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  return { seconds: (performance.now() - started) / 1000, connected };
+}
+
 export async function* h323Suite(): AsyncIterable<Figure> {
   const c = await benchCouncil({
     // Every admitted call holds a media port until its DRQ; 13,000 calls need more
@@ -170,6 +261,32 @@ export async function* h323Suite(): AsyncIterable<Figure> {
       value: round(sorted.length ? percentile(sorted, 99) : NaN, 2),
       unit: "ms",
       goal: "<5 at 1000 ARQ/s",
+    };
+
+    const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
+    const template = fast.find((m) => m.frame === 4)!.payload;
+    const release = fast.find((m) => m.frame === 44)!.payload;
+    const media = (await setupToMedia(c, template, release, 100)).sort((a, b) => a - b);
+    console.error(
+      `h323 setup->media: ${media.length}/100 got media; p50 ${
+        round(percentile(media, 50), 1)
+      } ms`,
+    );
+    yield {
+      suite: "h323",
+      name: "h323.setup_to_media_ms",
+      value: media.length === 100 ? round(percentile(media, 99), 1) : NaN,
+      unit: "ms",
+      goal: "<200",
+    };
+    const cps = await setupConnect(c, template, release, 2000, 32);
+    console.error(`h323 setup->connect: ${cps.connected}/2000 in ${cps.seconds.toFixed(2)} s`);
+    yield {
+      suite: "h323",
+      name: "h323.setup_connect_per_s",
+      value: cps.connected === 2000 ? Math.round(cps.connected / cps.seconds) : 0,
+      unit: "calls/s",
+      goal: "measured (fast start, 32 in flight)",
     };
   } finally {
     ras.close();

@@ -7,72 +7,23 @@
 
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
-import { addGuardian, api, OPERATOR, type TestGuardian } from "../_helpers/council_api.ts";
+import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { tpktMessages } from "../_helpers/h323_capture.ts";
+import { adjust, setupFor } from "../_helpers/h323_setup.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { bestCorrelation, rms, speech } from "../_helpers/audio.ts";
 import { tsharkVerdicts } from "../_helpers/tshark.ts";
-import { decode, encode } from "../../signaling/h323/asn1/per.ts";
-import { H323UserInformation } from "../../signaling/h323/h225/mod.ts";
-import { readCs } from "../../signaling/h323/h225/signalling.ts";
+import { decode } from "../../signaling/h323/asn1/per.ts";
 import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
 import { encodeH245, type H245Message, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
-import { causeOf, IE, serializeQ931 } from "../../signaling/h323/q931/message.ts";
+import { causeOf } from "../../signaling/h323/q931/message.ts";
 import { frameTpkt } from "../../signaling/h323/q931/tpkt.ts";
 import { admissionToken, decodeRas } from "../../signaling/h323/mod.ts";
 import { RasClient, rasFrames } from "../_helpers/ras.ts";
 
 type Msg = Record<string, unknown>;
 const ROOM = "main";
-
-/** A captured call signalling message with its H.225.0 body changed by `edit`. */
-function adjust(raw: Uint8Array, edit: (body: Msg, pdu: Msg) => void): Uint8Array {
-  const m = readCs(raw);
-  const uu = structuredClone(m.uu!) as Msg;
-  const pdu = uu["h323-uu-pdu"] as Msg;
-  const body = (pdu["h323-message-body"] as Msg)[m.kind!] as Msg;
-  edit(body, pdu);
-  const encoded = encode(H323UserInformation, uu);
-  const data = new Uint8Array(encoded.length + 1);
-  data[0] = 5;
-  data.set(encoded, 1);
-  return serializeQ931({
-    ...m.q931,
-    ies: m.q931.ies.map((ie) => ie.id === IE.userUser ? { id: ie.id, data } : ie),
-  });
-}
-
-/** A captured Setup for `room`, carrying `guardian`'s signed request, media to `phone`. */
-async function setupFor(
-  raw: Uint8Array,
-  guardian: TestGuardian | undefined,
-  phone?: RtpPhone,
-  editMore?: (body: Msg) => void,
-): Promise<Uint8Array> {
-  const token = guardian ? admissionToken(await guardian.request(ROOM)) : undefined;
-  return adjust(raw, (body) => {
-    body.destinationAddress = [{ "h323-ID": `council-${ROOM}` }];
-    if (token) body.tokens = [token];
-    else delete body.tokens;
-    if (phone && body.fastStart) {
-      body.fastStart = (body.fastStart as Uint8Array[]).map((b) => {
-        const olc = decode(OpenLogicalChannel, b) as Msg;
-        for (const dir of ["forwardLogicalChannelParameters", "reverseLogicalChannelParameters"]) {
-          const p = ((olc[dir] as Msg | undefined)?.multiplexParameters as Msg | undefined)
-            ?.h2250LogicalChannelParameters as Msg | undefined;
-          if (!p) continue;
-          if (p.mediaChannel) p.mediaChannel = h245Address({ host: "127.0.0.1", port: phone.port });
-          if (p.mediaControlChannel) {
-            p.mediaControlChannel = h245Address({ host: "127.0.0.1", port: phone.port + 1 });
-          }
-        }
-        return encode(OpenLogicalChannel, olc);
-      });
-    }
-    editMore?.(body);
-  });
-}
 
 async function assertWiresharkAgrees(client: TpktClient): Promise<void> {
   const verdicts = await tsharkVerdicts("tpkt", client.received.map((r) => frameTpkt(r.raw)));
