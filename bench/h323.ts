@@ -268,9 +268,7 @@ export async function* h323Suite(): AsyncIterable<Figure> {
     const release = fast.find((m) => m.frame === 44)!.payload;
     const media = (await setupToMedia(c, template, release, 100)).sort((a, b) => a - b);
     console.error(
-      `h323 setup->media: ${media.length}/100 got media; p50 ${
-        round(percentile(media, 50), 1)
-      } ms`,
+      `h323 setup->media: ${media.length}/100 got media; p50 ${round(percentile(media, 50), 1)} ms`,
     );
     yield {
       suite: "h323",

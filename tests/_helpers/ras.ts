@@ -26,6 +26,7 @@ export async function rasFrames(file: string): Promise<Map<number, Uint8Array>> 
   const frames = new Map<number, Uint8Array>();
   for (const line of new TextDecoder().decode(out.stdout).trim().split("\n")) {
     const [no, hex] = line.split("\t");
+    if (!hex) continue; // a capture without RAS
     frames.set(Number(no), Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))));
   }
   return frames;
