@@ -17,6 +17,7 @@ import {
 } from "../../guard/mod.ts";
 import { roomPolicy } from "../../guard/policy.ts";
 import type { Rooms } from "../../rooms/mod.ts";
+import { DigitCommands } from "../../rooms/digit_commands.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import { type JsonValue, toHex, type WitnessLog } from "../../witness/mod.ts";
 import { decode, encode, PerError } from "./asn1/per.ts";
@@ -92,8 +93,6 @@ interface Call {
   setupAt: number;
   mediaAt?: number;
   startedAt: number;
-  digits: string;
-  digitTimer?: ReturnType<typeof setTimeout>;
   mediaTimer?: ReturnType<typeof setTimeout>;
 }
 
@@ -103,14 +102,19 @@ export class H323Calls {
   #bySession = new Map<string, Call>();
   #unsubscribe: (() => void)[] = [];
   readonly counters = { started: 0, ended: 0, rejected: 0, invalid: 0 };
+  readonly #keypad: DigitCommands;
 
   constructor(private readonly o: H323CallsOptions) {
+    this.#keypad = new DigitCommands(o.rooms, (legId, muted) => {
+      const call = this.#calls.get(legId);
+      if (call) this.#witness("h323.call.muted", call, { muted, by: "dtmf" });
+    }, o.log);
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
       if (e.ev !== "leg.dead" && e.ev !== "dtmf") return;
       const call = this.#calls.get(e.legId);
       if (!call) return;
       if (e.ev === "leg.dead") this.#release(call, "media-timeout", "undefinedReason", 41);
-      else this.#digits(call, e.digit);
+      else this.#keypad.feed(call.legId, e.digit);
     }));
     const onEnded = (ev: Event) => {
       const { session, reason } = (ev as CustomEvent<SessionEnded>).detail;
@@ -211,7 +215,7 @@ export class H323Calls {
       }
       case "information": {
         const keypad = ieOf(m.q931, IE.keypad);
-        if (keypad) this.#digits(call, new TextDecoder().decode(keypad));
+        if (keypad) this.#keypad.feed(call.legId, new TextDecoder().decode(keypad));
         return;
       }
       case "statusEnquiry":
@@ -315,7 +319,6 @@ export class H323Calls {
       fastStart: false,
       setupAt,
       startedAt: Date.now(),
-      digits: "",
     };
     this.#remember(call);
 
@@ -368,7 +371,7 @@ export class H323Calls {
           call.remote = remote;
           this.#joinLeg(call);
         },
-        digits: (d) => this.#digits(call, d),
+        digits: (d) => this.#keypad.feed(call.legId, d),
         endSession: () => this.#release(call, "end-session", undefined, CAUSE.normalClearing),
         failed: (why) => {
           this.o.log.warn("H.245 failed", { why, legId: call.legId });
@@ -521,24 +524,6 @@ export class H323Calls {
     }).catch((err) => this.o.log.warn("H.323 leg update failed", { err, legId: call.legId }));
   }
 
-  /** Digit commands, as on SIP legs: *6 toggles mute. */
-  #digits(call: Call, digits: string): void {
-    for (const digit of digits) {
-      clearTimeout(call.digitTimer);
-      call.digits = (call.digits + digit).slice(-4);
-      call.digitTimer = setTimeout(() => call.digits = "", 3000);
-      if (!call.digits.endsWith("*6")) continue;
-      call.digits = "";
-      const member = this.o.rooms.member(call.legId);
-      if (!member) continue;
-      const muted = !member.muted;
-      this.o.rooms.update(call.legId, { muted }).then(
-        () => this.#witness("h323.call.muted", call, { muted, by: "dtmf" }),
-        (err) => this.o.log.warn("dtmf mute failed", { err, legId: call.legId }),
-      );
-    }
-  }
-
   // ---- release -----------------------------------------------------------------
 
   /** Ends a call from Council's side: EndSessionCommand, Release Complete, teardown. */
@@ -573,7 +558,7 @@ export class H323Calls {
   async #teardown(call: Call, why: string, opts: { sessionEnded?: boolean } = {}): Promise<void> {
     if (call.ended) return;
     call.ended = true;
-    clearTimeout(call.digitTimer);
+    this.#keypad.forget(call.legId);
     clearTimeout(call.mediaTimer);
     this.#calls.delete(call.legId);
     this.#bySession.delete(call.session.id);

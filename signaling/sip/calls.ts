@@ -30,6 +30,7 @@ import {
   SdpError,
 } from "../../media/sdp/mod.ts";
 import type { Rooms } from "../../rooms/mod.ts";
+import { DigitCommands } from "../../rooms/digit_commands.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import { fromBase64Url, type JsonValue, type WitnessLog } from "../../witness/mod.ts";
 import { clip, formatUri, isSipUri, parseUri, type Uri } from "./grammar.ts";
@@ -110,8 +111,6 @@ interface Call {
   startedAt: number;
   /** Cancels the 2xx retransmission (13.3.1.4) when the ACK arrives. */
   stopRetransmit?: () => void;
-  digits: string;
-  digitTimer?: ReturnType<typeof setTimeout>;
   reinvite?: ServerTransaction;
 }
 
@@ -158,15 +157,20 @@ export class Calls {
   #byLeg = new Map<string, Call>();
   #unsubscribe: (() => void)[] = [];
   readonly counters = { started: 0, ended: 0, rejected: 0, failed: 0 };
+  readonly #keypad: DigitCommands;
 
   constructor(private readonly o: CallsOptions) {
+    this.#keypad = new DigitCommands(o.rooms, (legId, muted) => {
+      const call = this.#byLeg.get(legId);
+      if (call) this.#witness("sip.call.muted", call, { muted, by: "dtmf" });
+    }, o.log);
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
       if (e.ev === "leg.dead") {
         const call = this.#byLeg.get(e.legId);
         if (call) this.#hangup(call, "media-timeout");
       } else if (e.ev === "dtmf") {
         const call = this.#byLeg.get(e.legId);
-        if (call) this.#digit(call, e.digit);
+        if (call) this.#keypad.feed(call.legId, e.digit);
       }
     }));
     const onEnded = (ev: Event) => {
@@ -326,7 +330,6 @@ export class Calls {
       confirmed: false,
       ended: false,
       startedAt: Date.now(),
-      digits: "",
     };
     try {
       await this.#openMedia(call);
@@ -515,27 +518,9 @@ export class Calls {
     const type = req.headers.get("content-type")?.toLowerCase() ?? "";
     if (type.startsWith("application/dtmf-relay")) {
       const m = /Signal\s*=\s*([0-9*#A-D])/i.exec(bodyText(req));
-      if (m) this.#digit(call, m[1].toUpperCase());
+      if (m) this.#keypad.feed(call.legId, m[1].toUpperCase());
     }
     tx.respond(responseTo(req, 200));
-  }
-
-  /** Digit commands: *6 toggles mute (as on most conference bridges). */
-  #digit(call: Call, digit: string): void {
-    clearTimeout(call.digitTimer);
-    call.digits = (call.digits + digit).slice(-4);
-    call.digitTimer = setTimeout(() => call.digits = "", 3000);
-    if (call.digits.endsWith("*6")) {
-      call.digits = "";
-      const member = this.o.rooms.member(call.legId);
-      if (!member) return;
-      const muted = !member.muted;
-      this.o.rooms.update(call.legId, { muted }).then(
-        () => this.#witness("sip.call.muted", call, { muted, by: "dtmf" }),
-        (err) => this.o.log.warn("dtmf mute failed", { err, legId: call.legId }),
-      );
-      this.o.log.info("dtmf mute", { legId: call.legId, muted });
-    }
   }
 
   // ---- hangup ------------------------------------------------------------
@@ -595,7 +580,7 @@ export class Calls {
     if (call.ended) return;
     call.ended = true;
     call.stopRetransmit?.();
-    clearTimeout(call.digitTimer);
+    this.#keypad.forget(call.legId);
     this.#calls.delete(this.#key(call.callId, call.localTag));
     this.#bySession.delete(call.session.id);
     this.#byLeg.delete(call.legId);
@@ -698,7 +683,6 @@ export class Calls {
       confirmed: true,
       ended: false,
       startedAt: Date.now(),
-      digits: "",
     };
     const ack = ackFor(invite, res);
     ack.headers.set(

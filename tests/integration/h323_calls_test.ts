@@ -146,6 +146,13 @@ Deno.test("H.323 fast start: two callers (H323Plus/ooh323c Setups) hear each oth
   }
 });
 
+/** A call signalling connection the test closes in its finally. */
+async function connectTracked(port: number, clients: TpktClient[]): Promise<TpktClient> {
+  const c = await TpktClient.connect(port);
+  clients.push(c);
+  return c;
+}
+
 async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
   const deadline = Date.now() + ms;
   while (true) {
@@ -298,11 +305,7 @@ Deno.test("H.323 gatekeeper-routed: a Setup without a token is admitted by its A
   const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
   const setupRaw = fast.find((m) => m.frame === 4)!.payload;
   const clients: TpktClient[] = [];
-  const open = async () => {
-    const c = await TpktClient.connect(council.callSignalPort);
-    clients.push(c);
-    return c;
-  };
+  const open = () => connectTracked(council.callSignalPort, clients);
   try {
     const bob = await addGuardian(council.url, "bob");
     const gnugk = await rasFrames("gnugk-ras-call.pcapng");
@@ -374,11 +377,7 @@ Deno.test("H.323 bad input: broken TPKT and Q.931 close or get Q.931 answers; no
   const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
   const setupRaw = fast.find((m) => m.frame === 4)!.payload;
   const clients: TpktClient[] = [];
-  const open = async () => {
-    const c = await TpktClient.connect(council.callSignalPort);
-    clients.push(c);
-    return c;
-  };
+  const open = () => connectTracked(council.callSignalPort, clients);
   try {
     const bob = await addGuardian(council.url, "bob");
 

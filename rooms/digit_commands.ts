@@ -1,0 +1,46 @@
+// Keypad commands a member dials during a call, whatever carried the digits
+// (RFC 4733, SIP INFO, H.245 user input, Q.931 keypad): *6 toggles mute, as on
+// most conference bridges. Digits older than 3 s are forgotten.
+
+import type { Logger } from "../telemetry/log.ts";
+import type { Rooms } from "./mod.ts";
+
+const WINDOW_MS = 3000;
+
+export class DigitCommands {
+  #pending = new Map<string, { digits: string; timer: ReturnType<typeof setTimeout> }>();
+
+  constructor(
+    private readonly rooms: Rooms,
+    /** Called after a command changed the member (the stack witnesses it). */
+    private readonly onMuted: (legId: string, muted: boolean) => void,
+    private readonly log: Logger,
+  ) {}
+
+  feed(legId: string, digits: string): void {
+    for (const digit of digits.toUpperCase()) {
+      if (!/[0-9*#A-D]/.test(digit)) continue;
+      const p = this.#pending.get(legId);
+      if (p) clearTimeout(p.timer);
+      const sofar = ((p?.digits ?? "") + digit).slice(-4);
+      const timer = setTimeout(() => this.#pending.delete(legId), WINDOW_MS);
+      this.#pending.set(legId, { digits: sofar, timer });
+      if (!sofar.endsWith("*6")) continue;
+      this.forget(legId);
+      const member = this.rooms.member(legId);
+      if (!member) continue;
+      const muted = !member.muted;
+      this.rooms.update(legId, { muted }).then(
+        () => this.onMuted(legId, muted),
+        (err) => this.log.warn("dtmf mute failed", { err, legId }),
+      );
+      this.log.info("dtmf mute", { legId, muted });
+    }
+  }
+
+  /** Drops a leg's partial digits (when its call ends). */
+  forget(legId: string): void {
+    clearTimeout(this.#pending.get(legId)?.timer);
+    this.#pending.delete(legId);
+  }
+}
