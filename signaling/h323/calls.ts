@@ -270,6 +270,9 @@ export class H323Calls {
       session = this.o.guard.session(admitted.sessionId);
       admittedBy = "gatekeeper";
       if (!session) return refuse("securityDenied", 21, "the ARQ's admission has ended");
+      if (this.#bySession.has(session.id)) {
+        return refuse("securityDenied", 21, "the ARQ's admission is in use by another call");
+      }
       if (aliasRoom && aliasRoom !== session.room) {
         return refuse("securityDenied", 21, "Setup names another room than its ARQ");
       }

@@ -344,6 +344,14 @@ Deno.test("H.323 gatekeeper-routed: a Setup without a token is admitted by its A
     const [call] = await calls(council.url);
     assert.equal(call.admittedBy, "gatekeeper");
     assert.equal(call.guardianId, bob.id);
+    // The same admission cannot carry a second call.
+    const twice = await open();
+    await twice.send(await setupFor(setupRaw, undefined, undefined, (body) => {
+      body.callIdentifier = { guid };
+    }));
+    const again = await twice.cs("releaseComplete");
+    assert.deepEqual((again.cs!.body as Msg).reason, { securityDenied: null });
+    assert.equal((await calls(council.url)).length, 1);
 
     // No ARQ and no token: securityDenied.
     const bare = await open();
