@@ -41,11 +41,12 @@ export interface AdmissionRequest {
 
 /**
  * A request whose caller the signalling stack authenticated itself (SIP digest
- * against the guardian's credential): no signature, so guard admits it for
- * ROUTINE calls only; freshness is the stack's (digest nonces and counts).
+ * against the guardian's credential, or an H.323 endpoint's live registration
+ * when Council calls it): no signature, so guard admits it for ROUTINE calls
+ * only; freshness is the stack's (digest nonces and counts, registration TTL).
  */
 export type AuthenticatedRequest = Omit<AdmissionRequest, "timestamp" | "nonce" | "signature"> & {
-  authentication: "sip-digest";
+  authentication: "sip-digest" | "h323-registration";
 };
 
 export interface MediaAddress {

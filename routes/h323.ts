@@ -2,13 +2,35 @@
 
 import { Hono } from "hono";
 import type { H323Calls } from "../signaling/h323/mod.ts";
+import { GUARDIAN_ID_RE, ROOM_RE } from "../guard/mod.ts";
+import { CallError } from "../signaling/h323/calls.ts";
 import { operatorOnly } from "./auth.ts";
 import { BadRequest } from "./errors.ts";
+import { jsonBody, onlyFields } from "./_params.ts";
 
 export function h323Routes(calls: H323Calls, token: string): Hono {
   return new Hono()
     .use("*", operatorOnly(token))
     .get("/calls", (c) => c.json({ calls: calls.list() }))
+    // Calls a guardian's registered H.323 endpoint into a room.
+    .post("/calls", async (c) => {
+      const body = await jsonBody(c, 4096);
+      onlyFields(body, ["room", "guardianId"]);
+      if (typeof body.room !== "string" || !ROOM_RE.test(body.room)) {
+        throw new BadRequest("room: expected a room name");
+      }
+      if (typeof body.guardianId !== "string" || !GUARDIAN_ID_RE.test(body.guardianId)) {
+        throw new BadRequest("guardianId: expected if://guardian/<name>");
+      }
+      try {
+        const legId = await calls.dialGuardian(body.room, body.guardianId);
+        return c.json({ legId }, 201);
+      } catch (err) {
+        if (!(err instanceof CallError)) throw err;
+        const status = err.status === 404 ? 404 : err.status === 403 ? 403 : 502;
+        throw new BadRequest(err.message, "CALL_FAILED", status);
+      }
+    })
     .delete("/calls/:legId", async (c) => {
       const ok = await calls.hangup(c.req.param("legId"));
       if (!ok) throw new BadRequest(`no call ${c.req.param("legId")}`, "NOT_FOUND", 404);

@@ -30,14 +30,21 @@ import {
   readCs,
   RELEASE_REASON,
   releaseMessage,
+  setup,
   statusMessage,
   writeCs,
 } from "./h225/signalling.ts";
-import { answerFastStart, type AudioChoice, STATIC_PAYLOAD_TYPE } from "./h245/capabilities.ts";
-import { connectH245, H245Listener } from "./h245/channel.ts";
+import {
+  answerFastStart,
+  type AudioChoice,
+  fastStartAccepted,
+  fastStartProposals,
+  STATIC_PAYLOAD_TYPE,
+} from "./h245/capabilities.ts";
+import { connectTcp, H245Listener } from "./h245/channel.ts";
 import { H245Control } from "./h245/control.ts";
 import { encodeH245, type H245Message, OpenLogicalChannel } from "./h245/mod.ts";
-import { CALL_STATE, CAUSE, IE, ieOf, Q931Error } from "./q931/message.ts";
+import { CALL_STATE, CAUSE, displayIe, IE, ieOf, Q931Error, speechBearer } from "./q931/message.ts";
 import type { TpktConnection } from "./q931/connection.ts";
 import type { Gatekeeper } from "./ras/gatekeeper.ts";
 import { admissionRequestOf } from "./ras/token.ts";
@@ -66,6 +73,27 @@ export interface H323CallsOptions {
   log: Logger;
 }
 
+export interface H323DialOptions {
+  room: string;
+  guardianId: string;
+  /** The endpoint's call signalling address. */
+  to: HostPort;
+  /** The alias to put in destinationAddress. */
+  alias?: string;
+  /** Ring time before giving up. */
+  timeoutMs?: number;
+}
+
+export class CallError extends Error {
+  override name = "CallError";
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+/** Nominal IP bandwidth of a 20 ms stream, kbps (payload + RTP/UDP/IP headers). */
+const BANDWIDTH: Record<Codec, number> = { PCMU: 80, PCMA: 80, G722: 80, G729: 24, opus: 56 };
+
 interface Call {
   legId: string;
   conn: TpktConnection;
@@ -76,7 +104,9 @@ interface Call {
   session: Session;
   room: string;
   guardianId: string;
-  admittedBy: "gatekeeper" | "token";
+  admittedBy: "gatekeeper" | "token" | "operator";
+  /** inbound: the terminal called Council; outbound: Council called it. */
+  direction: "inbound" | "outbound";
   tunnelling: boolean;
   h245: H245Control;
   h245Conn?: TpktConnection;
@@ -94,6 +124,8 @@ interface Call {
   mediaAt?: number;
   startedAt: number;
   mediaTimer?: ReturnType<typeof setTimeout>;
+  /** An outbound call waiting for Connect. */
+  answered?: { resolve: () => void; reject: (e: Error) => void };
 }
 
 export class H323Calls {
@@ -139,6 +171,7 @@ export class H323Calls {
       guardianId: c.guardianId,
       codec: c.choice?.codec ?? null,
       admittedBy: c.admittedBy,
+      direction: c.direction,
       fastStart: c.fastStart,
       h245: c.tunnelling ? "tunnelled" : "separate",
       remote: c.remote ? `${c.remote.host}:${c.remote.port}` : null,
@@ -157,6 +190,14 @@ export class H323Calls {
     const idle = setTimeout(() => {
       if (this.#byConn.get(conn)?.size === 0) conn.close("no Setup");
     }, SETUP_DEADLINE_MS);
+    this.#run(conn, () => {
+      clearTimeout(idle);
+      onClosed?.();
+    });
+  }
+
+  /** Reads a signalling connection until it closes; its calls end with it. */
+  #run(conn: TpktConnection, onClosed?: () => void): void {
     conn.run({
       message: (payload) => {
         this.#message(conn, payload).catch((err) =>
@@ -164,7 +205,6 @@ export class H323Calls {
         );
       },
       closed: (why) => {
-        clearTimeout(idle);
         onClosed?.();
         const calls = this.#byConn.get(conn);
         this.#byConn.delete(conn);
@@ -205,6 +245,7 @@ export class H323Calls {
     for (const bytes of (m.pdu?.h245Control as Uint8Array[] | undefined) ?? []) {
       call.h245.handleBytes(bytes);
     }
+    if (call.direction === "outbound") this.#progress(call, m);
     switch (m.q931.type) {
       case "releaseComplete": {
         const reason = m.body && typeof m.body === "object" && m.body.reason
@@ -314,6 +355,7 @@ export class H323Calls {
       room: session.room,
       guardianId: session.guardianId,
       admittedBy,
+      direction: "inbound",
       tunnelling,
       h245: undefined as unknown as H245Control,
       h245Out: [],
@@ -352,36 +394,7 @@ export class H323Calls {
       this.#joinLeg(call);
     }
 
-    call.h245 = new H245Control({
-      send: (msg) => this.#sendH245(call, msg),
-      codecs: () => this.#prefer(call),
-      local,
-      video: this.o.video,
-      fastStart: call.fastStart,
-      log: this.o.log,
-      events: {
-        // What the peer sends decides the leg's codec; Council's own channel
-        // follows it (H245Control reopens it when they differ).
-        receiveChannel: (choice) => {
-          if (!this.#prefer(call).includes(choice.codec)) return false;
-          const changed = call.choice !== undefined && call.choice.codec !== choice.codec;
-          call.choice = choice;
-          this.#joinLeg(call, changed);
-          return true;
-        },
-        transmitChannel: (choice, remote) => {
-          call.choice ??= choice;
-          call.remote = remote;
-          this.#joinLeg(call);
-        },
-        digits: (d) => this.#keypad.feed(call.legId, d),
-        endSession: () => this.#release(call, "end-session", undefined, CAUSE.normalClearing),
-        failed: (why) => {
-          this.o.log.warn("H.245 failed", { why, legId: call.legId });
-          this.#release(call, why, "neededFeatureNotSupported", CAUSE.incompatibleDestination);
-        },
-      },
-    });
+    call.h245 = this.#newH245(call, local);
 
     const extra: Msg = {};
     if (answer) extra.fastStart = answer.accepted.map((olc) => encode(OpenLogicalChannel, olc));
@@ -421,6 +434,40 @@ export class H323Calls {
     });
   }
 
+  /** The H.245 session of a call, wired to its media and release. */
+  #newH245(call: Call, local: { rtp: HostPort; rtcp: HostPort }): H245Control {
+    return new H245Control({
+      send: (msg) => this.#sendH245(call, msg),
+      codecs: () => this.#prefer(call),
+      local,
+      video: this.o.video,
+      fastStart: call.fastStart,
+      log: this.o.log,
+      events: {
+        // What the peer sends decides the leg's codec; Council's own channel
+        // follows it (H245Control reopens it when they differ).
+        receiveChannel: (choice) => {
+          if (!this.#prefer(call).includes(choice.codec)) return false;
+          const changed = call.choice !== undefined && call.choice.codec !== choice.codec;
+          call.choice = choice;
+          this.#joinLeg(call, changed);
+          return true;
+        },
+        transmitChannel: (choice, remote) => {
+          call.choice ??= choice;
+          call.remote = remote;
+          this.#joinLeg(call);
+        },
+        digits: (d) => this.#keypad.feed(call.legId, d),
+        endSession: () => this.#release(call, "end-session", undefined, CAUSE.normalClearing),
+        failed: (why) => {
+          this.o.log.warn("H.245 failed", { why, legId: call.legId });
+          this.#release(call, why, "neededFeatureNotSupported", CAUSE.incompatibleDestination);
+        },
+      },
+    });
+  }
+
   /** Codecs in preference order: the leg's, the admission's, then the room's. */
   #prefer(call: Call): Codec[] {
     const allowed = roomPolicy(this.o.policies.current, call.room)?.allowedCodecs ?? [];
@@ -432,6 +479,160 @@ export class H323Calls {
     this.#calls.set(call.legId, call);
     this.#bySession.set(call.session.id, call);
     this.#byConn.get(call.conn)?.set(call.crv, call);
+  }
+
+  // ---- calls Council places ----------------------------------------------------
+
+  /**
+   * Calls a registered H.323 endpoint into a room: admission for its guardian
+   * (vouched for by the live registration), a Setup with Fast Start proposals for
+   * the room's codecs, and the call once it answers. Resolves with the leg id, or
+   * throws CallError.
+   */
+  async dial(opts: H323DialOptions): Promise<string> {
+    const allowed = (roomPolicy(this.o.policies.current, opts.room)?.allowedCodecs ?? [])
+      .filter((c) => H323_CODECS.includes(c));
+    if (!allowed.length) throw new CallError(`room ${opts.room} has no codec H.323 can use`, 404);
+    const decision = await this.o.guard.admit({
+      guardianId: opts.guardianId,
+      room: opts.room,
+      callType: "ROUTINE",
+      bandwidthKbps: BANDWIDTH[allowed[0]],
+      codecs: allowed,
+      pii: false,
+      authentication: "h323-registration",
+    });
+    if (decision.decision === "reject") {
+      throw new CallError(`${decision.reason}: ${decision.message}`, 403);
+    }
+    const session = this.o.guard.session(decision.sessionId);
+    if (!session) throw new CallError("admission ended at once", 500);
+    let conn: TpktConnection;
+    try {
+      conn = await connectTcp(opts.to, 5000);
+    } catch (err) {
+      await this.o.guard.end(session.id, "released");
+      throw new CallError(
+        `cannot reach ${opts.to.host}:${opts.to.port}: ${(err as Error).message}`,
+        502,
+      );
+    }
+    const local = {
+      rtp: { host: session.media.host, port: session.media.port },
+      rtcp: { host: session.media.host, port: session.media.port + 1 },
+    };
+    const guid = crypto.getRandomValues(new Uint8Array(16));
+    const call: Call = {
+      legId: `h323-${crypto.randomUUID()}`,
+      conn,
+      crv: 1 + Math.floor(Math.random() * 0x7ffe),
+      guid,
+      callId: toHex(guid),
+      conferenceId: crypto.getRandomValues(new Uint8Array(16)),
+      session,
+      room: session.room,
+      guardianId: session.guardianId,
+      admittedBy: "operator",
+      direction: "outbound",
+      tunnelling: true,
+      h245: undefined as unknown as H245Control,
+      h245Out: [],
+      connected: false,
+      ended: false,
+      fastStart: false,
+      setupAt: performance.now(),
+      startedAt: Date.now(),
+    };
+    call.h245 = this.#newH245(call, local);
+    this.#byConn.set(conn, new Map());
+    this.#remember(call);
+    const answered = new Promise<void>((resolve, reject) => call.answered = { resolve, reject });
+    this.#run(conn);
+    conn.send(writeCs({
+      type: "setup",
+      callReference: call.crv,
+      fromDestination: false,
+      kind: "setup",
+      body: setup({
+        guid,
+        conferenceID: call.conferenceId,
+        source: `council-${opts.room}`,
+        destination: opts.alias ? [{ "h323-ID": opts.alias }] : [],
+        destCallSignalAddress: transportAddress(opts.to),
+        fastStart: fastStartProposals(this.#prefer(call), local).map((olc) =>
+          encode(OpenLogicalChannel, olc)
+        ),
+      }),
+      tunnelling: true,
+      ies: [speechBearer(), displayIe(`Council ${opts.room}`)],
+    }));
+    const ring = setTimeout(
+      () => this.#release(call, "no answer", undefined, CAUSE.noUserResponding),
+      opts.timeoutMs ?? 30_000,
+    );
+    try {
+      await answered;
+    } finally {
+      clearTimeout(ring);
+    }
+    this.counters.started++;
+    await this.#witness("h323.call.started", call, {
+      admittedBy: "operator",
+      direction: "outbound",
+      fastStart: call.fastStart,
+      h245: call.tunnelling ? "tunnelled" : "separate",
+    });
+    return call.legId;
+  }
+
+  /** Calls a guardian's registered H.323 endpoint into a room. */
+  async dialGuardian(room: string, guardianId: string, timeoutMs?: number): Promise<string> {
+    const endpoint = this.o.gatekeeper?.()?.o.endpoints.list().find((e) =>
+      e.guardianId === guardianId && e.callSignal.length > 0
+    );
+    if (!endpoint) throw new CallError(`${guardianId} has no H.323 registration`, 404);
+    const alias = endpoint.aliases.find((a) => a.startsWith("h323-ID:"))?.slice(8);
+    return await this.dial({ room, guardianId, to: endpoint.callSignal[0], alias, timeoutMs });
+  }
+
+  /** An outbound call's Call Proceeding, Alerting, Progress or Connect. */
+  #progress(call: Call, m: CsMessage): void {
+    const body = m.body as Msg | null;
+    if (!body || call.ended) return;
+    if (typeof m.pdu?.h245Tunnelling === "boolean" && !m.pdu.h245Tunnelling) {
+      call.tunnelling = false;
+    }
+    const accepted = (body.fastStart as Uint8Array[] | undefined) ?? [];
+    if (accepted.length && !call.fastStart) {
+      const olcs = accepted.flatMap((b) => {
+        try {
+          return [decode(OpenLogicalChannel, b, "OpenLogicalChannel") as Msg];
+        } catch (err) {
+          if (err instanceof PerError) return [];
+          throw err;
+        }
+      });
+      const got = fastStartAccepted(olcs);
+      if (got && this.#prefer(call).includes(got.choice.codec)) {
+        call.fastStart = true;
+        call.choice = got.choice;
+        call.remote = got.remoteRtp;
+        call.h245.fastStartAccepted();
+        this.#joinLeg(call);
+      }
+    }
+    const h245Address = hostPort(body.h245Address);
+    if (h245Address && !call.tunnelling && !call.h245Conn) this.#dialH245(call, h245Address);
+    if (m.q931.type !== "connect" || call.connected) return;
+    call.connected = true;
+    if (call.tunnelling) call.h245.start();
+    call.mediaTimer = setTimeout(() => {
+      if (!call.leg && !call.ended) {
+        this.#release(call, "no media agreed", "undefinedReason", CAUSE.recoveryOnTimerExpiry);
+      }
+    }, MEDIA_DEADLINE_MS);
+    call.answered?.resolve();
+    call.answered = undefined;
   }
 
   // ---- H.245 transport -------------------------------------------------------
@@ -454,7 +655,7 @@ export class H323Calls {
       call.conn.send(writeCs({
         type: "facility",
         callReference: call.crv,
-        fromDestination: true,
+        fromDestination: call.direction === "inbound",
         kind: "empty",
         body: null,
         tunnelling: true,
@@ -464,7 +665,7 @@ export class H323Calls {
   }
 
   #dialH245(call: Call, to: HostPort): void {
-    connectH245(to).then((conn) => this.#attachH245(call, conn)).catch((err) => {
+    connectTcp(to).then((conn) => this.#attachH245(call, conn)).catch((err) => {
       this.o.log.warn("H.245 connection failed", { err, legId: call.legId });
       this.#release(call, "h245-unreachable", "unreachableDestination", 3);
     });
@@ -542,7 +743,15 @@ export class H323Calls {
     // Tunnelled EndSessionCommand rides in the Release Complete itself.
     const h245Control = call.tunnelling ? call.h245Out.splice(0) : [];
     call.conn.send(
-      releaseMessage(call.crv, call.guid, call.tunnelling, reason, cause, h245Control),
+      releaseMessage(
+        call.crv,
+        call.guid,
+        call.tunnelling,
+        reason,
+        cause,
+        h245Control,
+        call.direction === "inbound",
+      ),
     );
     this.#teardown(call, why, opts).catch((err) =>
       this.o.log.warn("H.323 teardown failed", { err, legId: call.legId })
@@ -561,6 +770,8 @@ export class H323Calls {
   async #teardown(call: Call, why: string, opts: { sessionEnded?: boolean } = {}): Promise<void> {
     if (call.ended) return;
     call.ended = true;
+    call.answered?.reject(new CallError(`call ended before it was answered: ${why}`, 480));
+    call.answered = undefined;
     this.#keypad.forget(call.legId);
     clearTimeout(call.mediaTimer);
     this.#calls.delete(call.legId);

@@ -24,6 +24,11 @@ export class TpktClient {
     this.done = this.#read();
   }
 
+  /** The terminal's side of a connection Council opened (Council calling it). */
+  static async accept(listener: Deno.TcpListener): Promise<TpktClient> {
+    return new TpktClient(await listener.accept(), false);
+  }
+
   /** A call signalling connection (Q.931 messages) or, with h245, a separate H.245 one. */
   static async connect(port: number, h245 = false): Promise<TpktClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port, transport: "tcp" });

@@ -14,10 +14,10 @@ import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { bestCorrelation, rms, speech } from "../_helpers/audio.ts";
 import { tsharkVerdicts } from "../_helpers/tshark.ts";
-import { decode } from "../../signaling/h323/asn1/per.ts";
+import { decode, encode } from "../../signaling/h323/asn1/per.ts";
 import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
 import { encodeH245, type H245Message, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
-import { causeOf } from "../../signaling/h323/q931/message.ts";
+import { causeOf, parseQ931, serializeQ931 } from "../../signaling/h323/q931/message.ts";
 import { frameTpkt } from "../../signaling/h323/q931/tpkt.ts";
 import { admissionToken, decodeRas } from "../../signaling/h323/mod.ts";
 import { RasClient, rasFrames } from "../_helpers/ras.ts";
@@ -346,9 +346,11 @@ Deno.test("H.323 gatekeeper-routed: a Setup without a token is admitted by its A
     assert.equal(call.guardianId, bob.id);
     // The same admission cannot carry a second call.
     const twice = await open();
-    await twice.send(await setupFor(setupRaw, undefined, undefined, (body) => {
-      body.callIdentifier = { guid };
-    }));
+    await twice.send(
+      await setupFor(setupRaw, undefined, undefined, (body) => {
+        body.callIdentifier = { guid };
+      }),
+    );
     const again = await twice.cs("releaseComplete");
     assert.deepEqual((again.cs!.body as Msg).reason, { securityDenied: null });
     assert.equal((await calls(council.url)).length, 1);
@@ -432,6 +434,106 @@ Deno.test("H.323 bad input: broken TPKT and Q.931 close or get Q.931 answers; no
     for (const x of [bare, c]) await assertWiresharkAgrees(x);
   } finally {
     for (const c of clients) c.close();
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh323c's answer (Fast Start) brings media; the terminal hangs up", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  const ras = new RasClient(council.rasPort);
+  const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
+  const phone = new RtpPhone("PCMU", 0, 8000);
+  const answers = await tpktMessages("ooh323c-call.pcapng");
+  const frame = (n: number) => answers.find((m) => m.frame === n)!.payload;
+  let callee: TpktClient | undefined;
+  try {
+    const bob = await addGuardian(council.url, "bob");
+    const gnugk = await rasFrames("gnugk-ras-call.pcapng");
+    const rrq = decodeRas(gnugk.get(3)!);
+    delete rrq.registrationRequest.gatekeeperIdentifier;
+    rrq.registrationRequest.callSignalAddress = [{
+      ipAddress: {
+        ip: new Uint8Array([127, 0, 0, 1]),
+        port: (terminal.addr as Deno.NetAddr).port,
+      },
+    }];
+    assert.ok((await ras.ask(rrq))?.registrationConfirm);
+
+    const dialling = api(council.url, "POST", "/api/v1/h323/calls", {
+      room: ROOM,
+      guardianId: bob.id,
+    });
+    callee = await TpktClient.accept(terminal);
+    const setupMsg = await callee.cs("setup");
+    const setup = setupMsg.cs!;
+    const crv = setup.q931.callReference;
+    const guid = ((setup.body as Msg).callIdentifier as Msg).guid as Uint8Array;
+    const proposals = ((setup.body as Msg).fastStart as Uint8Array[]).map((b) =>
+      decode(OpenLogicalChannel, b) as Msg
+    );
+    // Council proposes, for each room codec, a channel it sends and one it receives.
+    const ulaw = (o: Msg, dir: string) =>
+      "g711Ulaw64k" in
+        ((((o[dir] as Msg | undefined)?.dataType as Msg | undefined)?.audioData as Msg) ?? {});
+    const councilSends = proposals.find((o) => ulaw(o, "forwardLogicalChannelParameters"))!;
+    const councilReceives = proposals.find((o) => ulaw(o, "reverseLogicalChannelParameters"))!;
+    // The receive proposal carries Council's RTP address for this call.
+    assert.ok(hostPortOf(
+      (((councilReceives.reverseLogicalChannelParameters as Msg).multiplexParameters as Msg)
+        .h2250LogicalChannelParameters as Msg).mediaChannel,
+    ));
+
+    // ooh323c's own answer: Call Proceeding, Alerting, then Connect accepting the
+    // u-law pair (its accepted OLCs, renumbered to Council's and pointed at the phone).
+    const answer = (raw: Uint8Array, accept: boolean) =>
+      adjust(raw, (body) => {
+        body.callIdentifier = { guid };
+        if (!accept) return delete body.fastStart;
+        const [rev, fwd] = (body.fastStart as Uint8Array[]).map((b) =>
+          decode(OpenLogicalChannel, b) as Msg
+        );
+        rev.forwardLogicalChannelNumber = councilReceives.forwardLogicalChannelNumber;
+        fwd.forwardLogicalChannelNumber = councilSends.forwardLogicalChannelNumber;
+        const p = ((fwd.forwardLogicalChannelParameters as Msg).multiplexParameters as Msg)
+          .h2250LogicalChannelParameters as Msg;
+        p.mediaChannel = h245Address({ host: "127.0.0.1", port: phone.port });
+        p.mediaControlChannel = h245Address({ host: "127.0.0.1", port: phone.port + 1 });
+        body.fastStart = [rev, fwd].map((o) => encode(OpenLogicalChannel, o));
+      });
+    const withCrv = (raw: Uint8Array) => {
+      const q = parseQ931(raw);
+      return serializeQ931({ ...q, callReference: crv, fromDestination: true });
+    };
+    await callee.send(withCrv(answer(frame(6), false)));
+    await callee.send(withCrv(answer(frame(8), false)));
+    await callee.send(withCrv(answer(frame(10), true)));
+    const created = await dialling;
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const legId = (created.body as { legId: string }).legId;
+
+    const [call] = await calls(council.url);
+    assert.deepEqual(
+      [call.legId, call.direction, call.admittedBy, call.codec, call.fastStart],
+      [legId, "outbound", "operator", "PCMU", true],
+    );
+    // Media flows to the terminal's phone (to the address its Connect accepted).
+    const before = phone.received.length;
+    await waitFor(() => Promise.resolve(phone.received.length > before + 10));
+    assert.ok(phone.received.every((r) => r.pt === 0));
+
+    // The terminal hangs up (ooh323c's Release Complete, this call's reference).
+    await callee.send(withCrv(adjust(frame(62), (body) => {
+      body.callIdentifier = { guid };
+    })));
+    await waitFor(async () => (await calls(council.url)).length === 0);
+    await assertWiresharkAgrees(callee);
+    const started = await witnessed(council.url, "h323.call.started");
+    assert.equal(started[0].direction, "outbound");
+  } finally {
+    callee?.close();
+    terminal.close();
+    ras.close();
+    phone.close();
     assert.equal(await council.stop(), 0);
   }
 });

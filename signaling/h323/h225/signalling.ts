@@ -111,6 +111,34 @@ export function connect(guid: Uint8Array, conferenceID: Uint8Array, extra: Msg =
   };
 }
 
+/** A Setup from Council (an MC inviting the terminal into a conference). */
+export function setup(o: {
+  guid: Uint8Array;
+  conferenceID: Uint8Array;
+  source: string;
+  destination: Msg[];
+  destCallSignalAddress: Msg;
+  fastStart: Uint8Array[];
+}): Msg {
+  return {
+    protocolIdentifier: H225_PROTOCOL,
+    sourceAddress: [{ "h323-ID": o.source }],
+    sourceInfo: COUNCIL_ENDPOINT,
+    destinationAddress: o.destination,
+    destCallSignalAddress: o.destCallSignalAddress,
+    activeMC: true,
+    conferenceID: o.conferenceID,
+    conferenceGoal: { invite: null },
+    callType: { pointToPoint: null },
+    callIdentifier: { guid: o.guid },
+    fastStart: o.fastStart,
+    mediaWaitForConnect: false,
+    canOverlapSend: false,
+    multipleCalls: false,
+    maintainConnection: false,
+  };
+}
+
 export function releaseComplete(guid: Uint8Array, reason?: string): Msg {
   return {
     protocolIdentifier: H225_PROTOCOL,
@@ -166,11 +194,12 @@ export function releaseMessage(
   reason: string | undefined,
   cause: number,
   h245Control?: Uint8Array[],
+  fromDestination = true,
 ): Uint8Array {
   return writeCs({
     type: "releaseComplete",
     callReference,
-    fromDestination: true,
+    fromDestination,
     kind: "releaseComplete",
     body: releaseComplete(guid, reason),
     tunnelling,

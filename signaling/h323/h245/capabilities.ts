@@ -324,3 +324,62 @@ export function audioChannelAck(number: number, local: { rtp: HostPort; rtcp: Ho
     },
   };
 }
+
+/**
+ * Council's Fast Start proposals when it calls (H.323 8.1.7.1): per codec, in
+ * preference order, a channel it will transmit (the callee fills in where) and
+ * one it will receive on its RTP address.
+ */
+export function fastStartProposals(
+  codecs: readonly Codec[],
+  local: { rtp: HostPort; rtcp: HostPort },
+): Msg[] {
+  const out: Msg[] = [];
+  let n = 1;
+  for (const codec of codecs) {
+    const capability = AUDIO_ALTERNATIVES[codec]?.[0];
+    if (!capability) continue;
+    const choice = { codec, capability };
+    out.push(audioChannel(n++, choice, local.rtcp));
+    out.push({
+      forwardLogicalChannelNumber: n++,
+      forwardLogicalChannelParameters: {
+        dataType: { nullData: null },
+        multiplexParameters: { none: null },
+      },
+      reverseLogicalChannelParameters: {
+        dataType: audioData(choice),
+        multiplexParameters: {
+          h2250LogicalChannelParameters: {
+            sessionID: 1,
+            mediaChannel: h245Address(local.rtp),
+            mediaControlChannel: h245Address(local.rtcp),
+          },
+        },
+      },
+    });
+  }
+  return out;
+}
+
+/** What a callee accepted of Council's proposals: the codec and where to send. */
+export function fastStartAccepted(
+  accepted: Msg[],
+): { choice: AudioChoice; remoteRtp?: HostPort } | undefined {
+  let choice: AudioChoice | undefined;
+  let remoteRtp: HostPort | undefined;
+  for (const olc of accepted) {
+    const fwd = olc.forwardLogicalChannelParameters as Msg | undefined;
+    const rev = olc.reverseLogicalChannelParameters as Msg | undefined;
+    const fwdAudio = codecOfAudio((fwd?.dataType as Msg | undefined)?.audioData);
+    const revAudio = codecOfAudio((rev?.dataType as Msg | undefined)?.audioData);
+    if (fwdAudio) {
+      // Council's transmit channel: the callee says where it receives.
+      remoteRtp = hostPortOf(h2250(fwd)?.mediaChannel) ?? remoteRtp;
+      choice ??= fwdAudio;
+    } else if (revAudio) {
+      choice = revAudio; // what the callee sends decides the leg's codec
+    }
+  }
+  return choice ? { choice, remoteRtp } : undefined;
+}

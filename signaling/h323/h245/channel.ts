@@ -5,7 +5,8 @@
 import type { HostPort } from "../h225/address.ts";
 import { TpktConnection } from "../q931/connection.ts";
 
-export async function connectH245(to: HostPort, timeoutMs = 5000): Promise<TpktConnection> {
+/** A TPKT connection to `to` (a separate H.245 channel, or a terminal's call signalling). */
+export async function connectTcp(to: HostPort, timeoutMs = 5000): Promise<TpktConnection> {
   const timer = new AbortController();
   const t = setTimeout(() => timer.abort(), timeoutMs);
   try {

@@ -67,8 +67,16 @@ export class H245Control {
   #rtdSeq = 0;
   #rtd = new Map<number, { at: number; resolve: (ms: number) => void }>();
   #ended = false;
+  #fastStart: boolean;
 
-  constructor(private readonly o: H245ControlOptions) {}
+  constructor(private readonly o: H245ControlOptions) {
+    this.#fastStart = o.fastStart ?? false;
+  }
+
+  /** Fast Start opened the audio channels after all (a callee accepted them). */
+  fastStartAccepted(): void {
+    this.#fastStart = true;
+  }
 
   get capabilitiesExchanged(): boolean {
     return this.#ourTcsAcked && this.#peerTcs !== undefined;
@@ -263,7 +271,7 @@ export class H245Control {
 
   /** Council's audio channel, once capabilities and roles are known. */
   #maybeOpen(): void {
-    if (this.o.fastStart || this.#tx || !this.#peerTcs) return;
+    if (this.#fastStart || this.#tx || !this.#peerTcs) return;
     if (this.#msd !== "done" && this.#msd !== "incoming") return;
     const choice = pickTransmit(receivableAudio(this.#peerTcs), this.o.codecs());
     if (!choice) {
