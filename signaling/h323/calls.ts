@@ -82,6 +82,8 @@ export interface H323DialOptions {
   alias?: string;
   /** Ring time before giving up. */
   timeoutMs?: number;
+  /** Told the call's identity before the Setup leaves; returns the undo for its end. */
+  placed?: (callId: string, bandwidthKbps: number) => () => void;
 }
 
 export class CallError extends Error {
@@ -126,6 +128,8 @@ interface Call {
   mediaTimer?: ReturnType<typeof setTimeout>;
   /** An outbound call waiting for Connect. */
   answered?: { resolve: () => void; reject: (e: Error) => void };
+  /** Undoes what the call registered elsewhere (the gatekeeper's answerCall entry). */
+  forget?: () => void;
 }
 
 export class H323Calls {
@@ -544,6 +548,7 @@ export class H323Calls {
       startedAt: Date.now(),
     };
     call.h245 = this.#newH245(call, local);
+    call.forget = opts.placed?.(call.callId, session.bandwidthKbps);
     this.#byConn.set(conn, new Map());
     this.#remember(call);
     const answered = new Promise<void>((resolve, reject) => call.answered = { resolve, reject });
@@ -587,12 +592,24 @@ export class H323Calls {
 
   /** Calls a guardian's registered H.323 endpoint into a room. */
   async dialGuardian(room: string, guardianId: string, timeoutMs?: number): Promise<string> {
-    const endpoint = this.o.gatekeeper?.()?.o.endpoints.list().find((e) =>
+    const gk = this.o.gatekeeper?.();
+    const endpoint = gk?.o.endpoints.list().find((e) =>
       e.guardianId === guardianId && e.callSignal.length > 0
     );
-    if (!endpoint) throw new CallError(`${guardianId} has no H.323 registration`, 404);
+    if (!gk || !endpoint) throw new CallError(`${guardianId} has no H.323 registration`, 404);
     const alias = endpoint.aliases.find((a) => a.startsWith("h323-ID:"))?.slice(8);
-    return await this.dial({ room, guardianId, to: endpoint.callSignal[0], alias, timeoutMs });
+    return await this.dial({
+      room,
+      guardianId,
+      to: endpoint.callSignal[0],
+      alias,
+      timeoutMs,
+      // The terminal may ask its gatekeeper (Council) before answering.
+      placed: (callId, bandwidthKbps) => {
+        gk.placed.set(callId, { endpointId: endpoint.id, bandwidth: bandwidthKbps * 10 });
+        return () => gk.placed.delete(callId);
+      },
+    });
   }
 
   /** An outbound call's Call Proceeding, Alerting, Progress or Connect. */
@@ -772,6 +789,7 @@ export class H323Calls {
     call.ended = true;
     call.answered?.reject(new CallError(`call ended before it was answered: ${why}`, 480));
     call.answered = undefined;
+    call.forget?.();
     this.#keypad.forget(call.legId);
     clearTimeout(call.mediaTimer);
     this.#calls.delete(call.legId);

@@ -457,7 +457,8 @@ Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh3
         port: (terminal.addr as Deno.NetAddr).port,
       },
     }];
-    assert.ok((await ras.ask(rrq))?.registrationConfirm);
+    const registered = (await ras.ask(rrq))!.registrationConfirm;
+    assert.ok(registered);
 
     const dialling = api(council.url, "POST", "/api/v1/h323/calls", {
       room: ROOM,
@@ -468,6 +469,19 @@ Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh3
     const setup = setupMsg.cs!;
     const crv = setup.q931.callReference;
     const guid = ((setup.body as Msg).callIdentifier as Msg).guid as Uint8Array;
+    // Before answering, the terminal asks its gatekeeper (answerCall ARQ): confirmed.
+    const arq = decodeRas(gnugk.get(21)!).admissionRequest;
+    const answerArq = await ras.ask({
+      admissionRequest: {
+        ...arq,
+        requestSeqNum: 91,
+        endpointIdentifier: registered.endpointIdentifier,
+        answerCall: true,
+        callIdentifier: { guid },
+        gatekeeperIdentifier: "Council",
+      },
+    });
+    assert.ok(answerArq?.admissionConfirm, JSON.stringify(answerArq));
     const proposals = ((setup.body as Msg).fastStart as Uint8Array[]).map((b) =>
       decode(OpenLogicalChannel, b) as Msg
     );

@@ -60,8 +60,26 @@ export interface AdmittedCall {
   bandwidth: number;
 }
 
+/** Council asks for no copies of call signalling messages (uuiesRequested). */
+const NO_UUIES = {
+  setup: false,
+  callProceeding: false,
+  connect: false,
+  alerting: false,
+  information: false,
+  releaseComplete: false,
+  facility: false,
+  progress: false,
+  empty: false,
+};
+
 export class Gatekeeper {
   readonly calls = new Map<string, AdmittedCall>();
+  /**
+   * Calls Council places to registered endpoints, by callIdentifier: the callee's
+   * answerCall ARQ (H.225.0 7.8) is confirmed for these, already admitted.
+   */
+  readonly placed = new Map<string, { endpointId: string; bandwidth: number }>();
   readonly counters = { admitted: 0, rejected: 0, registered: 0 };
   #nextId = 1;
 
@@ -289,7 +307,19 @@ export class Gatekeeper {
     if (!e) return reject("callerNotRegistered");
     if (m.answerCall === true) {
       // Answering a call Council placed: that leg was admitted when Council dialled.
-      return reject("requestDenied");
+      const guid = (m.callIdentifier as { guid?: Uint8Array } | undefined)?.guid;
+      const placed = guid ? this.placed.get(hex(guid)) : undefined;
+      if (!placed || placed.endpointId !== e.id) return reject("requestDenied");
+      return {
+        admissionConfirm: {
+          requestSeqNum: seq,
+          bandWidth: placed.bandwidth,
+          callModel: { direct: null },
+          destCallSignalAddress: transportAddress(e.callSignal[0]),
+          willRespondToIRR: false,
+          uuiesRequested: NO_UUIES,
+        },
+      };
     }
     const room = ((m.destinationInfo as unknown[]) ?? []).map(aliasKey)
       .map((a) => a && /^(?:h323-ID|url-ID|email-ID):(?:sip:|h323:)?([^@]+)/.exec(a)?.[1])
@@ -327,17 +357,7 @@ export class Gatekeeper {
         callModel: { gatekeeperRouted: null },
         destCallSignalAddress: transportAddress(this.o.callSignal),
         willRespondToIRR: false,
-        uuiesRequested: {
-          setup: false,
-          callProceeding: false,
-          connect: false,
-          alerting: false,
-          information: false,
-          releaseComplete: false,
-          facility: false,
-          progress: false,
-          empty: false,
-        },
+        uuiesRequested: NO_UUIES,
       },
     };
   }
