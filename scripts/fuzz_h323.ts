@@ -8,7 +8,7 @@
 // the same value. Prints one summary line per decoder; exits 1 on any finding.
 
 import { isDeepStrictEqual } from "node:util";
-import { tpktMessages } from "../tests/_helpers/h323_capture.ts";
+import { CALL_CAPTURES, tpktMessages } from "../tests/_helpers/h323_capture.ts";
 import { mutations } from "../tests/_helpers/mutate.ts";
 import { rasFrames } from "../tests/_helpers/ras.ts";
 import { PerError } from "../signaling/h323/asn1/per.ts";
@@ -24,18 +24,10 @@ const SLOW_MS = 50;
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
-const captures = [
-  "ooh323c-call.pcapng",
-  "h323plus-fast-ooh323c.pcapng",
-  "h323plus-calls-ooh323c.pcapng",
-  "h323plus-ooh323c.pcapng",
-  "ndpi-h323.pcap",
-  "gnugk-ras-call.pcapng",
-];
 const ras: Uint8Array[] = [];
 const cs: Uint8Array[] = [];
 const h245: Uint8Array[] = [];
-for (const f of captures) {
+for (const f of CALL_CAPTURES) {
   ras.push(...(await rasFrames(f)).values());
   for (const m of await tpktMessages(f)) {
     if (m.payload[0] !== 0x08) h245.push(m.payload);

@@ -13,13 +13,21 @@ export interface CodecInfo {
   readonly fmtp?: string;
   /** PCM rate of the coder; undefined means "the room's mix rate" (Opus runs at any). */
   readonly pcmRate?: number;
+  /** Nominal IP bandwidth of a 20 ms stream, kbps (payload + RTP/UDP/IPv4 headers). */
+  readonly streamKbps: number;
 }
 
 export const CODEC_INFO: Readonly<Record<Codec, CodecInfo>> = {
-  opus: { rtpName: "opus", clockRate: 48000, channels: 2, fmtp: "minptime=10;useinbandfec=1" },
+  opus: {
+    rtpName: "opus",
+    clockRate: 48000,
+    channels: 2,
+    fmtp: "minptime=10;useinbandfec=1",
+    streamKbps: 56,
+  },
   // G.722 samples at 16 kHz but its RTP clock is 8000 (RFC 3551 section 4.5.2's historical error).
-  G722: { rtpName: "G722", clockRate: 8000, staticPt: 9, pcmRate: 16000 },
-  PCMU: { rtpName: "PCMU", clockRate: 8000, staticPt: 0, pcmRate: 8000 },
-  PCMA: { rtpName: "PCMA", clockRate: 8000, staticPt: 8, pcmRate: 8000 },
-  G729: { rtpName: "G729", clockRate: 8000, staticPt: 18, pcmRate: 8000 },
+  G722: { rtpName: "G722", clockRate: 8000, staticPt: 9, pcmRate: 16000, streamKbps: 80 },
+  PCMU: { rtpName: "PCMU", clockRate: 8000, staticPt: 0, pcmRate: 8000, streamKbps: 80 },
+  PCMA: { rtpName: "PCMA", clockRate: 8000, staticPt: 8, pcmRate: 8000, streamKbps: 80 },
+  G729: { rtpName: "G729", clockRate: 8000, staticPt: 18, pcmRate: 8000, streamKbps: 24 },
 };

@@ -17,6 +17,8 @@ import {
 } from "../../guard/mod.ts";
 import { roomPolicy } from "../../guard/policy.ts";
 import type { Rooms } from "../../rooms/mod.ts";
+import { CODEC_INFO } from "../../media/codecs/catalog.ts";
+import { CallError } from "../call_error.ts";
 import { DigitCommands } from "../../rooms/digit_commands.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import { type JsonValue, toHex, type WitnessLog } from "../../witness/mod.ts";
@@ -39,7 +41,6 @@ import {
   type AudioChoice,
   fastStartAccepted,
   fastStartProposals,
-  STATIC_PAYLOAD_TYPE,
 } from "./h245/capabilities.ts";
 import { connectTcp, H245Listener } from "./h245/channel.ts";
 import { H245Control } from "./h245/control.ts";
@@ -85,16 +86,6 @@ export interface H323DialOptions {
   /** Told the call's identity before the Setup leaves; returns the undo for its end. */
   placed?: (callId: string, bandwidthKbps: number) => () => void;
 }
-
-export class CallError extends Error {
-  override name = "CallError";
-  constructor(message: string, readonly status: number) {
-    super(message);
-  }
-}
-
-/** Nominal IP bandwidth of a 20 ms stream, kbps (payload + RTP/UDP/IP headers). */
-const BANDWIDTH: Record<Codec, number> = { PCMU: 80, PCMA: 80, G722: 80, G729: 24, opus: 56 };
 
 interface Call {
   legId: string;
@@ -501,7 +492,7 @@ export class H323Calls {
       guardianId: opts.guardianId,
       room: opts.room,
       callType: "ROUTINE",
-      bandwidthKbps: BANDWIDTH[allowed[0]],
+      bandwidthKbps: CODEC_INFO[allowed[0]].streamKbps,
       codecs: allowed,
       pii: false,
       authentication: "h323-registration",
@@ -721,7 +712,7 @@ export class H323Calls {
         protocol: "h323",
         host: call.session.media.host,
         port: call.session.media.port,
-        codec: { codec: choice.codec, payloadType: STATIC_PAYLOAD_TYPE[choice.codec]! },
+        codec: { codec: choice.codec, payloadType: CODEC_INFO[choice.codec].staticPt! },
         remote: call.remote ? { address: call.remote.host, port: call.remote.port } : undefined,
       }).then(() => {
         if (call.remote) call.mediaAt = performance.now();
@@ -737,7 +728,7 @@ export class H323Calls {
       this.o.rooms.update(call.legId, {
         ...(remote ? { remote: { address: remote.host, port: remote.port } } : {}),
         ...(codecChanged
-          ? { codec: { codec: choice.codec, payloadType: STATIC_PAYLOAD_TYPE[choice.codec]! } }
+          ? { codec: { codec: choice.codec, payloadType: CODEC_INFO[choice.codec].staticPt! } }
           : {}),
       })
     ).then(() => {
@@ -835,3 +826,5 @@ export class H323Calls {
     for (const conn of [...this.#byConn.keys()]) conn.close("shutdown");
   }
 }
+
+export { CallError };

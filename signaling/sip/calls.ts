@@ -30,6 +30,8 @@ import {
   SdpError,
 } from "../../media/sdp/mod.ts";
 import type { Rooms } from "../../rooms/mod.ts";
+import { CODEC_INFO } from "../../media/codecs/catalog.ts";
+import { CallError } from "../call_error.ts";
 import { DigitCommands } from "../../rooms/digit_commands.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import { fromBase64Url, type JsonValue, type WitnessLog } from "../../witness/mod.ts";
@@ -74,9 +76,6 @@ export const SIP_STATUS_BY_REASON: Record<RejectReason, number> = {
   ROOM_NOT_FOUND: 404,
   INTERNAL_ERROR: 500,
 };
-
-/** Nominal IP bandwidth of a 20 ms stream, kbps (payload + RTP/UDP/IP headers). */
-const BANDWIDTH: Record<Codec, number> = { PCMU: 80, PCMA: 80, G722: 80, G729: 24, opus: 56 };
 
 export const ROOM_USER_RE = /^council-([a-z0-9][a-z0-9._-]{0,63})$/;
 export const ADMISSION_HEADER = "council-admission";
@@ -142,13 +141,6 @@ export interface DialOptions {
 function sessionOf(d: Admit): Session {
   const { decision: _d, sessionId, policyVersion: _p, witnessIndex: _w, ...rest } = d;
   return { id: sessionId, ...rest, createdAt: new Date().toISOString() };
-}
-
-export class CallError extends Error {
-  override name = "CallError";
-  constructor(message: string, readonly status?: number) {
-    super(message);
-  }
 }
 
 export class Calls {
@@ -272,7 +264,7 @@ export class Calls {
         guardianId: auth.guardianId,
         room,
         callType: "ROUTINE",
-        bandwidthKbps: BANDWIDTH[codecs[0] ?? "PCMU"],
+        bandwidthKbps: CODEC_INFO[codecs[0] ?? "PCMU"].streamKbps,
         codecs: codecs.length ? codecs : ["PCMU"],
         pii: false,
         authentication: "sip-digest",
@@ -620,7 +612,7 @@ export class Calls {
       guardianId: opts.guardianId,
       room: opts.room,
       callType: "ROUTINE",
-      bandwidthKbps: BANDWIDTH[allowed[0]],
+      bandwidthKbps: CODEC_INFO[allowed[0]].streamKbps,
       codecs: [...allowed],
       pii: false,
       authentication: "sip-digest",
@@ -721,3 +713,5 @@ export class Calls {
     }
   }
 }
+
+export { CallError };

@@ -6,6 +6,16 @@ import { TpktReader } from "../../signaling/h323/q931/tpkt.ts";
 
 const FIXTURES = new URL("../fixtures/h323/", import.meta.url).pathname;
 
+/** The captures with H.323 call signalling (and H.245) in tests/fixtures/h323. */
+export const CALL_CAPTURES = [
+  "ooh323c-call.pcapng",
+  "h323plus-fast-ooh323c.pcapng",
+  "h323plus-calls-ooh323c.pcapng",
+  "h323plus-ooh323c.pcapng",
+  "ndpi-h323.pcap",
+  "gnugk-ras-call.pcapng",
+];
+
 export interface TcpMessage {
   frame: number;
   stream: number;

@@ -17,14 +17,6 @@ const AUDIO_ALTERNATIVES: Partial<Record<Codec, string[]>> = {
   G729: ["g729AnnexA", "g729", "g729AnnexAwAnnexB", "g729wAnnexB"],
 };
 
-/** RTP payload types (RFC 3551 table 4) of the codecs H.323 legs use. */
-export const STATIC_PAYLOAD_TYPE: Partial<Record<Codec, number>> = {
-  PCMU: 0,
-  PCMA: 8,
-  G722: 9,
-  G729: 18,
-};
-
 /**
  * Frames per packet Council sends (20 ms) and accepts. H.245 AudioCapability
  * counts "audio frames per packet"; H.323 stacks take a G.711/G.722 frame as 1 ms

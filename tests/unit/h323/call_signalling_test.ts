@@ -5,7 +5,7 @@
 // with their own errors; H.245 procedures and Fast Start choose as H.323 says.
 
 import assert from "node:assert/strict";
-import { tpktMessages } from "../../_helpers/h323_capture.ts";
+import { CALL_CAPTURES, tpktMessages } from "../../_helpers/h323_capture.ts";
 import { mutations } from "../../_helpers/mutate.ts";
 import { tsharkVerdicts } from "../../_helpers/tshark.ts";
 import { decode, encode, PerError } from "../../../signaling/h323/asn1/per.ts";
@@ -32,18 +32,12 @@ import { createLogger } from "../../../telemetry/mod.ts";
 
 type Msg = Record<string, unknown>;
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-const CAPTURES = [
-  "ooh323c-call.pcapng",
-  "h323plus-fast-ooh323c.pcapng",
-  "h323plus-calls-ooh323c.pcapng",
-  "h323plus-ooh323c.pcapng",
-  "ndpi-h323.pcap",
-  "gnugk-ras-call.pcapng",
-];
 
 async function allMessages() {
   const out = [];
-  for (const f of CAPTURES) out.push(...(await tpktMessages(f)).map((m) => ({ ...m, file: f })));
+  for (const f of CALL_CAPTURES) {
+    out.push(...(await tpktMessages(f)).map((m) => ({ ...m, file: f })));
+  }
   return out;
 }
 
