@@ -14,6 +14,7 @@ import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { rms, speech, windowedCorrelation } from "../_helpers/audio.ts";
 import { tsharkVerdicts } from "../_helpers/tshark.ts";
+import { waitFor } from "../_helpers/wait.ts";
 import { decode, encode } from "../../signaling/h323/asn1/per.ts";
 import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
 import { encodeH245, type H245Message, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
@@ -152,16 +153,6 @@ async function connectTracked(port: number, clients: TpktClient[]): Promise<Tpkt
   const c = await TpktClient.connect(port);
   clients.push(c);
   return c;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (true) {
-    const v = await probe();
-    if (v) return v as T;
-    if (Date.now() > deadline) throw new Error(`condition not met in time (${String(v)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Answers Council's OpenLogicalChannel as a terminal would: send media to `phone`. */

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 Deno.test("SIPp dials into a room with signed admission requests: INVITE-200-ACK-BYE", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
@@ -22,9 +23,12 @@ Deno.test("SIPp dials into a room with signed admission requests: INVITE-200-ACK
     assert.equal(run.code, 0, run.stdout.slice(-1500) + run.messages.slice(-3000));
     assert.equal(run.stats["SuccessfulCall(C)"], "3", JSON.stringify(run.stats));
     assert.equal(run.stats["Retransmissions(C)"], "0");
-    // Each call was admitted, witnessed as started and ended, and its seat freed.
-    const sessions = await api(council.url, "GET", "/api/v1/admission/sessions");
-    assert.deepEqual((sessions.body as { sessions: unknown[] }).sessions, []);
+    // Each call was admitted, witnessed as started and ended, and its seat freed (the
+    // BYE is answered before the leg's media and session are released).
+    await waitFor(async () => {
+      const sessions = await api(council.url, "GET", "/api/v1/admission/sessions");
+      return (sessions.body as { sessions: unknown[] }).sessions.length === 0;
+    });
     const calls = await api(council.url, "GET", "/api/v1/sip/calls");
     assert.deepEqual((calls.body as { calls: unknown[] }).calls, []);
   } finally {
