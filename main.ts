@@ -17,7 +17,7 @@ import {
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
-import { Rooms } from "./rooms/mod.ts";
+import { Gateway, Rooms } from "./rooms/mod.ts";
 import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
 import { type H323, startH323 } from "./signaling/h323/mod.ts";
 
@@ -102,6 +102,8 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     );
     registerMediaMetrics(media, metrics.registry);
     const rooms = lifecycle.add(new Rooms(media, policies, log.child({ subsystem: "rooms" })));
+    // Calls between endpoints (SIP <-> H.323); each stack registers itself with it.
+    const gateway = new Gateway(witness, log.child({ subsystem: "gateway" }));
     const sip = lifecycle.add(
       await SipServer.start({
         host: config.sip.host,
@@ -113,6 +115,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         media: config.sip.media,
         guard,
         rooms,
+        gateway,
         policies,
         registry,
         store,
@@ -126,6 +129,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       guard,
       registry,
       rooms,
+      gateway,
       policies,
       store,
       witness,
@@ -151,6 +155,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       operatorToken: operator.token,
       sip,
       h323: h323.calls.calls,
+      gateway,
     });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {

@@ -9,9 +9,11 @@ export {
 } from "./registry.ts";
 export {
   DEFAULT_POLICY,
+  GATEWAY_ROOM,
   parsePolicy,
   type Policy,
   PolicyError,
+  policyRoomOf,
   PolicyStore,
   readPolicyFile,
   ROOM_RE,

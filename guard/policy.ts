@@ -47,9 +47,21 @@ export class PolicyError extends Error {
 export const ROOM_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_POLICY_BYTES = 256 * 1024;
 
+/**
+ * Calls between two endpoints (the SIP <-> H.323 gateway) each get a private media
+ * room "gateway/<id>", which no dial-in can name (ROOM_RE has no "/"). Guard admits
+ * and counts their legs as room "gateway", so policy.rooms.gateway caps them.
+ */
+export const GATEWAY_ROOM = "gateway";
+
+/** The room whose policy applies to `room` (a gateway call's room is "gateway"'s). */
+export function policyRoomOf(room: string): string {
+  return room.startsWith(`${GATEWAY_ROOM}/`) ? GATEWAY_ROOM : room;
+}
+
 /** The effective policy for one room. */
 export function roomPolicy(policy: Policy, room: string): RoomPolicy | undefined {
-  const override = policy.rooms[room];
+  const override = policy.rooms[policyRoomOf(room)];
   if (!override && !policy.allowUnknownRooms) return undefined;
   return { ...policy.room, ...override };
 }

@@ -1,6 +1,7 @@
 // Keypad commands a member dials during a call, whatever carried the digits
 // (RFC 4733, SIP INFO, H.245 user input, Q.931 keypad): *6 toggles mute, as on
-// most conference bridges. Digits older than 3 s are forgotten.
+// most conference bridges. Digits older than 3 s are forgotten. On a gateway call
+// digits are the far end's (an IVR, a voicemail PIN): they are relayed, not read.
 
 import type { Logger } from "../telemetry/log.ts";
 import type { Rooms } from "./mod.ts";
@@ -15,9 +16,12 @@ export class DigitCommands {
     /** Called after a command changed the member (the stack witnesses it). */
     private readonly onMuted: (legId: string, muted: boolean) => void,
     private readonly log: Logger,
+    /** Takes the digits of legs whose digits go elsewhere; true when it took them. */
+    private readonly relay?: (legId: string, digits: string) => boolean,
   ) {}
 
   feed(legId: string, digits: string): void {
+    if (this.relay?.(legId, digits)) return;
     for (const digit of digits.toUpperCase()) {
       if (!/[0-9*#A-D]/.test(digit)) continue;
       const p = this.#pending.get(legId);

@@ -15,6 +15,16 @@ import type { Direction } from "../media/sdp/mod.ts";
 import type { Logger } from "../telemetry/mod.ts";
 
 export type Protocol = "sip" | "h323" | "webrtc";
+export {
+  type Callee,
+  type CallOptions,
+  type Dialled,
+  Gateway,
+  type GatewayParty,
+  type GatewayStack,
+  parseDialled,
+  Q850,
+} from "./gateway.ts";
 
 export interface JoinRequest {
   room: string;

@@ -1,6 +1,7 @@
 // Strict query parameter parsing: a malformed value is a BadRequest naming it.
 
 import type { Context } from "hono";
+import { GATEWAY_ROOM, GUARDIAN_ID_RE, ROOM_RE } from "../guard/mod.ts";
 import { BadRequest } from "./errors.ts";
 
 export function intParam(
@@ -72,4 +73,20 @@ export function onlyFields(body: Record<string, unknown>, allowed: string[]): vo
   for (const name of Object.keys(body)) {
     if (!allowed.includes(name)) throw new BadRequest(`unknown field '${name}'`);
   }
+}
+
+/** A room a call can be placed into ("gateway" is the gateway's, not a meeting). */
+export function roomField(value: unknown): string {
+  if (typeof value !== "string" || !ROOM_RE.test(value)) {
+    throw new BadRequest("room: expected a room name");
+  }
+  if (value === GATEWAY_ROOM) throw new BadRequest("room: gateway is reserved for gateway calls");
+  return value;
+}
+
+export function guardianField(value: unknown): string {
+  if (typeof value !== "string" || !GUARDIAN_ID_RE.test(value)) {
+    throw new BadRequest("guardianId: expected if://guardian/<name>");
+  }
+  return value;
 }

@@ -2,11 +2,10 @@
 
 import { Hono } from "hono";
 import type { H323Calls } from "../signaling/h323/mod.ts";
-import { GUARDIAN_ID_RE, ROOM_RE } from "../guard/mod.ts";
 import { CallError } from "../signaling/h323/calls.ts";
 import { operatorOnly } from "./auth.ts";
 import { BadRequest } from "./errors.ts";
-import { jsonBody, onlyFields } from "./_params.ts";
+import { guardianField, jsonBody, onlyFields, roomField } from "./_params.ts";
 
 export function h323Routes(calls: H323Calls, token: string): Hono {
   return new Hono()
@@ -16,14 +15,10 @@ export function h323Routes(calls: H323Calls, token: string): Hono {
     .post("/calls", async (c) => {
       const body = await jsonBody(c, 4096);
       onlyFields(body, ["room", "guardianId"]);
-      if (typeof body.room !== "string" || !ROOM_RE.test(body.room)) {
-        throw new BadRequest("room: expected a room name");
-      }
-      if (typeof body.guardianId !== "string" || !GUARDIAN_ID_RE.test(body.guardianId)) {
-        throw new BadRequest("guardianId: expected if://guardian/<name>");
-      }
+      const room = roomField(body.room);
+      const guardianId = guardianField(body.guardianId);
       try {
-        const legId = await calls.dialGuardian(body.room, body.guardianId);
+        const legId = await calls.dialGuardian(room, guardianId);
         return c.json({ legId }, 201);
       } catch (err) {
         if (!(err instanceof CallError)) throw err;

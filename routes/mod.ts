@@ -11,11 +11,13 @@ import { notFound, onError } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { observe } from "./observe.ts";
+import { gatewayRoutes } from "./gateway.ts";
 import { h323Routes } from "./h323.ts";
 import { sipRoutes } from "./sip.ts";
 import { witnessRoutes } from "./witness.ts";
 import type { SipServer } from "../signaling/sip/mod.ts";
 import type { H323Calls } from "../signaling/h323/mod.ts";
+import type { Gateway } from "../rooms/mod.ts";
 
 export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
 export { apiError, type ApiErrorBody, BadRequest } from "./errors.ts";
@@ -33,6 +35,7 @@ export interface AppDeps {
   sip?: SipServer;
   /** Absent when H.323 is not running. */
   h323?: H323Calls;
+  gateway?: Gateway;
 }
 
 export function buildApp(deps: AppDeps): Hono {
@@ -49,6 +52,10 @@ export function buildApp(deps: AppDeps): Hono {
     )
     .route("/api/v1/sip", deps.sip ? sipRoutes(deps.sip, deps.operatorToken) : new Hono())
     .route("/api/v1/h323", deps.h323 ? h323Routes(deps.h323, deps.operatorToken) : new Hono())
+    .route(
+      "/api/v1/gateway",
+      deps.gateway ? gatewayRoutes(deps.gateway, deps.operatorToken) : new Hono(),
+    )
     .notFound(notFound)
     .onError(onError(log));
 }

@@ -2,10 +2,9 @@
 // HA1s only), list registrations and calls, call a guardian into a room, hang up.
 
 import { Hono } from "hono";
-import { GUARDIAN_ID_RE, ROOM_RE } from "../guard/mod.ts";
 import { CallError, type SipServer } from "../signaling/sip/mod.ts";
 import { BadRequest } from "./errors.ts";
-import { jsonBody, onlyFields } from "./_params.ts";
+import { guardianField, jsonBody, onlyFields, roomField } from "./_params.ts";
 import { operatorOnly } from "./auth.ts";
 
 export function sipRoutes(sip: SipServer, token: string): Hono {
@@ -28,13 +27,9 @@ export function sipRoutes(sip: SipServer, token: string): Hono {
     .post("/calls", async (c) => {
       const body = await jsonBody(c, 4096);
       onlyFields(body, ["room", "guardianId", "target"]);
-      const { room, guardianId, target } = body;
-      if (typeof room !== "string" || !ROOM_RE.test(room)) {
-        throw new BadRequest("room: expected a room name");
-      }
-      if (typeof guardianId !== "string" || !GUARDIAN_ID_RE.test(guardianId)) {
-        throw new BadRequest("guardianId: expected if://guardian/<name>");
-      }
+      const room = roomField(body.room);
+      const guardianId = guardianField(body.guardianId);
+      const target = body.target;
       if (target !== undefined && typeof target !== "string") {
         throw new BadRequest("target: expected a SIP URI");
       }

@@ -6,6 +6,9 @@
 // (tunnelled in H.225.0 or on its own TCP connection); the leg joins the room's
 // mix as soon as its codec is known. Release Complete, a closed connection, an
 // H.245 EndSessionCommand, dead media or a guard revocation end the call.
+// A Setup admitted for room "gateway" dials someone else (an alias, an E.164
+// number, a SIP user): rooms' Gateway places the other leg, Alerting follows its
+// ringing, and Connect its answer (or Release Complete with its Q.850 cause).
 
 import {
   type AdmissionRequest,
@@ -15,20 +18,28 @@ import {
   type Session,
   type SessionEnded,
 } from "../../guard/mod.ts";
-import { roomPolicy } from "../../guard/policy.ts";
-import type { Rooms } from "../../rooms/mod.ts";
+import { GATEWAY_ROOM, policyRoomOf, roomPolicy } from "../../guard/policy.ts";
+import type { Callee, Gateway, Rooms } from "../../rooms/mod.ts";
 import { CODEC_INFO } from "../../media/codecs/catalog.ts";
 import { CallError } from "../call_error.ts";
 import { DigitCommands } from "../../rooms/digit_commands.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import { type JsonValue, toHex, type WitnessLog } from "../../witness/mod.ts";
 import { decode, encode, PerError } from "./asn1/per.ts";
-import { aliasKey, type HostPort, hostPort, transportAddress } from "./h225/address.ts";
 import {
+  aliasKey,
+  dialledAlias,
+  type HostPort,
+  hostPort,
+  transportAddress,
+} from "./h225/address.ts";
+import {
+  alerting,
   callProceeding,
   CAUSE_OF_REASON,
   connect,
   type CsMessage,
+  information,
   readCs,
   RELEASE_REASON,
   releaseMessage,
@@ -45,7 +56,17 @@ import {
 import { connectTcp, H245Listener } from "./h245/channel.ts";
 import { H245Control } from "./h245/control.ts";
 import { encodeH245, type H245Message, OpenLogicalChannel } from "./h245/mod.ts";
-import { CALL_STATE, CAUSE, displayIe, IE, ieOf, Q931Error, speechBearer } from "./q931/message.ts";
+import {
+  CALL_STATE,
+  CAUSE,
+  causeOf,
+  displayIe,
+  IE,
+  ieOf,
+  numberOf,
+  Q931Error,
+  speechBearer,
+} from "./q931/message.ts";
 import type { TpktConnection } from "./q931/connection.ts";
 import type { Gatekeeper } from "./ras/gatekeeper.ts";
 import { admissionRequestOf } from "./ras/token.ts";
@@ -71,6 +92,8 @@ export interface H323CallsOptions {
   /** Address Council listens on for separate H.245 channels. */
   host: string;
   video?: boolean;
+  /** Places the other leg of Setups that dial someone (SIP <-> H.323). */
+  gateway?: Gateway;
   log: Logger;
 }
 
@@ -83,6 +106,12 @@ export interface H323DialOptions {
   alias?: string;
   /** Ring time before giving up. */
   timeoutMs?: number;
+  /** The caller the terminal sees (source alias and display); the room otherwise. */
+  caller?: string;
+  /** Aborting it releases the call while it rings. */
+  signal?: AbortSignal;
+  /** The terminal is ringing (Alerting). */
+  alerting?: () => void;
   /** Told the call's identity before the Setup leaves; returns the undo for its end. */
   placed?: (callId: string, bandwidthKbps: number) => () => void;
 }
@@ -119,6 +148,8 @@ interface Call {
   mediaTimer?: ReturnType<typeof setTimeout>;
   /** An outbound call waiting for Connect. */
   answered?: { resolve: () => void; reject: (e: Error) => void };
+  onAlerting?: () => void;
+  alerted?: boolean;
   /** Undoes what the call registered elsewhere (the gatekeeper's answerCall entry). */
   forget?: () => void;
 }
@@ -132,10 +163,15 @@ export class H323Calls {
   readonly #keypad: DigitCommands;
 
   constructor(private readonly o: H323CallsOptions) {
-    this.#keypad = new DigitCommands(o.rooms, (legId, muted) => {
-      const call = this.#calls.get(legId);
-      if (call) this.#witness("h323.call.muted", call, { muted, by: "dtmf" });
-    }, o.log);
+    this.#keypad = new DigitCommands(
+      o.rooms,
+      (legId, muted) => {
+        const call = this.#calls.get(legId);
+        if (call) this.#witness("h323.call.muted", call, { muted, by: "dtmf" });
+      },
+      o.log,
+      (legId, digits) => o.gateway?.relayDigits(legId, digits) ?? false,
+    );
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
       if (e.ev !== "leg.dead" && e.ev !== "dtmf") return;
       const call = this.#calls.get(e.legId);
@@ -246,7 +282,9 @@ export class H323Calls {
         const reason = m.body && typeof m.body === "object" && m.body.reason
           ? Object.keys(m.body.reason as Msg)[0]
           : undefined;
-        await this.#teardown(call, `released${reason ? ` (${reason})` : ""}`);
+        // The Cause IE, else the reason's cause (H.225.0 Table 5): a gateway passes it on.
+        const cause = causeOf(m.q931) ?? (reason ? CAUSE_OF_REASON[reason] : undefined);
+        await this.#teardown(call, `released${reason ? ` (${reason})` : ""}`, { cause });
         return;
       }
       case "information": {
@@ -295,8 +333,15 @@ export class H323Calls {
       return refuse(undefined, CAUSE.mandatoryIeMissing, "no callIdentifier or bearer capability");
     }
     const callId = toHex(guid);
-    const aliasRoom = ((body.destinationAddress as unknown[]) ?? []).map(aliasKey)
-      .map((a) => a && ROOM_ALIAS_RE.exec(a)?.[1]).find((r) => r);
+    const aliases = ((body.destinationAddress as unknown[]) ?? []).map(aliasKey);
+    const aliasRoom = aliases.map((a) => a && ROOM_ALIAS_RE.exec(a)?.[1]).find((r) => r);
+    if (aliasRoom === GATEWAY_ROOM) {
+      return refuse(
+        "unreachableDestination",
+        CAUSE.unallocatedNumber,
+        "council-gateway is no room",
+      );
+    }
 
     // Admission: the gatekeeper's ARQ for this call, or a token in the Setup.
     let session: Session | undefined;
@@ -330,6 +375,35 @@ export class H323Calls {
       session = this.o.guard.session(decision.sessionId);
       if (!session) return refuse("undefinedReason", 41, "admission ended at once");
     }
+    // Admitted for a gateway call: the Setup names whom to call (an alias, else the
+    // Called party number), and the gateway finds where that one is registered.
+    const legId = `h323-${crypto.randomUUID()}`;
+    let callee: Callee | undefined;
+    let dialled: string | undefined;
+    if (session.room === GATEWAY_ROOM) {
+      dialled = dialledAlias(aliases) ?? numberOf(m.q931, IE.calledPartyNumber);
+      const admission = session;
+      const drop = async (reason: string, cause: number, why: string) => {
+        if (admittedBy === "token") await this.o.guard.end(admission.id, "released");
+        refuse(reason, cause, why);
+      };
+      if (!dialled || !this.o.gateway) {
+        return await drop(
+          "badFormatAddress",
+          CAUSE.unallocatedNumber,
+          "a gateway call names nobody",
+        );
+      }
+      try {
+        callee = await this.o.gateway.route(dialled, {
+          protocol: "h323",
+          guardianId: session.guardianId,
+        });
+      } catch (err) {
+        const q850 = err instanceof CallError ? err.q850 : undefined;
+        return await drop("calledPartyNotRegistered", q850 ?? 1, (err as Error).message);
+      }
+    }
     if (conn.closed) {
       await this.o.guard.end(session.id, "released");
       return;
@@ -340,14 +414,20 @@ export class H323Calls {
       rtcp: { host: session.media.host, port: session.media.port + 1 },
     };
     const call: Call = {
-      legId: `h323-${crypto.randomUUID()}`,
+      legId,
       conn,
       crv,
       guid,
       callId,
       conferenceId: (body.conferenceID as Uint8Array | undefined) ?? guid,
       session,
-      room: session.room,
+      room: callee
+        ? this.o.gateway!.open(
+          { protocol: "h323", guardianId: session.guardianId, legId },
+          callee,
+          dialled!,
+        )
+        : session.room,
       guardianId: session.guardianId,
       admittedBy,
       direction: "inbound",
@@ -390,6 +470,28 @@ export class H323Calls {
     }
 
     call.h245 = this.#newH245(call, local);
+
+    if (callee) {
+      // Connect waits for the other leg to answer; its ringing is Alerting here.
+      try {
+        await this.o.gateway!.connect(call.room, () => {
+          if (call.ended) return;
+          conn.send(writeCs({
+            type: "alerting",
+            callReference: crv,
+            fromDestination: true,
+            kind: "alerting",
+            body: alerting(guid),
+            tunnelling,
+          }));
+        });
+      } catch (err) {
+        const q850 = err instanceof CallError ? err.q850 : undefined;
+        this.#release(call, "gateway-failed", undefined, q850 ?? CAUSE.interworking);
+        return;
+      }
+      if (call.ended) return;
+    }
 
     const extra: Msg = {};
     if (answer) extra.fastStart = answer.accepted.map((olc) => encode(OpenLogicalChannel, olc));
@@ -490,7 +592,7 @@ export class H323Calls {
     if (!allowed.length) throw new CallError(`room ${opts.room} has no codec H.323 can use`, 404);
     const decision = await this.o.guard.admit({
       guardianId: opts.guardianId,
-      room: opts.room,
+      room: policyRoomOf(opts.room),
       callType: "ROUTINE",
       bandwidthKbps: CODEC_INFO[allowed[0]].streamKbps,
       codecs: allowed,
@@ -525,7 +627,7 @@ export class H323Calls {
       callId: toHex(guid),
       conferenceId: crypto.getRandomValues(new Uint8Array(16)),
       session,
-      room: session.room,
+      room: opts.room,
       guardianId: session.guardianId,
       admittedBy: "operator",
       direction: "outbound",
@@ -537,6 +639,7 @@ export class H323Calls {
       fastStart: false,
       setupAt: performance.now(),
       startedAt: Date.now(),
+      onAlerting: opts.alerting,
     };
     call.h245 = this.#newH245(call, local);
     call.forget = opts.placed?.(call.callId, session.bandwidthKbps);
@@ -552,7 +655,7 @@ export class H323Calls {
       body: setup({
         guid,
         conferenceID: call.conferenceId,
-        source: `council-${opts.room}`,
+        source: opts.caller ?? `council-${opts.room}`,
         destination: opts.alias ? [{ "h323-ID": opts.alias }] : [],
         destCallSignalAddress: transportAddress(opts.to),
         fastStart: fastStartProposals(this.#prefer(call), local).map((olc) =>
@@ -560,16 +663,25 @@ export class H323Calls {
         ),
       }),
       tunnelling: true,
-      ies: [speechBearer(), displayIe(`Council ${opts.room}`)],
+      ies: [speechBearer(), displayIe(opts.caller ?? `Council ${opts.room}`)],
     }));
     const ring = setTimeout(
-      () => this.#release(call, "no answer", undefined, CAUSE.noUserResponding),
+      () =>
+        this.#release(
+          call,
+          "no answer",
+          undefined,
+          call.alerted ? CAUSE.noAnswer : CAUSE.noUserResponding,
+        ),
       opts.timeoutMs ?? 30_000,
     );
+    const cancel = () => this.#release(call, "cancelled", undefined, CAUSE.normalClearing);
+    opts.signal?.addEventListener("abort", cancel, { once: true });
     try {
       await answered;
     } finally {
       clearTimeout(ring);
+      opts.signal?.removeEventListener("abort", cancel);
     }
     this.counters.started++;
     await this.#witness("h323.call.started", call, {
@@ -581,20 +693,32 @@ export class H323Calls {
     return call.legId;
   }
 
-  /** Calls a guardian's registered H.323 endpoint into a room. */
-  async dialGuardian(room: string, guardianId: string, timeoutMs?: number): Promise<string> {
+  /** Calls a guardian's registered H.323 endpoint (or the one given) into a room. */
+  async dialGuardian(
+    room: string,
+    guardianId: string,
+    o: Pick<H323DialOptions, "timeoutMs" | "caller" | "signal" | "alerting"> & {
+      endpointId?: string;
+    } = {},
+  ): Promise<string> {
     const gk = this.o.gatekeeper?.();
     const endpoint = gk?.o.endpoints.list().find((e) =>
-      e.guardianId === guardianId && e.callSignal.length > 0
+      e.guardianId === guardianId && e.callSignal.length > 0 &&
+      (o.endpointId === undefined || e.id === o.endpointId)
     );
-    if (!gk || !endpoint) throw new CallError(`${guardianId} has no H.323 registration`, 404);
+    if (!gk || !endpoint) {
+      throw new CallError(`${guardianId} has no H.323 registration`, 404, CAUSE.subscriberAbsent);
+    }
     const alias = endpoint.aliases.find((a) => a.startsWith("h323-ID:"))?.slice(8);
     return await this.dial({
       room,
       guardianId,
       to: endpoint.callSignal[0],
       alias,
-      timeoutMs,
+      timeoutMs: o.timeoutMs,
+      caller: o.caller,
+      signal: o.signal,
+      alerting: o.alerting,
       // The terminal may ask its gatekeeper (Council) before answering.
       placed: (callId, bandwidthKbps) => {
         gk.placed.set(callId, { endpointId: endpoint.id, bandwidth: bandwidthKbps * 10 });
@@ -631,6 +755,10 @@ export class H323Calls {
     }
     const h245Address = hostPort(body.h245Address);
     if (h245Address && !call.tunnelling && !call.h245Conn) this.#dialH245(call, h245Address);
+    if (m.q931.type === "alerting" && !call.alerted && !call.connected) {
+      call.alerted = true;
+      call.onAlerting?.();
+    }
     if (m.q931.type !== "connect" || call.connected) return;
     call.connected = true;
     if (call.tunnelling) call.h245.start();
@@ -761,25 +889,57 @@ export class H323Calls {
         call.direction === "inbound",
       ),
     );
-    this.#teardown(call, why, opts).catch((err) =>
+    this.#teardown(call, why, { ...opts, cause }).catch((err) =>
       this.o.log.warn("H.323 teardown failed", { err, legId: call.legId })
     );
   }
 
-  /** Ends a call from Council's side (operators, room close). */
-  async hangup(legId: string, why = "operator"): Promise<boolean> {
+  /** Ends a call from Council's side (operators, room close, a gateway call's other leg). */
+  async hangup(
+    legId: string,
+    why = "operator",
+    cause: number = CAUSE.normalClearing,
+  ): Promise<boolean> {
     const call = this.#calls.get(legId);
     if (!call) return false;
-    this.#release(call, why, undefined, CAUSE.normalClearing);
+    this.#release(call, why, undefined, cause);
     await call.conn.flush();
     return true;
   }
 
-  async #teardown(call: Call, why: string, opts: { sessionEnded?: boolean } = {}): Promise<void> {
+  /**
+   * Sends keypad digits to the terminal: H.245 UserInputIndication (signal) when
+   * an H.245 channel is up, else Q.931 Information with the Keypad facility IE.
+   */
+  async sendDigits(legId: string, digits: string): Promise<void> {
+    const call = this.#calls.get(legId);
+    const valid = digits.toUpperCase().replace(/[^0-9*#A-D]/g, "");
+    if (!call || call.ended || !valid) return;
+    if (call.tunnelling ? call.connected : call.h245Conn) return call.h245.sendDigits(valid);
+    call.conn.send(writeCs({
+      type: "information",
+      callReference: call.crv,
+      fromDestination: call.direction === "inbound",
+      kind: "information",
+      body: information(call.guid),
+      tunnelling: call.tunnelling,
+      ies: [{ id: IE.keypad, data: new TextEncoder().encode(valid) }],
+    }));
+    await call.conn.flush();
+  }
+
+  async #teardown(
+    call: Call,
+    why: string,
+    opts: { sessionEnded?: boolean; cause?: number } = {},
+  ): Promise<void> {
     if (call.ended) return;
     call.ended = true;
-    call.answered?.reject(new CallError(`call ended before it was answered: ${why}`, 480));
+    call.answered?.reject(
+      new CallError(`call ended before it was answered: ${why}`, 480, opts.cause ?? 16),
+    );
     call.answered = undefined;
+    this.o.gateway?.ended(call.legId);
     call.forget?.();
     this.#keypad.forget(call.legId);
     clearTimeout(call.mediaTimer);

@@ -4,12 +4,13 @@
 
 import type { Registry } from "prom-client";
 import type { Guard, GuardianRegistry, PolicyStore } from "../../guard/mod.ts";
-import type { Rooms } from "../../rooms/mod.ts";
+import type { Gateway, Rooms } from "../../rooms/mod.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
 import { CallSignalServer } from "./call_server.ts";
 import { H323Calls } from "./calls.ts";
+import { h323GatewayStack } from "./gateway_leg.ts";
 import { Endpoints } from "./ras/endpoints.ts";
 import { Gatekeeper } from "./ras/gatekeeper.ts";
 import { RasServer } from "./ras/server.ts";
@@ -31,6 +32,8 @@ export interface H323Config {
   guard: Guard;
   registry: GuardianRegistry;
   rooms: Rooms;
+  /** Setups and ARQs that dial someone go through it (SIP <-> H.323). */
+  gateway?: Gateway;
   policies: PolicyStore;
   store: Store;
   witness: WitnessLog;
@@ -57,8 +60,10 @@ export async function startH323(c: H323Config): Promise<H323> {
     gatekeeper: () => box.gk,
     host: c.host,
     video: c.video === "on",
+    gateway: c.gateway,
     log: c.log,
   });
+  c.gateway?.register(h323GatewayStack(calls, () => box.gk));
   const cs = CallSignalServer.start(
     { host: c.host, port: c.callSignalPort, log: c.log, metrics: c.metrics },
     calls,
@@ -81,6 +86,7 @@ export async function startH323(c: H323Config): Promise<H323> {
           guard: c.guard,
           registry: c.registry,
           endpoints,
+          gateway: c.gateway,
           witness: c.witness,
           log: c.log,
         }),

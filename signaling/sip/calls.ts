@@ -4,7 +4,9 @@
 // media endpoint and the 200 OK carries the SDP answer. The dialog handles re-INVITE
 // (hold, codec change), BYE either way, media timeouts and guard revocations, and
 // RFC 4733 digits (*6 toggles mute). Outbound calls (dial) are the same legs
-// started from Council's side.
+// started from Council's side. A Request-URI naming no room (sip:bob@, sip:1002@)
+// is a gateway call: the caller is admitted, then rooms' Gateway dials the callee
+// on whichever network it is registered and the INVITE is answered when it answers.
 
 import {
   type AdmissionRequest,
@@ -20,7 +22,7 @@ import {
   type Session,
   type SessionEnded,
 } from "../../guard/mod.ts";
-import { roomPolicy } from "../../guard/policy.ts";
+import { GATEWAY_ROOM, policyRoomOf, roomPolicy } from "../../guard/policy.ts";
 import {
   acceptAnswer,
   answerOffer,
@@ -29,7 +31,7 @@ import {
   offeredCodecs,
   SdpError,
 } from "../../media/sdp/mod.ts";
-import type { Rooms } from "../../rooms/mod.ts";
+import type { Callee, Gateway, Rooms } from "../../rooms/mod.ts";
 import { CODEC_INFO } from "../../media/codecs/catalog.ts";
 import { CallError } from "../call_error.ts";
 import { DigitCommands } from "../../rooms/digit_commands.ts";
@@ -52,6 +54,7 @@ import {
   toOf,
 } from "./message.ts";
 import type { Registrar } from "./registrar.ts";
+import { causeOfStatus, statusOfCause } from "./q850.ts";
 import {
   ackFor,
   newBranch,
@@ -124,6 +127,8 @@ export interface CallsOptions {
   log: Logger;
   /** "mix": a media endpoint per call (default); "none": signalling only (load tests). */
   media: "mix" | "none";
+  /** Routes calls to names that are not rooms (SIP <-> H.323); without it they get 404. */
+  gateway?: Gateway;
 }
 
 export interface DialOptions {
@@ -133,8 +138,12 @@ export interface DialOptions {
   target: string;
   room: string;
   guardianId: string;
-  /** Ring time before giving up. */
-  timeoutMs?: number;
+  /** The caller the callee sees (a guardian name); the room otherwise. */
+  from?: string;
+  /** Aborting it CANCELs the INVITE (RFC 3261 9.1) until the callee answers. */
+  signal?: AbortSignal;
+  /** The callee is ringing (a 180). */
+  alerting?: () => void;
 }
 
 /** The guard session an admission created, as the call keeps it. */
@@ -152,10 +161,15 @@ export class Calls {
   readonly #keypad: DigitCommands;
 
   constructor(private readonly o: CallsOptions) {
-    this.#keypad = new DigitCommands(o.rooms, (legId, muted) => {
-      const call = this.#byLeg.get(legId);
-      if (call) this.#witness("sip.call.muted", call, { muted, by: "dtmf" });
-    }, o.log);
+    this.#keypad = new DigitCommands(
+      o.rooms,
+      (legId, muted) => {
+        const call = this.#byLeg.get(legId);
+        if (call) this.#witness("sip.call.muted", call, { muted, by: "dtmf" });
+      },
+      o.log,
+      (legId, digits) => o.gateway?.relayDigits(legId, digits) ?? false,
+    );
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
       if (e.ev === "leg.dead") {
         const call = this.#byLeg.get(e.legId);
@@ -221,8 +235,12 @@ export class Calls {
 
     const uri = req.uri;
     const m = isSipUri(uri) ? ROOM_USER_RE.exec(uri.user) : null;
-    if (!m) return reply(404, { headers: [["warning", `399 council "dial council-<room>"`]] });
-    const room = m[1];
+    // Any other user part is someone to call through the gateway.
+    const dialled = !m && isSipUri(uri) && uri.user && this.o.gateway ? uri.user : undefined;
+    if ((!m && !dialled) || m?.[1] === GATEWAY_ROOM) {
+      return reply(404, { headers: [["warning", `399 council "dial council-<room>"`]] });
+    }
+    const room = m ? m[1] : GATEWAY_ROOM;
     const offer = bodyText(req);
     if (!offer) {
       return reply(488, { headers: [["warning", `399 council "an SDP offer is required"`]] });
@@ -287,6 +305,21 @@ export class Calls {
     }
     const session = sessionOf(decision);
 
+    let callee: Callee | undefined;
+    if (dialled) {
+      try {
+        callee = await this.o.gateway!.route(dialled, {
+          protocol: "sip",
+          guardianId: session.guardianId,
+        });
+      } catch (err) {
+        await this.o.guard.end(session.id, "released");
+        return reply(404, {
+          headers: [["warning", `399 council ${clip((err as Error).message)}`]],
+        });
+      }
+    }
+
     let answer: string;
     let agreement: AudioAgreement;
     try {
@@ -323,6 +356,13 @@ export class Calls {
       ended: false,
       startedAt: Date.now(),
     };
+    if (callee) {
+      call.room = this.o.gateway!.open(
+        { protocol: "sip", guardianId: call.guardianId, legId: call.legId },
+        callee,
+        dialled!,
+      );
+    }
     try {
       await this.#openMedia(call);
     } catch (err) {
@@ -330,6 +370,26 @@ export class Calls {
       this.o.log.error("media endpoint failed", { err, room, callId: call.callId });
       await this.o.guard.end(session.id, "released");
       return reply(503, { headers: [["retry-after", "5"]] });
+    }
+    if (callee && !tx.cancelled) {
+      const gateway = this.o.gateway!;
+      // CANCEL (the core answers 487) ends the attempt: the gateway stops dialling.
+      tx.onCancel = () => gateway.ended(call.legId);
+      try {
+        await gateway.connect(
+          call.room,
+          () => tx.respond(responseTo(req, 180, { toTag, headers: this.#dialogHeaders() })),
+        );
+      } catch (err) {
+        await this.#teardown(call, "gateway-failed");
+        const cause = err instanceof CallError ? err.q850 : undefined;
+        return reply(statusOfCause(cause), {
+          headers: [
+            ["reason", `Q.850;cause=${cause ?? 127}`],
+            ["warning", `399 council ${clip((err as Error).message)}`],
+          ],
+        });
+      }
     }
     if (tx.cancelled) {
       await this.#teardown(call, "cancelled");
@@ -525,18 +585,42 @@ export class Calls {
     );
   }
 
-  /** Ends a call from Council's side (operators, room close). */
-  async hangup(legId: string, reason = "operator"): Promise<boolean> {
+  /**
+   * Ends a call from Council's side (operators, room close, the other leg of a
+   * gateway call); a Q.850 cause travels in the BYE's Reason header (RFC 3326).
+   */
+  async hangup(legId: string, reason = "operator", cause?: number): Promise<boolean> {
     const call = this.#byLeg.get(legId);
     if (!call) return false;
-    await this.#sendBye(call).catch(() => {});
+    await this.#sendBye(call, cause).catch(() => {});
     await this.#teardown(call, reason);
     return true;
   }
 
-  async #sendBye(call: Call): Promise<SipResponse> {
+  async #sendBye(call: Call, cause?: number): Promise<SipResponse> {
     const bye = this.#request(call, "BYE");
+    if (cause !== undefined) bye.headers.append("reason", `Q.850;cause=${cause}`);
     return await this.o.transactions.request(bye, call.peer);
+  }
+
+  /**
+   * Sends keypad digits to the phone: RFC 4733 events when it agreed to
+   * telephone-event, SIP INFO (application/dtmf-relay) otherwise.
+   */
+  async sendDigits(legId: string, digits: string): Promise<void> {
+    const call = this.#byLeg.get(legId);
+    if (!call || call.ended) return;
+    const valid = digits.toUpperCase().replace(/[^0-9*#A-D]/g, "");
+    if (call.agreement.dtmfPayloadType !== undefined && this.o.media === "mix") {
+      return await this.o.rooms.sendDtmf(legId, valid);
+    }
+    for (const d of valid) {
+      const body = new TextEncoder().encode(`Signal=${d}\r\nDuration=100\r\n`);
+      await this.o.transactions.request(
+        this.#request(call, "INFO", body, "application/dtmf-relay"),
+        call.peer,
+      );
+    }
   }
 
   /** A request inside a dialog (12.2.1.1). */
@@ -577,6 +661,7 @@ export class Calls {
     this.#bySession.delete(call.session.id);
     this.#byLeg.delete(call.legId);
     this.counters.ended++;
+    this.o.gateway?.ended(call.legId);
     if (this.o.media === "mix") await this.o.rooms.leave(call.legId).catch(() => {});
     if (!opts.sessionEnded) await this.o.guard.end(call.session.id, "released");
     await this.#witness("sip.call.ended", call, {
@@ -610,7 +695,7 @@ export class Calls {
     if (!allowed) throw new CallError(`no room ${opts.room}`, 404);
     const decision = await this.o.guard.admit({
       guardianId: opts.guardianId,
-      room: opts.room,
+      room: policyRoomOf(opts.room),
       callType: "ROUTINE",
       bandwidthKbps: CODEC_INFO[allowed[0]].streamKbps,
       codecs: [...allowed],
@@ -632,7 +717,9 @@ export class Calls {
     const h = new Headers();
     h.append("via", `SIP/2.0/${opts.to.transport} ${host}:${port};branch=${newBranch()};rport`);
     h.append("max-forwards", "70");
-    const localHeader = `<sip:council-${opts.room}@${host}:${port}>;tag=${localTag}`;
+    const localHeader = opts.from
+      ? `"${opts.from}" <sip:${opts.from}@${host}:${port}>;tag=${localTag}`
+      : `<sip:council-${opts.room}@${host}:${port}>;tag=${localTag}`;
     h.append("from", localHeader);
     h.append("to", `<${formatUri(target)}>`);
     h.append("call-id", callId);
@@ -647,10 +734,33 @@ export class Calls {
       headers: h,
       body: new TextEncoder().encode(offer),
     };
-    const res = await this.o.transactions.request(invite, opts.to);
+    // A CANCEL may only follow a provisional response (RFC 3261 9.1).
+    let ringing = false;
+    let cancelWanted = false;
+    const cancel = () => {
+      const c = { ...invite, method: "CANCEL", headers: new Headers(), body: new Uint8Array(0) };
+      for (const name of ["via", "from", "to", "call-id"]) c.headers.append(name, h.get(name)!);
+      c.headers.append("cseq", "1 CANCEL");
+      c.headers.append("max-forwards", "70");
+      this.o.transactions.request(c, opts.to).catch(() => {});
+    };
+    const onAbort = () => ringing ? cancel() : (cancelWanted = true);
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    let res: SipResponse;
+    try {
+      res = await this.o.transactions.request(invite, opts.to, {
+        provisional: (r) => {
+          if (!ringing && cancelWanted) queueMicrotask(cancel);
+          ringing = true;
+          if (r.status === 180 || r.status === 183) opts.alerting?.();
+        },
+      });
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
     if (res.status >= 300) {
       await this.o.guard.end(session.id, "released");
-      throw new CallError(`${res.status} ${res.reason}`, res.status);
+      throw new CallError(`${res.status} ${res.reason}`, res.status, causeOfStatus(res.status));
     }
     // 2xx: ACK it (a new transaction-less request, 13.2.2.4), then media.
     const remoteTag = tagOf(toOf(res)) ?? "";
@@ -697,6 +807,11 @@ export class Calls {
       throw new CallError(`answer refused: ${(err as Error).message}`, 488);
     }
     this.#remember(call);
+    if (opts.signal?.aborted) {
+      // Answered as the caller gave up: the 2xx is acknowledged, then the call ended.
+      this.#hangup(call, "cancelled");
+      throw new CallError("the caller has gone", 487, 16);
+    }
     this.counters.started++;
     await this.#witness("sip.call.started", call);
     return call.legId;

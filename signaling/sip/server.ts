@@ -5,12 +5,13 @@
 
 import type { Guard, GuardianRegistry, PolicyStore } from "../../guard/mod.ts";
 import type { Subsystem } from "../../lifecycle/mod.ts";
-import type { Rooms } from "../../rooms/mod.ts";
+import type { Gateway, Rooms } from "../../rooms/mod.ts";
 import type { Store } from "../../store/mod.ts";
 import { Counter, Gauge, type Logger, type Registry } from "../../telemetry/mod.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
 import { type DigestAlgorithm, DigestAuthenticator } from "./digest.ts";
 import { CallError, Calls } from "./calls.ts";
+import { sipGatewayStack } from "./gateway_leg.ts";
 import { clip, isSipUri, parseUri } from "./grammar.ts";
 import {
   ALLOW,
@@ -58,6 +59,8 @@ export interface SipServerOptions {
   registrar?: RegistrarOptions;
   guard: Guard;
   rooms: Rooms;
+  /** Calls to names that are not rooms go through it (SIP <-> H.323). */
+  gateway?: Gateway;
   policies: PolicyStore;
   registry: GuardianRegistry;
   store: Store;
@@ -100,7 +103,9 @@ export class SipServer implements Subsystem {
       local: () => ({ host: o.host, port: this.transport.port }),
       log: o.log,
       media: o.media,
+      gateway: o.gateway,
     });
+    o.gateway?.register(sipGatewayStack(this.calls, this.registrar));
   }
 
   static async start(o: SipServerOptions): Promise<SipServer> {
@@ -246,6 +251,7 @@ export class SipServer implements Subsystem {
     if (!invite.finalSent) {
       invite.cancelled = true;
       invite.respond(responseTo(invite.request, 487, { toTag: newTag() }));
+      invite.onCancel?.();
     }
   }
 

@@ -93,6 +93,8 @@ export class ServerTransaction {
   readonly invite: boolean;
   /** Set when a CANCEL for this INVITE arrived. */
   cancelled = false;
+  /** Told when a CANCEL for this INVITE arrives (after the 487 went out). */
+  onCancel?: () => void;
   /** Called once when the transaction ends (its final response was not acknowledged in time, etc). */
   onTimeout?: () => void;
 

@@ -42,3 +42,15 @@ export function aliasOf(key: string): Record<string, string> {
   const i = key.indexOf(":");
   return { [key.slice(0, i)]: key.slice(i + 1) };
 }
+
+/**
+ * The first alias that names someone to call rather than a Council room: its
+ * value ("bob", "1002", "sip:bob@host"), for the gateway to route.
+ */
+export function dialledAlias(aliases: (string | undefined)[]): string | undefined {
+  for (const a of aliases) {
+    const m = a && /^(h323-ID|dialledDigits|url-ID|email-ID):(.+)$/.exec(a);
+    if (m && !/^(?:h323:|sip:)?council-/.test(m[2])) return m[2];
+  }
+  return undefined;
+}

@@ -99,6 +99,14 @@ export function callProceeding(guid: Uint8Array, extra: Msg = {}): Msg {
   };
 }
 
+/** Alerting-UUIE: the same mandatory fields as Call Proceeding's. */
+export const alerting = callProceeding;
+
+/** Information-UUIE (keypad digits ride in the Q.931 Keypad facility IE). */
+export function information(guid: Uint8Array): Msg {
+  return { protocolIdentifier: H225_PROTOCOL, callIdentifier: { guid } };
+}
+
 export function connect(guid: Uint8Array, conferenceID: Uint8Array, extra: Msg = {}): Msg {
   return {
     protocolIdentifier: H225_PROTOCOL,

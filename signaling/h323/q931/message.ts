@@ -201,6 +201,7 @@ export const CAUSE = {
   normalClearing: 16,
   userBusy: 17,
   noUserResponding: 18,
+  noAnswer: 19,
   subscriberAbsent: 20,
   callRejected: 21,
   invalidNumberFormat: 28,
@@ -217,4 +218,5 @@ export const CAUSE = {
   invalidIeContents: 100,
   recoveryOnTimerExpiry: 102,
   protocolError: 111,
+  interworking: 127,
 } as const;

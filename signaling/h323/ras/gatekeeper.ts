@@ -5,14 +5,23 @@
 import {
   type AdmissionRequest,
   type Decision,
+  GATEWAY_ROOM,
   type Guard,
   GUARDIAN_ID_RE,
   type GuardianRegistry,
   type RejectReason,
 } from "../../../guard/mod.ts";
+import type { Gateway } from "../../../rooms/mod.ts";
 import type { Logger } from "../../../telemetry/log.ts";
 import { type JsonValue, toHex, type WitnessLog } from "../../../witness/mod.ts";
-import { aliasKey, aliasOf, type HostPort, hostPort, transportAddress } from "../h225/address.ts";
+import {
+  aliasKey,
+  aliasOf,
+  dialledAlias,
+  type HostPort,
+  hostPort,
+  transportAddress,
+} from "../h225/address.ts";
 import { H225_PROTOCOL, type RasValue } from "../h225/mod.ts";
 import type { Endpoint, Endpoints } from "./endpoints.ts";
 import { admissionRequestOf } from "./token.ts";
@@ -45,6 +54,8 @@ export interface GatekeeperOptions {
   guard: Guard;
   registry: GuardianRegistry;
   endpoints: Endpoints;
+  /** Routes ARQs that dial someone rather than a room (SIP <-> H.323). */
+  gateway?: Gateway;
   witness: WitnessLog;
   log: Logger;
 }
@@ -321,10 +332,21 @@ export class Gatekeeper {
         },
       };
     }
-    const room = ((m.destinationInfo as unknown[]) ?? []).map(aliasKey)
+    const destination = ((m.destinationInfo as unknown[]) ?? []).map(aliasKey);
+    let room = destination
       .map((a) => a && /^(?:h323-ID|url-ID|email-ID):(?:sip:|h323:)?([^@]+)/.exec(a)?.[1])
       .map((u) => u && ROOM_ALIAS_RE.exec(u)?.[1])
       .find((r) => r);
+    // Someone to call rather than a room: admitted as a gateway call when the
+    // gateway knows where the callee is registered (Council routes the call).
+    const dialled = room ? undefined : dialledAlias(destination);
+    if (!room && dialled && this.o.gateway) {
+      const found = await this.o.gateway.route(dialled, {
+        protocol: "h323",
+        guardianId: e.guardianId,
+      }).catch(() => undefined);
+      if (found) room = GATEWAY_ROOM;
+    }
     if (!room) return reject("calledPartyNotRegistered");
     const token = admissionRequestOf(m.tokens);
     if (!token.ok) {
