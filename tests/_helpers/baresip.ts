@@ -46,12 +46,19 @@ function readWavPcm(bytes: Uint8Array): Int16Array {
   return new Int16Array(0);
 }
 
-/** Runs one phone: register user/password with Council, dial a room, talk, record. */
+/**
+ * Runs one phone: register user/password with Council, then dial a room (or any
+ * user part, `dial`) or wait to be called (`answer`, auto-answer); talk, record.
+ */
 export async function runBaresip(o: {
   sipPort: number;
   user: string;
   password: string;
-  room: string;
+  room?: string;
+  /** The user part to dial instead of council-<room>. */
+  dial?: string;
+  /** Answer incoming calls at once instead of dialling. */
+  answer?: boolean;
   /** 8 kHz mono microphone signal. */
   say: Int16Array;
   seconds: number;
@@ -85,15 +92,19 @@ export async function runBaresip(o: {
     );
     await Deno.writeTextFile(
       `${dir}/accounts`,
-      `<sip:${o.user}@127.0.0.1:${o.sipPort}>;auth_pass=${o.password};regint=60;audio_codecs=PCMU\n`,
+      `<sip:${o.user}@127.0.0.1:${o.sipPort}>;auth_pass=${o.password};regint=60;audio_codecs=PCMU${
+        o.answer ? ";answermode=auto" : ""
+      }\n`,
     );
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
     const out = await new Deno.Command("baresip", {
       args: [
         "-f",
         dir,
-        "-e",
-        `/dial sip:council-${o.room}@127.0.0.1:${o.sipPort}`,
+        ...(o.answer ? [] : [
+          "-e",
+          `/dial sip:${o.dial ?? `council-${o.room}`}@127.0.0.1:${o.sipPort}`,
+        ]),
         "-t",
         String(o.seconds),
       ],

@@ -63,3 +63,24 @@ export class RasClient {
     this.sock.close();
   }
 }
+
+/**
+ * Registers a terminal listening for calls on `callSignalPort`: GnuGk's captured
+ * RRQ (frame 3 of gnugk-ras-call.pcapng) with that address and, when given, other
+ * aliases. Returns the RCF.
+ */
+export async function registerTerminal(
+  ras: RasClient,
+  callSignalPort: number,
+  aliases?: Record<string, string>[],
+): Promise<Record<string, unknown>> {
+  const rrq = decodeRas((await rasFrames("gnugk-ras-call.pcapng")).get(3)!);
+  delete rrq.registrationRequest.gatekeeperIdentifier;
+  rrq.registrationRequest.callSignalAddress = [{
+    ipAddress: { ip: new Uint8Array([127, 0, 0, 1]), port: callSignalPort },
+  }];
+  if (aliases) rrq.registrationRequest.terminalAlias = aliases;
+  const rcf = (await ras.ask(rrq))?.registrationConfirm;
+  if (!rcf) throw new Error("the terminal's RRQ was not confirmed");
+  return rcf;
+}

@@ -3,6 +3,9 @@
 // exits 0 even for malformed packets, so callers check `_ws.malformed` and the expert
 // severities.
 
+import assert from "node:assert/strict";
+import { frameTpkt } from "../../signaling/h323/q931/tpkt.ts";
+
 const PORT = 40000;
 
 function hexDump(payload: Uint8Array): string {
@@ -115,4 +118,18 @@ export function tsharkVerdicts(protocol: string, payloads: Uint8Array[]): Promis
       };
     });
   });
+}
+
+/**
+ * Wireshark decodes every call signalling message a test terminal received from
+ * Council (TPKT on 1720): H.225.0 CS, no malformed packet, no expert warning.
+ */
+export async function assertCsDecodes(client: { received: { raw: Uint8Array }[] }): Promise<void> {
+  const verdicts = await tsharkVerdicts("tpkt", client.received.map((r) => frameTpkt(r.raw)));
+  assert.equal(verdicts.length, client.received.length);
+  for (const v of verdicts) {
+    assert.ok(v.info.startsWith("CS: "), v.detail);
+    assert.equal(v.malformed, false, v.detail);
+    assert.deepEqual(v.problems, [], v.detail);
+  }
 }

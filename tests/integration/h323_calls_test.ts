@@ -9,44 +9,20 @@ import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { tpktMessages } from "../_helpers/h323_capture.ts";
-import { adjust, setupFor } from "../_helpers/h323_setup.ts";
+import { acceptedRtpPort, adjust, setupFor, terminalAnswer } from "../_helpers/h323_setup.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { rms, speech, windowedCorrelation } from "../_helpers/audio.ts";
-import { tsharkVerdicts } from "../_helpers/tshark.ts";
+import { assertCsDecodes, tsharkVerdicts } from "../_helpers/tshark.ts";
 import { waitFor } from "../_helpers/wait.ts";
-import { decode, encode } from "../../signaling/h323/asn1/per.ts";
 import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
-import { encodeH245, type H245Message, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
-import { causeOf, parseQ931, serializeQ931 } from "../../signaling/h323/q931/message.ts";
-import { frameTpkt } from "../../signaling/h323/q931/tpkt.ts";
+import { encodeH245, type H245Message } from "../../signaling/h323/h245/mod.ts";
+import { causeOf } from "../../signaling/h323/q931/message.ts";
 import { admissionToken, decodeRas } from "../../signaling/h323/mod.ts";
-import { RasClient, rasFrames } from "../_helpers/ras.ts";
+import { RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
 
 type Msg = Record<string, unknown>;
 const ROOM = "main";
-
-async function assertWiresharkAgrees(client: TpktClient): Promise<void> {
-  const verdicts = await tsharkVerdicts("tpkt", client.received.map((r) => frameTpkt(r.raw)));
-  assert.equal(verdicts.length, client.received.length);
-  for (const v of verdicts) {
-    assert.ok(v.info.startsWith("CS: "), v.detail);
-    assert.equal(v.malformed, false, v.detail);
-    assert.deepEqual(v.problems, [], v.detail);
-  }
-}
-
-/** The fast-start OLC Council accepted for the caller's transmit direction: Council's RTP. */
-function councilRtpPort(connect: Msg): number {
-  for (const b of (connect.fastStart as Uint8Array[]) ?? []) {
-    const olc = decode(OpenLogicalChannel, b) as Msg;
-    const p = ((olc.forwardLogicalChannelParameters as Msg).multiplexParameters as Msg)
-      .h2250LogicalChannelParameters as Msg | undefined;
-    const hp = hostPortOf(p?.mediaChannel);
-    if (hp) return hp.port;
-  }
-  throw new Error("Connect accepted no transmit channel");
-}
 
 async function witnessed(url: string, type: string): Promise<Msg[]> {
   const log = (await api(url, "GET", "/api/v1/witness/entries?start=0")).body as {
@@ -78,7 +54,7 @@ Deno.test("H.323 fast start: two callers (H323Plus/ooh323c Setups) hear each oth
       // Tunnelled H.245 starts in Connect: capabilities and master-slave determination.
       assert.ok(connect.h245.some((m) => "terminalCapabilitySet" in (m.request ?? {})));
       assert.ok(connect.h245.some((m) => "masterSlaveDetermination" in (m.request ?? {})));
-      ports.push(councilRtpPort(connect.cs!.body as Msg));
+      ports.push(acceptedRtpPort(connect.cs!.body as Msg));
     }
     // The caller's tunnelled TCS and MSD as H323Plus sent them are acknowledged.
     await clients[0].send(frame(10));
@@ -137,7 +113,7 @@ Deno.test("H.323 fast start: two callers (H323Plus/ooh323c Setups) hear each oth
     assert.ok(rc.h245.some((m) => "endSessionCommand" in (m.command ?? {})));
     await clients[1].done;
 
-    for (const client of clients) await assertWiresharkAgrees(client);
+    for (const client of clients) await assertCsDecodes(client);
     const started = await witnessed(council.url, "h323.call.started");
     assert.equal(started.length, 2);
     assert.deepEqual(started.map((s) => s.fastStart), [true, true]);
@@ -276,8 +252,8 @@ Deno.test("H.323 without fast start: tunnelled H.245 (H323Plus) and a separate H
     await waitFor(async () => (await calls(council.url)).length === 1);
 
     // Wireshark reads every call signalling message and every separate H.245 PDU.
-    await assertWiresharkAgrees(csA);
-    await assertWiresharkAgrees(csB);
+    await assertCsDecodes(csA);
+    await assertCsDecodes(csB);
     const h245Verdicts = await tsharkVerdicts("h245", h245B.received.map((r) => r.raw));
     for (const v of h245Verdicts) {
       assert.equal(v.malformed, false, v.detail);
@@ -366,7 +342,7 @@ Deno.test("H.323 gatekeeper-routed: a Setup without a token is admitted by its A
     assert.deepEqual((rc.cs!.body as Msg).reason, { noBandwidth: null });
     assert.equal(causeOf(rc.cs!.q931), 34);
 
-    for (const c of [routed, bare, greedy]) await assertWiresharkAgrees(c);
+    for (const c of [routed, bare, greedy]) await assertCsDecodes(c);
   } finally {
     ras.close();
     for (const c of clients) c.close();
@@ -423,7 +399,7 @@ Deno.test("H.323 bad input: broken TPKT and Q.931 close or get Q.931 answers; no
     const fns = await c.h245("indication.functionNotSupported");
     assert.deepEqual((fns.indication.functionNotSupported as Msg).cause, { syntaxError: null });
     assert.equal((await calls(council.url)).length, 1);
-    for (const x of [bare, c]) await assertWiresharkAgrees(x);
+    for (const x of [bare, c]) await assertCsDecodes(x);
   } finally {
     for (const c of clients) c.close();
     assert.equal(await council.stop(), 0);
@@ -435,22 +411,11 @@ Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh3
   const ras = new RasClient(council.rasPort);
   const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
   const phone = new RtpPhone("PCMU", 0, 8000);
-  const answers = await tpktMessages("ooh323c-call.pcapng");
-  const frame = (n: number) => answers.find((m) => m.frame === n)!.payload;
   let callee: TpktClient | undefined;
   try {
     const bob = await addGuardian(council.url, "bob");
     const gnugk = await rasFrames("gnugk-ras-call.pcapng");
-    const rrq = decodeRas(gnugk.get(3)!);
-    delete rrq.registrationRequest.gatekeeperIdentifier;
-    rrq.registrationRequest.callSignalAddress = [{
-      ipAddress: {
-        ip: new Uint8Array([127, 0, 0, 1]),
-        port: (terminal.addr as Deno.NetAddr).port,
-      },
-    }];
-    const registered = (await ras.ask(rrq))!.registrationConfirm;
-    assert.ok(registered);
+    const registered = await registerTerminal(ras, (terminal.addr as Deno.NetAddr).port);
 
     const dialling = api(council.url, "POST", "/api/v1/h323/calls", {
       room: ROOM,
@@ -459,7 +424,6 @@ Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh3
     callee = await TpktClient.accept(terminal);
     const setupMsg = await callee.cs("setup");
     const setup = setupMsg.cs!;
-    const crv = setup.q931.callReference;
     const guid = ((setup.body as Msg).callIdentifier as Msg).guid as Uint8Array;
     // Before answering, the terminal asks its gatekeeper (answerCall ARQ): confirmed.
     const arq = decodeRas(gnugk.get(21)!).admissionRequest;
@@ -474,45 +438,12 @@ Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh3
       },
     });
     assert.ok(answerArq?.admissionConfirm, JSON.stringify(answerArq));
-    const proposals = ((setup.body as Msg).fastStart as Uint8Array[]).map((b) =>
-      decode(OpenLogicalChannel, b) as Msg
-    );
-    // Council proposes, for each room codec, a channel it sends and one it receives.
-    const ulaw = (o: Msg, dir: string) =>
-      "g711Ulaw64k" in
-        ((((o[dir] as Msg | undefined)?.dataType as Msg | undefined)?.audioData as Msg) ?? {});
-    const councilSends = proposals.find((o) => ulaw(o, "forwardLogicalChannelParameters"))!;
-    const councilReceives = proposals.find((o) => ulaw(o, "reverseLogicalChannelParameters"))!;
-    // The receive proposal carries Council's RTP address for this call.
-    assert.ok(hostPortOf(
-      (((councilReceives.reverseLogicalChannelParameters as Msg).multiplexParameters as Msg)
-        .h2250LogicalChannelParameters as Msg).mediaChannel,
-    ));
-
-    // ooh323c's own answer: Call Proceeding, Alerting, then Connect accepting the
-    // u-law pair (its accepted OLCs, renumbered to Council's and pointed at the phone).
-    const answer = (raw: Uint8Array, accept: boolean) =>
-      adjust(raw, (body) => {
-        body.callIdentifier = { guid };
-        if (!accept) return delete body.fastStart;
-        const [rev, fwd] = (body.fastStart as Uint8Array[]).map((b) =>
-          decode(OpenLogicalChannel, b) as Msg
-        );
-        rev.forwardLogicalChannelNumber = councilReceives.forwardLogicalChannelNumber;
-        fwd.forwardLogicalChannelNumber = councilSends.forwardLogicalChannelNumber;
-        const p = ((fwd.forwardLogicalChannelParameters as Msg).multiplexParameters as Msg)
-          .h2250LogicalChannelParameters as Msg;
-        p.mediaChannel = h245Address({ host: "127.0.0.1", port: phone.port });
-        p.mediaControlChannel = h245Address({ host: "127.0.0.1", port: phone.port + 1 });
-        body.fastStart = [rev, fwd].map((o) => encode(OpenLogicalChannel, o));
-      });
-    const withCrv = (raw: Uint8Array) => {
-      const q = parseQ931(raw);
-      return serializeQ931({ ...q, callReference: crv, fromDestination: true });
-    };
-    await callee.send(withCrv(answer(frame(6), false)));
-    await callee.send(withCrv(answer(frame(8), false)));
-    await callee.send(withCrv(answer(frame(10), true)));
+    // Council proposes, for each room codec, a channel it sends and one it receives;
+    // ooh323c's own answer accepts the u-law pair (media to the terminal's phone).
+    const answer = await terminalAnswer(setup, phone);
+    await callee.send(answer.callProceeding);
+    await callee.send(answer.alerting);
+    await callee.send(answer.connect);
     const created = await dialling;
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const legId = (created.body as { legId: string }).legId;
@@ -528,11 +459,9 @@ Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh3
     assert.ok(phone.received.every((r) => r.pt === 0));
 
     // The terminal hangs up (ooh323c's Release Complete, this call's reference).
-    await callee.send(withCrv(adjust(frame(62), (body) => {
-      body.callIdentifier = { guid };
-    })));
+    await callee.send(answer.message(62));
     await waitFor(async () => (await calls(council.url)).length === 0);
-    await assertWiresharkAgrees(callee);
+    await assertCsDecodes(callee);
     const started = await witnessed(council.url, "h323.call.started");
     assert.equal(started[0].direction, "outbound");
   } finally {
