@@ -85,7 +85,7 @@ interface GatewayCall {
 
 /** Parses what a caller dialled: "bob", "+1002", "sip:bob@host", "h323:bob". */
 export function parseDialled(text: string): Dialled | undefined {
-  const m = /^(?:(sip|sips|h323):)?([^@;:]{1,64})(?:[@;:].*)?$/i.exec(text.trim());
+  const m = /^(?:(sip|sips|h323):)?([^@;:]{1,64})(?:[@;].*)?$/i.exec(text.trim());
   if (!m) return undefined;
   const name = decodeURIComponentSafe(m[2]).replace(/^\+(?=\d)/, "");
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) return undefined;
