@@ -80,6 +80,8 @@ export async function registerTerminal(
     ipAddress: { ip: new Uint8Array([127, 0, 0, 1]), port: callSignalPort },
   }];
   if (aliases) rrq.registrationRequest.terminalAlias = aliases;
+  // A fresh sequence number: the gatekeeper answers a repeated one as a retransmission.
+  rrq.registrationRequest.requestSeqNum = 1 + Math.floor(Math.random() * 65534);
   const rcf = (await ras.ask(rrq))?.registrationConfirm;
   if (!rcf) throw new Error("the terminal's RRQ was not confirmed");
   return rcf;

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { tpktMessages } from "../_helpers/h323_capture.ts";
-import { acceptedRtpPort, setupFor, terminalAnswer } from "../_helpers/h323_setup.ts";
+import { acceptedRtpPort, adjust, setupFor, terminalAnswer } from "../_helpers/h323_setup.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
-import { RasClient, registerTerminal } from "../_helpers/ras.ts";
+import { RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { runBaresip } from "../_helpers/baresip.ts";
 import { runSipp } from "../_helpers/sipp.ts";
@@ -19,6 +19,7 @@ import { assertCsDecodes } from "../_helpers/tshark.ts";
 import { waitFor } from "../_helpers/wait.ts";
 import { decode, encode } from "../../signaling/h323/asn1/per.ts";
 import { encodeH245, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
+import { admissionToken, decodeRas } from "../../signaling/h323/mod.ts";
 import {
   causeIe,
   causeOf,
@@ -329,6 +330,116 @@ Deno.test("gateway: refusals carry their cause across: unknown names, a busy ter
     for (const c of clients) await assertCsDecodes(c);
   } finally {
     for (const c of clients) c.close();
+    terminal.close();
+    ras.close();
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+Deno.test("gateway, gatekeeper-routed: a terminal's ARQ for a name is routed through Council (ARJ for nobody); its Setup reaches the other terminal; its Release Complete ends both", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  const ras = new RasClient(council.rasPort);
+  const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
+  const phones = [new RtpPhone("PCMU", 0, 8000), new RtpPhone("PCMU", 0, 8000)];
+  const clients: TpktClient[] = [];
+  try {
+    const alice = await addGuardian(council.url, "alice");
+    await addGuardian(council.url, "bob");
+    const rcf = await registerTerminal(ras, 1720, [{ "h323-ID": "alice" }]);
+    await registerTerminal(ras, (terminal.addr as Deno.NetAddr).port, [
+      { "h323-ID": "bob" },
+      { dialledDigits: "1002" },
+    ]);
+    const gnugk = await rasFrames("gnugk-ras-call.pcapng");
+    const arq = decodeRas(gnugk.get(21)!).admissionRequest;
+    const guid = new Uint8Array(16).map((_, i) => 0xb0 + i);
+    const ask = async (seq: number, destination: Msg[], room: string) =>
+      (await ras.ask({
+        admissionRequest: {
+          ...arq,
+          requestSeqNum: seq,
+          endpointIdentifier: rcf.endpointIdentifier,
+          destinationInfo: destination,
+          gatekeeperIdentifier: "Council",
+          answerCall: false,
+          callIdentifier: { guid },
+          tokens: [admissionToken(await alice.request(room))],
+        },
+      }))!;
+    const nobody = await ask(1, [{ dialledDigits: "5550100" }], "gateway");
+    assert.deepEqual(nobody.admissionReject?.rejectReason, { calledPartyNotRegistered: null });
+    // The token must be for a gateway call.
+    const wrong = await ask(2, [{ dialledDigits: "1002" }], "main");
+    assert.deepEqual(wrong.admissionReject?.rejectReason, { securityDenial: null });
+    const acf = (await ask(3, [{ dialledDigits: "1002" }], "gateway")).admissionConfirm;
+    assert.ok(acf, "ACF");
+    assert.deepEqual(acf.callModel, { gatekeeperRouted: null });
+    assert.equal(
+      (acf.destCallSignalAddress as { ipAddress: { port: number } }).ipAddress.port,
+      council.callSignalPort,
+    );
+
+    // Alice's Setup (no token: the ARQ admitted it) dials 1002 by its Called party
+    // number only; Council calls bob's terminal, which answers.
+    const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
+    const caller = await TpktClient.connect(council.callSignalPort);
+    clients.push(caller);
+    const setup = await setupFor(
+      fast.find((m) => m.frame === 4)!.payload,
+      undefined,
+      phones[0],
+      (b) => {
+        b.callIdentifier = { guid };
+        b.destinationAddress = [];
+      },
+    );
+    const q = parseQ931(setup);
+    await caller.send(serializeQ931({
+      ...q,
+      ies: [
+        ...q.ies.filter((ie) => ie.id !== IE.calledPartyNumber && ie.id !== IE.userUser),
+        {
+          id: IE.calledPartyNumber,
+          data: new Uint8Array([0x81, ...new TextEncoder().encode("1002")]),
+        },
+        ...q.ies.filter((ie) => ie.id === IE.userUser),
+      ],
+    }));
+    await caller.cs("callProceeding");
+    const callee = await TpktClient.accept(terminal);
+    clients.push(callee);
+    const answer = await terminalAnswer((await callee.cs("setup")).cs!, phones[1]);
+    await callee.send(answer.callProceeding);
+    await callee.send(answer.alerting);
+    await caller.cs("alerting");
+    await callee.send(answer.connect);
+    const connect = await caller.cs("connect");
+
+    // Speech from alice reaches bob's phone.
+    const s1 = (await speech(1, 8000)).subarray(0, 2 * SEC);
+    const since = performance.now();
+    await phones[0].play(acceptedRtpPort(connect.cs!.body as Msg), s1);
+    await new Promise((r) => setTimeout(r, 400));
+    const heard = phones[1].decodeReceived(8000, undefined, since);
+    const c = windowedCorrelation(s1.subarray(SEC / 2, 3 * SEC / 2), heard, 4000, 8000);
+    assert.ok(c.value > 0.7, `bob hears alice: ${c.value.toFixed(3)}`);
+    const [gw] = await list(council.url, "/api/v1/gateway/calls");
+    assert.deepEqual(
+      [(gw.caller as Msg).protocol, (gw.callee as Msg).protocol, gw.dialled],
+      ["h323", "h323", "1002"],
+    );
+
+    // Alice hangs up (H323Plus's Release Complete): bob's terminal is released too.
+    await caller.send(
+      adjust(fast.find((m) => m.frame === 44)!.payload, (b) => b.callIdentifier = { guid }),
+    );
+    const rc = await callee.cs("releaseComplete");
+    assert.equal(causeOf(rc.cs!.q931), 16);
+    await allReleased(council.url);
+    for (const cl of clients) await assertCsDecodes(cl);
+  } finally {
+    for (const cl of clients) cl.close();
+    for (const p of phones) p.close();
     terminal.close();
     ras.close();
     assert.equal(await council.stop(), 0);
