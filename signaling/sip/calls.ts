@@ -241,6 +241,15 @@ export class Calls {
       return reply(404, { headers: [["warning", `399 council "dial council-<room>"`]] });
     }
     const room = m ? m[1] : GATEWAY_ROOM;
+    // A name nobody answers to is 404 before any challenge: a call to it cannot
+    // complete, and who is registered is no secret (guardian ids are witnessed).
+    if (dialled) {
+      const reachable = await this.o.gateway!.route(dialled, { protocol: "sip", guardianId: "" })
+        .then(() => true, () => false);
+      if (!reachable) {
+        return reply(404, { headers: [["warning", `399 council "nobody answers to that name"`]] });
+      }
+    }
     const offer = bodyText(req);
     if (!offer) {
       return reply(488, { headers: [["warning", `399 council "an SDP offer is required"`]] });
