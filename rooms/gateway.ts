@@ -17,7 +17,6 @@ import type { Protocol } from "./mod.ts";
 export const Q850 = {
   unallocatedNumber: 1,
   normalClearing: 16,
-  noAnswer: 19,
   temporaryFailure: 41,
   interworking: 127,
 } as const;
@@ -273,13 +272,5 @@ export class Gateway {
       },
       ...extra,
     }).catch((err) => this.log.warn("gateway event not witnessed", { err, type }));
-  }
-
-  /** Ends every gateway call (shutdown): the stacks hang their legs up themselves. */
-  close(): void {
-    for (const call of [...this.#calls.values()]) {
-      this.#forget(call);
-      call.pending.abort();
-    }
   }
 }

@@ -390,7 +390,7 @@ export class Calls {
           () => tx.respond(responseTo(req, 180, { toTag, headers: this.#dialogHeaders() })),
         );
       } catch (err) {
-        await this.#teardown(call, "gateway-failed");
+        await this.#teardown(call, tx.cancelled ? "cancelled" : "gateway-failed");
         const cause = err instanceof CallError ? err.q850 : undefined;
         return reply(statusOfCause(cause), {
           headers: [
