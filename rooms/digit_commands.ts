@@ -4,6 +4,7 @@
 // digits are the far end's (an IVR, a voicemail PIN): they are relayed, not read.
 
 import type { Logger } from "../telemetry/log.ts";
+import type { Gateway } from "./gateway.ts";
 import type { Rooms } from "./mod.ts";
 
 const WINDOW_MS = 3000;
@@ -16,12 +17,12 @@ export class DigitCommands {
     /** Called after a command changed the member (the stack witnesses it). */
     private readonly onMuted: (legId: string, muted: boolean) => void,
     private readonly log: Logger,
-    /** Takes the digits of legs whose digits go elsewhere; true when it took them. */
-    private readonly relay?: (legId: string, digits: string) => boolean,
+    /** Takes the digits of gateway calls' legs (true when it took them). */
+    private readonly gateway?: Pick<Gateway, "relayDigits">,
   ) {}
 
   feed(legId: string, digits: string): void {
-    if (this.relay?.(legId, digits)) return;
+    if (this.gateway?.relayDigits(legId, digits)) return;
     for (const digit of digits.toUpperCase()) {
       if (!/[0-9*#A-D]/.test(digit)) continue;
       const p = this.#pending.get(legId);

@@ -170,7 +170,7 @@ export class H323Calls {
         if (call) this.#witness("h323.call.muted", call, { muted, by: "dtmf" });
       },
       o.log,
-      (legId, digits) => o.gateway?.relayDigits(legId, digits) ?? false,
+      o.gateway,
     );
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
       if (e.ev !== "leg.dead" && e.ev !== "dtmf") return;

@@ -168,7 +168,7 @@ export class Calls {
         if (call) this.#witness("sip.call.muted", call, { muted, by: "dtmf" });
       },
       o.log,
-      (legId, digits) => o.gateway?.relayDigits(legId, digits) ?? false,
+      o.gateway,
     );
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
       if (e.ev === "leg.dead") {
