@@ -243,10 +243,12 @@ export class Calls {
     const room = m ? m[1] : GATEWAY_ROOM;
     // A name nobody answers to is 404 before any challenge: a call to it cannot
     // complete, and who is registered is no secret (guardian ids are witnessed).
+    // Routed once here; again after admission only if it found the caller itself.
+    let callee: Callee | undefined;
     if (dialled) {
-      const reachable = await this.o.gateway!.route(dialled, { protocol: "sip", guardianId: "" })
-        .then(() => true, () => false);
-      if (!reachable) {
+      callee = await this.o.gateway!.route(dialled, { protocol: "sip", guardianId: "" })
+        .catch(() => undefined);
+      if (!callee) {
         return reply(404, { headers: [["warning", `399 council "nobody answers to that name"`]] });
       }
     }
@@ -314,8 +316,7 @@ export class Calls {
     }
     const session = sessionOf(decision);
 
-    let callee: Callee | undefined;
-    if (dialled) {
+    if (dialled && callee!.guardianId === session.guardianId) {
       try {
         callee = await this.o.gateway!.route(dialled, {
           protocol: "sip",

@@ -6,6 +6,8 @@ const STATUS_OF_CAUSE: Record<number, number> = {
   1: 404,
   2: 404,
   3: 404,
+  // 16 before an answer: the far end cleared without answering.
+  16: 480,
   17: 486,
   18: 408,
   19: 480,
@@ -70,7 +72,7 @@ const CAUSE_OF_STATUS: Record<number, number> = {
 /** The SIP final response for a Q.850 cause (500 for causes RFC 3398 does not list). */
 export function statusOfCause(cause: number | undefined): number {
   if (cause === undefined) return 500;
-  return STATUS_OF_CAUSE[cause] ?? (cause === 16 ? 480 : 500);
+  return STATUS_OF_CAUSE[cause] ?? 500;
 }
 
 /** The Q.850 cause for a SIP final response (127, interworking, when unlisted). */
