@@ -20,6 +20,7 @@ import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
 import { Gateway, Rooms } from "./rooms/mod.ts";
 import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
 import { type H323, startH323 } from "./signaling/h323/mod.ts";
+import { startWebRtc, type WebRtcSignalling } from "./signaling/webrtc/mod.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
@@ -31,6 +32,8 @@ export interface Council {
   readonly rooms: Rooms;
   readonly sip: SipServer;
   readonly h323: H323;
+  /** Absent when the mediasoup worker could not start (the reason is logged and served). */
+  readonly webrtc?: WebRtcSignalling;
   readonly lifecycle: Lifecycle;
   /** Graceful shutdown; resolves true when everything closed in time. */
   shutdown(reason: string): Promise<boolean>;
@@ -139,6 +142,28 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     // Shutdown runs in reverse: calls end before the gatekeeper stops answering.
     lifecycle.add(h323.ras);
     lifecycle.add(h323.calls);
+    // Browsers are one way in among three: without a mediasoup worker, Council
+    // still serves SIP and H.323 and says why /ws is unavailable.
+    let webrtc: WebRtcSignalling | undefined;
+    let webrtcUnavailable = "";
+    try {
+      webrtc = lifecycle.add(
+        await startWebRtc({
+          ...config.webrtc,
+          portMin: config.webrtc.rtcPortMin,
+          portMax: config.webrtc.rtcPortMax,
+        }, {
+          guard,
+          rooms,
+          witness,
+          mediaHost: config.media.host,
+          log: log.child({ subsystem: "webrtc" }),
+        }),
+      );
+    } catch (err) {
+      webrtcUnavailable = (err as Error).message;
+      log.error("webrtc not started", { err: webrtcUnavailable });
+    }
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -156,6 +181,8 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       sip,
       h323: h323.calls.calls,
       gateway,
+      webrtc,
+      webrtcUnavailable,
     });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {
@@ -168,6 +195,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       sip: `${config.sip.host}:${sip.port} (${config.sip.transports})`,
       h323Ras: `${config.h323.host}:${h323.ras.port}`,
       h323CallSignal: `${config.h323.host}:${h323.calls.port}`,
+      webrtcWorkers: webrtc ? config.webrtc.workers || navigator.hardwareConcurrency : 0,
     });
     return {
       config,
@@ -179,6 +207,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       rooms,
       sip,
       h323,
+      webrtc,
       lifecycle,
       async shutdown(reason) {
         // The log records its own server stopping, while it still can.

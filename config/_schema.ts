@@ -68,6 +68,12 @@ const optionalPath: ValueKind<string> = {
   fromEnv: (raw) => raw.trim(),
 };
 
+const optionalHost: ValueKind<string> = {
+  describe: `a host name or IP address, or "" for none`,
+  fromJson: (raw) => typeof raw === "string" && (raw === "" || HOST_RE.test(raw)) ? raw : undefined,
+  fromEnv: (raw) => (raw === "" || HOST_RE.test(raw) ? raw : undefined),
+};
+
 // Empty means "generate one and keep it beside the KV file" (docs/configuration.md).
 const TOKEN_RE = /^(?:|[A-Za-z0-9._~+/=-]{16,256})$/;
 const token: ValueKind<string> = {
@@ -245,6 +251,65 @@ export const KEYS = [
     kind: integer(30, 86_400, "seconds"),
     defaultValue: 300,
     doc: "Longest registration granted (RCF timeToLive); endpoints re-register before it lapses.",
+  } satisfies KeySpec<number>,
+  {
+    path: "webrtc.workers",
+    kind: integer(0, 256),
+    defaultValue: 0,
+    doc:
+      "mediasoup worker processes (one Router per room on the least loaded); 0: one per CPU core.",
+  } satisfies KeySpec<number>,
+  {
+    path: "webrtc.workerBin",
+    kind: optionalPath,
+    defaultValue: "",
+    doc:
+      "The mediasoup worker binary. Empty: `$MEDIASOUP_WORKER_BIN`, else the one `deno task setup` built in `~/.cache/council/mediasoup-<version>/`.",
+  } satisfies KeySpec<string>,
+  {
+    path: "webrtc.listenIp",
+    kind: host,
+    defaultValue: "127.0.0.1",
+    doc: "Address browsers' ICE candidates (UDP and TCP) are bound to.",
+  } satisfies KeySpec<string>,
+  {
+    path: "webrtc.announcedAddress",
+    kind: optionalHost,
+    defaultValue: "",
+    doc:
+      "Address announced in ICE candidates when browsers reach Council through NAT; empty: listenIp.",
+  } satisfies KeySpec<string>,
+  {
+    path: "webrtc.rtcPortMin",
+    kind: integer(1024, 65534, "a UDP port"),
+    defaultValue: 50000,
+    doc:
+      "Lowest port of the mediasoup workers (one UDP and one TCP port each, plus one per audio bridge).",
+  } satisfies KeySpec<number>,
+  {
+    path: "webrtc.rtcPortMax",
+    kind: integer(1025, 65535, "a UDP port"),
+    defaultValue: 59999,
+    doc: "Highest port of the mediasoup workers.",
+  } satisfies KeySpec<number>,
+  {
+    path: "webrtc.heartbeatMs",
+    kind: integer(500, 60_000),
+    defaultValue: 2500,
+    doc:
+      "WebSocket heartbeat: a ping after this much silence; a socket silent for three is dropped.",
+  } satisfies KeySpec<number>,
+  {
+    path: "webrtc.resumeWindowMs",
+    kind: integer(0, 600_000),
+    defaultValue: 30_000,
+    doc: "How long a browser whose socket dropped keeps its seat and media, waiting to resume.",
+  } satisfies KeySpec<number>,
+  {
+    path: "webrtc.maxMessageBytes",
+    kind: integer(1024, 1_048_576),
+    defaultValue: 65_536,
+    doc: "Largest WebSocket message accepted; a larger one closes the socket (1009).",
   } satisfies KeySpec<number>,
   {
     path: "shutdown.timeoutMs",

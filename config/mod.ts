@@ -50,6 +50,17 @@ export interface CouncilConfig {
     readonly video: H323Video;
     readonly timeToLive: number;
   };
+  readonly webrtc: {
+    readonly workers: number;
+    readonly workerBin: string;
+    readonly listenIp: string;
+    readonly announcedAddress: string;
+    readonly rtcPortMin: number;
+    readonly rtcPortMax: number;
+    readonly heartbeatMs: number;
+    readonly resumeWindowMs: number;
+    readonly maxMessageBytes: number;
+  };
   readonly shutdown: { readonly timeoutMs: number };
 }
 

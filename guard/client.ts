@@ -3,7 +3,7 @@
 // browsers (the WebRTC join page).
 
 import * as ed from "@noble/ed25519";
-import { toBase64, toBase64Url } from "../witness/hash.ts";
+import { toBase64, toBase64Url } from "../witness/base64.ts";
 import { signedBytes } from "./canonical.ts";
 import type { AdmissionRequest } from "./types.ts";
 

@@ -6,6 +6,7 @@ import type { Codec, PolicyStore } from "../guard/mod.ts";
 import { roomPolicy } from "../guard/policy.ts";
 import type {
   LegCodec,
+  LegStats,
   LegUpdate,
   MediaEngine,
   MediaEvent,
@@ -36,7 +37,15 @@ export interface JoinRequest {
   codec: LegCodec;
   remote?: RemoteAddress;
   direction?: Direction;
+  /** SSRC of what the mix sends this leg (random when absent; see LegSpec.ssrc). */
+  ssrc?: number;
 }
+
+/** Membership changes, for whoever shows a room (WebRTC clients, later the dashboard). */
+export type MemberChange =
+  | { kind: "joined"; member: Member }
+  | { kind: "left"; member: Member }
+  | { kind: "muted"; member: Member };
 
 export interface Member {
   readonly legId: string;
@@ -57,6 +66,7 @@ export class Rooms {
   #rooms = new Map<string, Set<string>>();
   /** Serialises room creation so two first joiners do not both create it. */
   #creating = new Map<string, Promise<void>>();
+  #changes = new Set<(change: MemberChange) => void>();
 
   constructor(
     private readonly media: MediaEngine,
@@ -93,6 +103,7 @@ export class Rooms {
       codec: req.codec,
       remote: req.remote,
       direction: req.direction,
+      ssrc: req.ssrc,
     });
     const member: Member = {
       legId: req.legId,
@@ -107,6 +118,7 @@ export class Rooms {
     this.#members.set(req.legId, member);
     this.#rooms.get(req.room)?.add(req.legId);
     this.log.info("member joined", { room: req.room, legId: req.legId, protocol: req.protocol });
+    this.#tell({ kind: "joined", member });
     return member;
   }
 
@@ -114,7 +126,10 @@ export class Rooms {
     const m = this.#members.get(legId);
     if (!m) return;
     await this.media.updateLeg(legId, update);
-    if (update.muted !== undefined) m.muted = update.muted;
+    if (update.muted !== undefined && update.muted !== m.muted) {
+      m.muted = update.muted;
+      this.#tell({ kind: "muted", member: m });
+    }
   }
 
   async sendDtmf(legId: string, digits: string): Promise<void> {
@@ -134,6 +149,28 @@ export class Rooms {
       await this.media.closeRoom(m.room);
     }
     this.log.info("member left", { room: m.room, legId });
+    this.#tell({ kind: "left", member: m });
+  }
+
+  /** Membership changes in every room. */
+  onChange(listener: (change: MemberChange) => void): () => void {
+    this.#changes.add(listener);
+    return () => this.#changes.delete(listener);
+  }
+
+  #tell(change: MemberChange): void {
+    for (const listener of this.#changes) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error("member change listener failed", { err });
+      }
+    }
+  }
+
+  /** Per-leg media statistics (levels, loss, jitter) from every worker. */
+  async legStats(): Promise<LegStats[]> {
+    return (await this.media.stats()).legs;
   }
 
   member(legId: string): Member | undefined {

@@ -15,6 +15,9 @@ import { gatewayRoutes } from "./gateway.ts";
 import { h323Routes } from "./h323.ts";
 import { sipRoutes } from "./sip.ts";
 import { witnessRoutes } from "./witness.ts";
+import { webRoutes } from "./web.ts";
+import { webrtcRoutes, wsRoutes } from "./webrtc.ts";
+import type { WebRtcSignalling } from "../signaling/webrtc/mod.ts";
 import type { SipServer } from "../signaling/sip/mod.ts";
 import type { H323Calls } from "../signaling/h323/mod.ts";
 import type { Gateway } from "../rooms/mod.ts";
@@ -36,6 +39,9 @@ export interface AppDeps {
   /** Absent when H.323 is not running. */
   h323?: H323Calls;
   gateway?: Gateway;
+  /** Absent when WebRTC is not running; `webrtcUnavailable` says why. */
+  webrtc?: WebRtcSignalling;
+  webrtcUnavailable?: string;
 }
 
 export function buildApp(deps: AppDeps): Hono {
@@ -56,6 +62,12 @@ export function buildApp(deps: AppDeps): Hono {
       "/api/v1/gateway",
       deps.gateway ? gatewayRoutes(deps.gateway, deps.operatorToken) : new Hono(),
     )
+    .route("/", wsRoutes(deps.webrtc, deps.webrtcUnavailable ?? "not started"))
+    .route(
+      "/api/v1/webrtc",
+      deps.webrtc ? webrtcRoutes(deps.webrtc, deps.operatorToken) : new Hono(),
+    )
+    .route("/", webRoutes())
     .notFound(notFound)
     .onError(onError(log));
 }

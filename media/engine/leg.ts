@@ -45,7 +45,7 @@ export class Leg {
   readonly id: string;
   readonly roomId: string;
   readonly mixRate: number;
-  readonly ssrc = crypto.getRandomValues(new Uint32Array(1))[0];
+  readonly ssrc: number;
   readonly cname: string;
   port: number;
 
@@ -103,6 +103,7 @@ export class Leg {
     this.roomId = spec.roomId;
     this.mixRate = mixRate;
     this.port = spec.port;
+    this.ssrc = spec.ssrc ?? crypto.getRandomValues(new Uint32Array(1))[0];
     this.cname = `council-${spec.legId}@${spec.host}`;
     this.#spec = spec;
     this.#remote = spec.remote;

@@ -38,6 +38,11 @@ export interface LegSpec {
   readonly direction?: Direction;
   readonly muted?: boolean;
   readonly deaf?: boolean;
+  /**
+   * SSRC of the leg's outbound stream; random when absent. A WebRTC leg names it,
+   * because mediasoup must be told the SSRC of the mix it forwards to the browser.
+   */
+  readonly ssrc?: number;
   /** Silence on RTP and RTCP for this long ends the leg. */
   readonly inactivityMs?: number;
 }

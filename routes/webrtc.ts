@@ -1,0 +1,27 @@
+// WebRTC: the browsers' WebSocket (/ws) and, for operators, what mediasoup holds.
+
+import { Hono } from "hono";
+import type { WebRtcSignalling } from "../signaling/webrtc/mod.ts";
+import { operatorOnly } from "./auth.ts";
+import { apiError } from "./errors.ts";
+
+/** `webrtc` is absent when it could not start; `unavailable` says why. */
+export function wsRoutes(webrtc: WebRtcSignalling | undefined, unavailable: string): Hono {
+  return new Hono().get("/ws", (c) => {
+    if (!webrtc || !webrtc.ready()) {
+      return apiError(c, 503, "UNAVAILABLE", `WebRTC is not available: ${unavailable}`);
+    }
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return apiError(c, 426, "UPGRADE_REQUIRED", "connect with a WebSocket");
+    }
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 0 });
+    webrtc.accept(socket);
+    return response;
+  });
+}
+
+export function webrtcRoutes(webrtc: WebRtcSignalling, token: string): Hono {
+  return new Hono()
+    .use("*", operatorOnly(token))
+    .get("/", async (c) => c.json(await webrtc.stats()));
+}

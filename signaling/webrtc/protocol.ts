@@ -1,0 +1,279 @@
+// The WebSocket join protocol between a browser and Council (docs/API.md, "WebRTC
+// signalling"). JSON text frames; every request has a `type` and an `id` the answer
+// repeats. This module is shared by the server and the browser client (web/src), so
+// it imports nothing but types.
+
+import type { AdmissionRequest } from "../../guard/types.ts";
+
+/** Version of the message set; `hello` names it and the server refuses others. */
+export const PROTOCOL_VERSION = 1;
+
+export type RequestId = string | number;
+export type Direction = "send" | "recv";
+export type MediaKind = "audio" | "video";
+
+/** Opaque mediasoup objects travel as JSON; the server validates their shape when used. */
+export type Json = Record<string, unknown>;
+
+export type ClientRequest =
+  | { type: "hello"; id: RequestId; version: number }
+  | { type: "join"; id: RequestId; room: string; admission: AdmissionRequest }
+  | { type: "resume"; id: RequestId; token: string; lastSeq: number }
+  | { type: "capabilities"; id: RequestId; rtpCapabilities: Json }
+  | { type: "createTransport"; id: RequestId; direction: Direction }
+  | { type: "connectTransport"; id: RequestId; transportId: string; dtlsParameters: Json }
+  | { type: "restartIce"; id: RequestId; transportId: string }
+  | {
+    type: "produce";
+    id: RequestId;
+    transportId: string;
+    kind: MediaKind;
+    rtpParameters: Json;
+    paused?: boolean;
+  }
+  | {
+    type: "pauseProducer" | "resumeProducer" | "closeProducer";
+    id: RequestId;
+    producerId: string;
+  }
+  | { type: "resumeConsumer" | "pauseConsumer"; id: RequestId; consumerId: string }
+  | { type: "mute"; id: RequestId; muted: boolean }
+  | { type: "leave"; id: RequestId }
+  | { type: "ping"; id: RequestId }
+  | { type: "pong"; id: RequestId };
+
+export type ClientType = ClientRequest["type"];
+
+/** A member of the room as browsers see it, whatever its protocol. */
+export interface MemberInfo {
+  memberId: string;
+  guardianId: string;
+  protocol: "sip" | "h323" | "webrtc";
+  codec: string;
+  muted: boolean;
+  joinedAt: number;
+}
+
+export interface ConsumerInfo {
+  consumerId: string;
+  producerId: string;
+  /** Whose media this is; "mix" for the MCU's mix of everyone else. */
+  memberId: string;
+  kind: MediaKind;
+  rtpParameters: Json;
+}
+
+/** Events that matter to the client's state: numbered and replayed after a reconnect. */
+export type MemberEvent =
+  | { name: "member.joined"; data: MemberInfo }
+  | { name: "member.left"; data: { memberId: string; reason: string } }
+  | { name: "member.muted"; data: { memberId: string; muted: boolean } }
+  | { name: "speaker"; data: { memberId: string | null } }
+  | { name: "evidence.shown"; data: Json }
+  | { name: "consumer.new"; data: ConsumerInfo }
+  | { name: "consumer.closed"; data: { consumerId: string } }
+  | { name: "consumer.layers"; data: { consumerId: string; spatialLayer: number | null } }
+  | { name: "session.ended"; data: { reason: string } };
+
+export type ServerMessage =
+  | { type: "result"; id: RequestId; data?: unknown }
+  | { type: "error"; id?: RequestId; code: ErrorCode; message: string }
+  | ({ type: "event"; seq: number } & MemberEvent)
+  /** Volatile: not numbered, not replayed (a level is stale a second later). */
+  | { type: "levels"; levels: Record<string, number> }
+  | { type: "ping"; id: number };
+
+export type ErrorCode =
+  | "BAD_REQUEST"
+  | "UNKNOWN_TYPE"
+  | "TOO_LARGE"
+  | "RATE_LIMITED"
+  | "OUT_OF_ORDER"
+  | "NOT_FOUND"
+  | "REJECTED"
+  | "RESUME_FAILED"
+  | "UNAVAILABLE"
+  | "INTERNAL_ERROR";
+
+export interface Welcome {
+  version: number;
+  heartbeatMs: number;
+  maxMessageBytes: number;
+}
+
+export interface Joined {
+  memberId: string;
+  room: string;
+  guardianId: string;
+  /** Presented with `resume` on a new socket while the session lives. */
+  resumeToken: string;
+  resumeWindowMs: number;
+  routerRtpCapabilities: Json;
+  members: MemberInfo[];
+  /** The last event number already reflected in `members`. */
+  seq: number;
+}
+
+export interface Resumed {
+  memberId: string;
+  /** Transports still open on the server (their ICE can be restarted). */
+  transportIds: string[];
+  /** Events after the client's lastSeq follow this answer, in order. */
+  replayed: number;
+}
+
+export interface TransportInfo {
+  transportId: string;
+  iceParameters: Json;
+  iceCandidates: Json[];
+  dtlsParameters: Json;
+}
+
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+  constructor(readonly code: ErrorCode, message: string, readonly id?: RequestId) {
+    super(message);
+  }
+}
+
+const ID_RE = /^[\w.:-]{1,64}$/;
+const OBJECT_ID_RE = /^[0-9a-f-]{36}$/;
+const TYPES: readonly ClientType[] = [
+  "hello",
+  "join",
+  "resume",
+  "capabilities",
+  "createTransport",
+  "connectTransport",
+  "restartIce",
+  "produce",
+  "pauseProducer",
+  "resumeProducer",
+  "closeProducer",
+  "resumeConsumer",
+  "pauseConsumer",
+  "mute",
+  "leave",
+  "ping",
+  "pong",
+];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parses one text frame into a request, or throws a ProtocolError that carries the
+ * request id whenever one could be read, so the client can match the error.
+ */
+export function parseClientMessage(text: string): ClientRequest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ProtocolError("BAD_REQUEST", "not JSON");
+  }
+  if (!isObject(raw)) throw new ProtocolError("BAD_REQUEST", "expected a JSON object");
+  const id = raw.id;
+  const validId = (typeof id === "number" && Number.isSafeInteger(id) && id >= 0) ||
+    (typeof id === "string" && ID_RE.test(id));
+  if (!validId) {
+    throw new ProtocolError(
+      "BAD_REQUEST",
+      "id: expected a non-negative integer or 1-64 word chars",
+    );
+  }
+  const rid = id as RequestId;
+  const bad = (field: string, what: string): never => {
+    throw new ProtocolError("BAD_REQUEST", `${field}: expected ${what}`, rid);
+  };
+  if (typeof raw.type !== "string") bad("type", "a string");
+  const type = raw.type as string;
+  if (!(TYPES as readonly string[]).includes(type)) {
+    throw new ProtocolError(
+      "UNKNOWN_TYPE",
+      `unknown type ${JSON.stringify(type.slice(0, 40))}`,
+      rid,
+    );
+  }
+  const objectId = (field: string): string => {
+    const v = raw[field];
+    return typeof v === "string" && OBJECT_ID_RE.test(v) ? v : bad(field, "an id");
+  };
+  const object = (field: string): Json => {
+    const v = raw[field];
+    return isObject(v) ? v : bad(field, "an object");
+  };
+  switch (type as ClientType) {
+    case "hello": {
+      const version = raw.version;
+      if (!Number.isInteger(version)) bad("version", "an integer");
+      return { type: "hello", id: rid, version: version as number };
+    }
+    case "join": {
+      const room = raw.room;
+      if (typeof room !== "string" || room.length > 64) bad("room", "a room name");
+      // The admission request itself is checked field by field by guard.
+      return {
+        type: "join",
+        id: rid,
+        room: room as string,
+        admission: object("admission") as unknown as AdmissionRequest,
+      };
+    }
+    case "resume": {
+      const token = raw.token;
+      if (typeof token !== "string" || !/^[A-Za-z0-9_-]{16,128}$/.test(token)) {
+        bad("token", "a resume token");
+      }
+      const lastSeq = raw.lastSeq;
+      if (!Number.isSafeInteger(lastSeq) || (lastSeq as number) < 0) {
+        bad("lastSeq", "a non-negative integer");
+      }
+      return { type: "resume", id: rid, token: token as string, lastSeq: lastSeq as number };
+    }
+    case "capabilities":
+      return { type: "capabilities", id: rid, rtpCapabilities: object("rtpCapabilities") };
+    case "createTransport": {
+      const direction = raw.direction;
+      if (direction !== "send" && direction !== "recv") bad("direction", `"send" or "recv"`);
+      return { type: "createTransport", id: rid, direction: direction as Direction };
+    }
+    case "connectTransport":
+      return {
+        type: "connectTransport",
+        id: rid,
+        transportId: objectId("transportId"),
+        dtlsParameters: object("dtlsParameters"),
+      };
+    case "restartIce":
+      return { type: "restartIce", id: rid, transportId: objectId("transportId") };
+    case "produce": {
+      const kind = raw.kind;
+      if (kind !== "audio" && kind !== "video") bad("kind", `"audio" or "video"`);
+      if (raw.paused !== undefined && typeof raw.paused !== "boolean") bad("paused", "a boolean");
+      return {
+        type: "produce",
+        id: rid,
+        transportId: objectId("transportId"),
+        kind: kind as MediaKind,
+        rtpParameters: object("rtpParameters"),
+        paused: raw.paused as boolean | undefined,
+      };
+    }
+    case "pauseProducer":
+    case "resumeProducer":
+    case "closeProducer":
+      return { type, id: rid, producerId: objectId("producerId") } as ClientRequest;
+    case "pauseConsumer":
+    case "resumeConsumer":
+      return { type, id: rid, consumerId: objectId("consumerId") } as ClientRequest;
+    case "mute":
+      if (typeof raw.muted !== "boolean") bad("muted", "a boolean");
+      return { type: "mute", id: rid, muted: raw.muted as boolean };
+    case "leave":
+    case "ping":
+    case "pong":
+      return { type, id: rid } as ClientRequest;
+  }
+}
