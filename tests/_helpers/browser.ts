@@ -64,12 +64,10 @@ export async function joinThroughPage(b: Browser, base: string, o: JoinOptions):
   await page.fill("#key", o.key);
   if (o.video) await page.check("#camera");
   await page.click("#join-button");
+  // Runs in the page (a string: this file is type-checked without the DOM library).
   await page.waitForFunction(
-    () => {
-      const c = (globalThis as { council?: { client: { state: string } } }).council?.client;
-      return c?.state === "joined" || c?.state === "failed" ||
-        (document.getElementById("error")?.textContent ?? "") !== "";
-    },
+    `["joined", "failed"].includes(globalThis.council?.client.state) ||
+      document.getElementById("error").textContent !== ""`,
     undefined,
     { timeout: 20_000 },
   );
