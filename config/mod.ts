@@ -143,6 +143,14 @@ export function loadConfig(options: LoadOptions = {}): {
       `must be above media.rtpPortMin + 1 (${config.media.rtpPortMin + 1})`,
     );
   }
+  // Each mediasoup worker needs a UDP and a TCP port, each browser's audio bridge one more.
+  if (config.webrtc.rtcPortMin + 16 > config.webrtc.rtcPortMax) {
+    throw new ConfigError(
+      "webrtc.rtcPortMax",
+      sources["webrtc.rtcPortMax"],
+      `must be at least webrtc.rtcPortMin + 16 (${config.webrtc.rtcPortMin + 16})`,
+    );
+  }
   return { config, sources };
 }
 

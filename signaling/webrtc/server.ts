@@ -471,6 +471,7 @@ class Connection {
     this.#lastHeard = Date.now();
     if (typeof e.data !== "string") {
       this.#error("BAD_REQUEST", "binary frames are not part of this protocol");
+      this.s.counters.abusive++;
       return this.close(CLOSE.UNSUPPORTED, "text frames only");
     }
     if (e.data.length > this.s.o.maxMessageBytes) {

@@ -74,15 +74,20 @@ Deno.test({
         const s = await inbound(pb);
         return (s.audio?.energy ?? 0) > 0.05 && (s.video?.frames ?? 0) > 30 && s;
       });
-      await until("both pages list both members", async () =>
-        (await pa.locator("#members li").count()) === 2 &&
-        (await pb.locator("#members li").count()) === 2);
+      await until(
+        "both pages list both members",
+        async () =>
+          (await pa.locator("#members li").count()) === 2 &&
+          (await pb.locator("#members li").count()) === 2,
+      );
 
       // Bob mutes with the page's button: from now on the phone hears alice alone and
       // alice hears the phone alone.
       await pb.click("#mute");
-      await until("alice sees bob muted", async () =>
-        (await pa.locator("#members li.muted").count()) === 1);
+      await until(
+        "alice sees bob muted",
+        async () => (await pa.locator("#members li.muted").count()) === 1,
+      );
       await sleep(500);
       const before = await audioEnergy(pa);
       await sleep(1000);
@@ -100,11 +105,14 @@ Deno.test({
         say: carolSays,
         seconds: 9,
       });
-      const sipMember = await until("the phone appears in alice's member list", async () =>
-        await client<string | undefined>(
-          pa,
-          "(c) => [...c.members.values()].find((m) => m.protocol === 'sip')?.memberId",
-        ));
+      const sipMember = await until(
+        "the phone appears in alice's member list",
+        async () =>
+          await client<string | undefined>(
+            pa,
+            "(c) => [...c.members.values()].find((m) => m.protocol === 'sip')?.memberId",
+          ),
+      );
       const heardFrom = await audioEnergy(pa);
       const carol = await carolRun;
       const sipGain = (await audioEnergy(pa)) - heardFrom;
@@ -121,13 +129,18 @@ Deno.test({
       assert.ok(sipGain > 0.02, `alice hears the phone: gain ${sipGain} (silent ${silentGain})`);
       assert.ok(silentGain < sipGain / 4, `silence while bob is muted: ${silentGain}`);
       // The phone left: the pages are told.
-      await until("the phone leaves alice's list", async () =>
-        !(await client<boolean>(pa, `(c) => c.members.has(${JSON.stringify(sipMember)})`)));
+      await until(
+        "the phone leaves alice's list",
+        async () =>
+          !(await client<boolean>(pa, `(c) => c.members.has(${JSON.stringify(sipMember)})`)),
+      );
 
       // Bob leaves with the button: his transports close, alice is told.
       await pb.click("#leave");
-      await until("alice sees bob leave", async () =>
-        (await pa.locator("#members li").count()) === 1);
+      await until(
+        "alice sees bob leave",
+        async () => (await pa.locator("#members li").count()) === 1,
+      );
       const stats = (await api(council.url, "GET", "/api/v1/webrtc")).body as WebRtcStats;
       assert.deepEqual(stats.members.map((m) => m.guardianId), [alice.id]);
       await pa.click("#leave");
@@ -173,8 +186,10 @@ Deno.test({
       await pa.context().setOffline(true);
       const killedAt = Date.now();
       await client(pa, "(c) => c.dropSocket()");
-      await until("alice notices", async () =>
-        (await client<string>(pa, "(c) => c.state")) === "reconnecting");
+      await until(
+        "alice notices",
+        async () => (await client<string>(pa, "(c) => c.state")) === "reconnecting",
+      );
       await pb.click("#mute");
       await sleep(1500);
       await pa.context().setOffline(false);

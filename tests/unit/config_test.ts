@@ -43,6 +43,17 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       timeToLive: 300,
       video: "off",
     },
+    webrtc: {
+      workers: 0,
+      workerBin: "",
+      listenIp: "127.0.0.1",
+      announcedAddress: "",
+      rtcPortMin: 50000,
+      rtcPortMax: 59999,
+      heartbeatMs: 2500,
+      resumeWindowMs: 30_000,
+      maxMessageBytes: 65_536,
+    },
     shutdown: { timeoutMs: 10_000 },
   });
 });
@@ -184,4 +195,14 @@ Deno.test("the RTP port range must hold at least one RTP/RTCP pair", () => {
     })
   );
   assert.equal(err.key, "media.rtpPortMax");
+});
+
+Deno.test("the WebRTC port range must hold the workers' ports", () => {
+  const err = configError(() =>
+    loadConfig({
+      env: { COUNCIL_WEBRTC_RTC_PORT_MIN: "50000", COUNCIL_WEBRTC_RTC_PORT_MAX: "50004" },
+      cwd: "/nonexistent",
+    })
+  );
+  assert.equal(err.key, "webrtc.rtcPortMax");
 });
