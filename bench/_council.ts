@@ -15,10 +15,17 @@ const POLICY = {
   },
 };
 
-/** Starts a server with the load policy and the given COUNCIL_* settings. */
-export async function benchCouncil(env: Record<string, string> = {}): Promise<CouncilProcess> {
+/**
+ * Starts a server with the load policy and the given COUNCIL_* settings; `codecs`
+ * replaces the rooms' allowed codecs (browsers need opus).
+ */
+export async function benchCouncil(
+  env: Record<string, string> = {},
+  codecs?: string[],
+): Promise<CouncilProcess> {
   const policyFile = await Deno.makeTempFile({ suffix: ".json" });
-  await Deno.writeTextFile(policyFile, JSON.stringify(POLICY));
+  const policy = codecs ? { ...POLICY, room: { ...POLICY.room, allowedCodecs: codecs } } : POLICY;
+  await Deno.writeTextFile(policyFile, JSON.stringify(policy));
   const c = await startCouncilProcess({
     COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
     COUNCIL_GUARD_POLICY_FILE: policyFile,

@@ -7,6 +7,7 @@ import { guardSuite } from "../bench/guard.ts";
 import { h323Suite } from "../bench/h323.ts";
 import { mediaSuite } from "../bench/media.ts";
 import { sipSuite } from "../bench/sip.ts";
+import { webrtcSuite } from "../bench/webrtc.ts";
 import { witnessSuite } from "../bench/witness.ts";
 
 // Every suite the project will have; those still at null arrive with their issue.
@@ -16,7 +17,7 @@ const SUITES: Record<string, Suite | null> = {
   media: mediaSuite,
   sip: sipSuite,
   h323: h323Suite,
-  webrtc: null,
+  webrtc: webrtcSuite,
   council: councilSuite,
 };
 

@@ -187,7 +187,10 @@ export class WebRtcMember {
     }
   }
 
-  /** Starts a paused consumer of `producer` (the client resumes it once ready). */
+  /**
+   * Starts a consumer of `producer`: video paused until the client resumes it (so its
+   * first keyframe is not sent before the browser can decode it), audio at once.
+   */
   async consume(owner: string, producer: types.Producer): Promise<void> {
     const recv = this.#recv();
     const caps = this.#rtpCapabilities;
@@ -197,7 +200,7 @@ export class WebRtcMember {
     const consumer = await recv.consume({
       producerId: producer.id,
       rtpCapabilities: caps,
-      paused: true,
+      paused: producer.kind === "video",
     });
     this.consumers.set(consumer.id, consumer);
     const gone = () => {

@@ -99,6 +99,8 @@ export interface Welcome {
   version: number;
   heartbeatMs: number;
   maxMessageBytes: number;
+  /** The same for every room's Router (see Joined). */
+  routerRtpCapabilities: Json;
 }
 
 export interface Joined {

@@ -226,7 +226,8 @@ export class WebRtcSignalling {
     }
     member.attach(send, kick);
     this.counters.joined++;
-    await this.o.witness.append("webrtc.member.joined", {
+    // The admission itself was witnessed before guard answered; this records the media.
+    this.o.witness.append("webrtc.member.joined", {
       room: session.room,
       memberId: member.memberId,
       guardianId: session.guardianId,
@@ -523,6 +524,9 @@ class Connection {
           version: PROTOCOL_VERSION,
           heartbeatMs: this.s.o.heartbeatMs,
           maxMessageBytes: this.s.o.maxMessageBytes,
+          routerRtpCapabilities: this.s.o.workers.rtpCapabilities as unknown as Welcome[
+            "routerRtpCapabilities"
+          ],
         };
         return ok(welcome);
       }

@@ -33,6 +33,12 @@ export class WorkerPool {
   #closing = false;
   #onDied = new Set<(index: number, routers: types.Router[]) => void>();
   #routers = new Map<types.Router, Slot>();
+  /**
+   * What every room's Router offers: the same codec list gives the same
+   * capabilities, so browsers get them with `welcome` and load their device while
+   * their admission is decided.
+   */
+  rtpCapabilities!: types.RtpCapabilities;
 
   private constructor(private readonly o: WorkerPoolOptions) {}
 
@@ -42,6 +48,9 @@ export class WorkerPool {
     const n = o.workers > 0 ? o.workers : navigator.hardwareConcurrency || 1;
     try {
       for (let i = 0; i < n; i++) pool.#slots.push(await pool.#spawn(i));
+      const probe = await pool.#slots[0].worker.createRouter({ mediaCodecs: ROUTER_CODECS });
+      pool.rtpCapabilities = probe.rtpCapabilities;
+      probe.close();
     } catch (err) {
       await pool.close();
       throw err;

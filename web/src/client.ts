@@ -8,7 +8,7 @@
 import { Device } from "mediasoup-client";
 import type { types } from "mediasoup-client";
 import { signAdmissionRequest } from "../../guard/client.ts";
-import type { CallType } from "../../guard/types.ts";
+import type { AdmissionRequest, CallType } from "../../guard/types.ts";
 import {
   type ClientRequest,
   type ConsumerInfo,
@@ -70,11 +70,17 @@ export class CouncilClient extends EventTarget {
   levels: Record<string, number> = {};
   readonly remote = new Map<string, { consumer: types.Consumer; memberId: string }>();
   muted = false;
+  /**
+   * performance.now() when `hello` was sent and when the first packet of the mix
+   * arrived (its track unmuted): the join time benchmarks and the page report.
+   */
+  readonly timings: Record<string, number> = {};
 
   #ws?: WebSocket;
   #nextId = 1;
   #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #device?: Device;
+  #deviceReady?: Promise<Device>;
   #send?: types.Transport;
   #recv?: types.Transport;
   #recvReady!: Promise<types.Transport>;
@@ -111,8 +117,11 @@ export class CouncilClient extends EventTarget {
     this.#leaving = false;
     this.#setState("connecting");
     try {
+      // Signing (slow the first time: key tables) runs while the socket opens.
+      const admission = this.#sign();
+      admission.catch(() => {});
       await this.#connect();
-      const joined = await this.#admit();
+      const joined = await this.#admit(admission);
       this.#setState("joined");
       return joined;
     } catch (err) {
@@ -120,6 +129,17 @@ export class CouncilClient extends EventTarget {
       this.#ws?.close();
       throw err;
     }
+  }
+
+  #sign(): Promise<AdmissionRequest> {
+    return signAdmissionRequest({
+      guardianId: this.o.guardianId,
+      room: this.o.room,
+      callType: this.o.callType ?? "ROUTINE",
+      bandwidthKbps: this.o.bandwidthKbps ?? (this.o.video ? 1500 : 64),
+      codecs: ["opus"],
+      pii: false,
+    }, this.o.secretKey);
   }
 
   async #connect(): Promise<void> {
@@ -133,8 +153,18 @@ export class CouncilClient extends EventTarget {
     ws.onmessage = (e) => this.#onMessage(ws, e);
     ws.onclose = () => this.#onClose(ws);
     this.#lastHeard = Date.now();
+    this.timings.helloAt ??= performance.now();
     const welcome = await this.request<Welcome>({ type: "hello", version: PROTOCOL_VERSION });
     this.#heartbeatMs = welcome.heartbeatMs;
+    // Every room's router has these capabilities: the device loads while guard decides.
+    this.#deviceReady ??= (async () => {
+      const device = new Device();
+      await device.load({
+        routerRtpCapabilities: welcome.routerRtpCapabilities as unknown as types.RtpCapabilities,
+      });
+      return device;
+    })();
+    this.#deviceReady.catch(() => {});
     clearInterval(this.#watchdog);
     this.#watchdog = setInterval(() => {
       // Silence for three heartbeats means the socket is dead even if TCP has not noticed.
@@ -142,35 +172,37 @@ export class CouncilClient extends EventTarget {
     }, 1000);
   }
 
-  async #admit(): Promise<Joined> {
-    const admission = await signAdmissionRequest({
-      guardianId: this.o.guardianId,
-      room: this.o.room,
-      callType: this.o.callType ?? "ROUTINE",
-      bandwidthKbps: this.o.bandwidthKbps ?? (this.o.video ? 1500 : 64),
-      codecs: ["opus"],
-      pii: false,
-    }, this.o.secretKey);
-    const joined = await this.request<Joined>({ type: "join", room: this.o.room, admission });
+  /**
+   * Joins with a signed request, then sets up media. The requests after `join` are
+   * sent at once (the server answers them in order), saving round trips.
+   */
+  async #admit(admission: Promise<AdmissionRequest> = this.#sign()): Promise<Joined> {
+    const request = await admission;
+    const device = this.#device = await this.#deviceReady!;
+    this.timings.signedAt ??= performance.now();
+    const pipeline = [
+      this.request<Joined>({ type: "join", room: this.o.room, admission: request }),
+      this.request({
+        type: "capabilities",
+        rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown>,
+      }),
+      this.request<TransportInfo>({ type: "createTransport", direction: "recv" }),
+      this.request<TransportInfo>({ type: "createTransport", direction: "send" }),
+    ] as const;
+    for (const p of pipeline) p.catch(() => {});
+    const joined = await pipeline[0];
+    this.timings.joinedAt ??= performance.now();
     this.memberId = joined.memberId;
     this.#resumeToken = joined.resumeToken;
-    this.lastSeq = joined.seq;
+    this.lastSeq = joined.seq; // a fresh membership numbers its events from here
     this.members.clear();
     for (const m of joined.members) this.members.set(m.memberId, m);
     this.#emit("members", { members: [...this.members.values()] });
-    if (!this.#device) {
-      this.#device = new Device();
-      await this.#device.load({
-        routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities,
-      });
-    }
-    await this.request({
-      type: "capabilities",
-      rtpCapabilities: this.#device.rtpCapabilities as unknown as Record<string, unknown>,
-    });
-    this.#recv = await this.#transport("recv");
+    await pipeline[1];
+    this.#recv = this.#transport("recv", await pipeline[2]);
     this.#recvResolve(this.#recv);
-    this.#send = await this.#transport("send");
+    this.timings.recvAt ??= performance.now();
+    this.#send = this.#transport("send", await pipeline[3]);
     if (this.o.audio) {
       this.audioProducer = await this.#send.produce({
         track: this.o.audio,
@@ -187,8 +219,7 @@ export class CouncilClient extends EventTarget {
     return joined;
   }
 
-  async #transport(direction: "send" | "recv"): Promise<types.Transport> {
-    const info = await this.request<TransportInfo>({ type: "createTransport", direction });
+  #transport(direction: "send" | "recv", info: TransportInfo): types.Transport {
     const params = {
       id: info.transportId,
       iceParameters: info.iceParameters as unknown as types.IceParameters,
@@ -215,7 +246,10 @@ export class CouncilClient extends EventTarget {
         }).then(({ producerId }) => ok({ id: producerId }), fail);
       });
     }
-    t.on("connectionstatechange", (state) => this.#emit("transport", { direction, state }));
+    t.on("connectionstatechange", (state) => {
+      if (state === "connected") this.timings[`${direction}ConnectedAt`] ??= performance.now();
+      this.#emit("transport", { direction, state });
+    });
     return t;
   }
 
@@ -323,6 +357,13 @@ export class CouncilClient extends EventTarget {
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
     });
     this.remote.set(consumer.id, { consumer, memberId: info.memberId });
+    if (info.memberId === "mix") this.timings.mixConsumedAt ??= performance.now();
+    if (info.memberId === "mix" && this.timings.firstAudioAt === undefined) {
+      const track = consumer.track;
+      const first = () => this.timings.firstAudioAt ??= performance.now();
+      if (!track.muted) first();
+      else track.addEventListener("unmute", first, { once: true });
+    }
     await this.request({ type: "resumeConsumer", consumerId: consumer.id });
     this.#emit("track", { memberId: info.memberId, kind: info.kind, track: consumer.track });
   }
