@@ -93,10 +93,10 @@ export class WebRtcSignalling {
     };
     o.guard.events.addEventListener("session-ended", onEnded);
     this.#unsubscribe.push(() => o.guard.events.removeEventListener("session-ended", onEnded));
-    this.#unsubscribe.push(o.workers.onDied((_index, routers) => {
-      // The router's transports are gone with its worker: members must rejoin.
-      for (const room of this.#rooms.values()) {
-        if (!routers.includes(room.router)) continue;
+    this.#unsubscribe.push(o.workers.onDied((index) => {
+      // The room's transports are gone with its worker: members must rejoin.
+      for (const room of [...this.#rooms.values()]) {
+        if (room.worker !== index) continue;
         for (const m of [...room.members.values()]) this.#leave(m, "webrtc-worker-died");
       }
     }));
@@ -127,7 +127,8 @@ export class WebRtcSignalling {
         attached: m.attached,
         transports: m.transports.size,
         consumers: m.consumers.size,
-        producers: m.videoProducers.length + (m.audioProducer ? 1 : 0),
+        producers: [m.audioProducer, ...m.videoProducers].filter((p) => p !== undefined)
+          .map((p) => ({ kind: p.kind, type: p.type, paused: p.paused })),
         bridgePort: m.bridge.localPort,
       })),
       rooms: [...this.#rooms.values()].map((r) => ({

@@ -31,7 +31,7 @@ interface Slot {
 export class WorkerPool {
   #slots: Slot[] = [];
   #closing = false;
-  #onDied = new Set<(index: number, routers: types.Router[]) => void>();
+  #onDied = new Set<(index: number) => void>();
   #routers = new Map<types.Router, Slot>();
   /**
    * What every room's Router offers: the same codec list gives the same
@@ -67,7 +67,8 @@ export class WorkerPool {
     return this.#slots.map((s) => s.worker.pid);
   }
 
-  onDied(listener: (index: number, routers: types.Router[]) => void): () => void {
+  /** A worker died; `index` names it (rooms know their worker's index). */
+  onDied(listener: (index: number) => void): () => void {
     this.#onDied.add(listener);
     return () => this.#onDied.delete(listener);
   }
@@ -95,13 +96,12 @@ export class WorkerPool {
   #died(slot: Slot, err: Error): void {
     if (this.#closing) return;
     this.o.log.error("mediasoup worker died", { index: slot.index, pid: slot.worker.pid, err });
-    const lost = [...this.#routers].filter(([, s]) => s === slot).map(([r]) => r);
-    for (const r of lost) this.#routers.delete(r);
+    for (const [r, s] of this.#routers) if (s === slot) this.#routers.delete(r);
     this.#spawn(slot.index).then((fresh) => {
       this.#slots[slot.index] = fresh;
       this.o.log.info("mediasoup worker replaced", { index: slot.index, pid: fresh.worker.pid });
     }).catch((e) => this.o.log.error("mediasoup worker not replaced", { err: e }));
-    for (const listener of this.#onDied) listener(slot.index, lost);
+    for (const listener of this.#onDied) listener(slot.index);
   }
 
   /** A Router for a room on the least loaded live worker, and that worker's WebRtcServer. */

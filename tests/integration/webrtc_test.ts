@@ -32,7 +32,13 @@ async function audioEnergy(page: Page): Promise<number> {
 }
 
 interface WebRtcStats {
-  members: { guardianId: string; transports: number; attached: boolean }[];
+  members: {
+    guardianId: string;
+    transports: number;
+    attached: boolean;
+    producers: { kind: string; type: string }[];
+  }[];
+  workers: { pid: number; routers: number }[];
   counters: { joined: number; resumed: number };
 }
 
@@ -74,6 +80,13 @@ Deno.test({
         const s = await inbound(pb);
         return (s.audio?.energy ?? 0) > 0.05 && (s.video?.frames ?? 0) > 30 && s;
       });
+      // Video is sent as simulcast layers (mediasoup picks one per receiver's bandwidth).
+      const producers = ((await api(council.url, "GET", "/api/v1/webrtc")).body as WebRtcStats)
+        .members.flatMap((m) => m.producers);
+      assert.deepEqual(
+        producers.filter((p) => p.kind === "video").map((p) => p.type),
+        ["simulcast", "simulcast"],
+      );
       await until(
         "both pages list both members",
         async () =>
@@ -114,6 +127,14 @@ Deno.test({
           ),
       );
       const heardFrom = await audioEnergy(pa);
+      // While the phone talks, alice's page shows it speaking (levels and the indicator).
+      await until("alice sees the phone speak", async () =>
+        await client<boolean>(
+          pa,
+          `(c) => c.speaker === ${JSON.stringify(sipMember)} && c.levels[${
+            JSON.stringify(sipMember)
+          }] > -40`,
+        ) && (await pa.locator(`#members li.speaking[data-member="${sipMember}"]`).count()) === 1);
       const carol = await carolRun;
       const sipGain = (await audioEnergy(pa)) - heardFrom;
 
@@ -214,6 +235,51 @@ Deno.test({
       await pb.click("#mute");
       const e0 = await audioEnergy(pa);
       await until("alice hears bob again", async () => (await audioEnergy(pa)) - e0 > 0.02);
+    } finally {
+      await chromium.close();
+      await council.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "browsers rejoin by themselves when the mediasoup worker carrying their room dies",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+    const chromium = await launchChromium(await speech(1, 48000), 48000);
+    try {
+      const alice = await addGuardian(council.url, "alice");
+      const bob = await addGuardian(council.url, "bob");
+      const pa = await joinThroughPage(chromium.browser, council.url, {
+        guardian: "alice",
+        room: "main",
+        key: toBase64(alice.secret),
+      });
+      await joinThroughPage(chromium.browser, council.url, {
+        guardian: "bob",
+        room: "main",
+        key: toBase64(bob.secret),
+      });
+      await until("alice hears bob", async () => (await audioEnergy(pa)) > 0.02);
+      const before = await client<string>(pa, "(c) => c.memberId");
+      const stats = (await api(council.url, "GET", "/api/v1/webrtc")).body as WebRtcStats;
+      const carrier = stats.workers.find((w) => w.routers === 1)!;
+      const killedAt = Date.now();
+      Deno.kill(carrier.pid, "SIGKILL");
+      await until(
+        "alice is in the room again",
+        async () =>
+          (await client<string>(pa, "(c) => c.state")) === "joined" &&
+          (await client<string>(pa, "(c) => c.memberId")) !== before,
+      );
+      const e0 = await audioEnergy(pa);
+      await until("alice hears bob again", async () => (await audioEnergy(pa)) - e0 > 0.02);
+      assert.ok(Date.now() - killedAt < 10_000, `healed in ${Date.now() - killedAt} ms`);
+      const after = (await api(council.url, "GET", "/api/v1/webrtc")).body as WebRtcStats;
+      assert.equal(after.members.length, 2);
+      assert.ok(after.workers.every((w) => w.pid !== carrier.pid), "the dead worker was replaced");
     } finally {
       await chromium.close();
       await council.stop();

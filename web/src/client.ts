@@ -47,6 +47,9 @@ export class ServerError extends Error {
   }
 }
 
+/** Session endings the client heals by joining again rather than leaving. */
+const REJOIN_REASONS = ["webrtc-worker-died"];
+
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -206,12 +209,15 @@ export class CouncilClient extends EventTarget {
     if (this.o.audio) {
       this.audioProducer = await this.#send.produce({
         track: this.o.audio,
+        // The tracks are the page's: a rejoin produces them again on new transports.
+        stopTracks: false,
         codecOptions: { opusStereo: false, opusDtx: false, opusFec: true },
       });
     }
     if (this.o.video) {
       this.videoProducer = await this.#send.produce({
         track: this.o.video,
+        stopTracks: false,
         encodings: SIMULCAST,
         codecOptions: { videoGoogleStartBitrate: 1000 },
       });
@@ -336,8 +342,18 @@ export class CouncilClient extends EventTarget {
         break;
       }
       case "session.ended":
-        this.#leaving = true;
         this.#teardown();
+        if (REJOIN_REASONS.includes(e.data.reason) && !this.#leaving) {
+          // Council lost the media process this room ran on: join again (a new
+          // admission; the old session is over) on the same socket.
+          this.#setState("reconnecting");
+          this.#admit().then(() => this.#setState("joined"), (err) => {
+            this.#emit("error", { code: "REJOIN", message: String(err) });
+            this.#setState("failed");
+          });
+          break;
+        }
+        this.#leaving = true;
         this.#setState("left");
         break;
     }
