@@ -25,6 +25,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
       "policy",
       "rooms",
       "sip",
+      "webrtc",
       "witness",
     ]);
 
@@ -52,6 +53,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "webrtc",
     "h323-cs",
     "h323-ras",
     "sip",
