@@ -22,6 +22,11 @@ export function wsRoutes(webrtc: WebRtcSignalling | undefined, unavailable: stri
 
 export function webrtcRoutes(webrtc: WebRtcSignalling, token: string): Hono {
   return new Hono()
-    .use("*", operatorOnly(token))
+    // Public: what every room's Router speaks, so a page can load its device early.
+    .get(
+      "/capabilities",
+      (c) => c.json({ routerRtpCapabilities: webrtc.o.workers.rtpCapabilities }),
+    )
+    .use("/", operatorOnly(token))
     .get("/", async (c) => c.json(await webrtc.stats()));
 }

@@ -4,7 +4,11 @@
 
 import { fromBase64 } from "../../witness/base64.ts";
 import type { MemberInfo } from "../../signaling/webrtc/protocol.ts";
-import { CouncilClient } from "./client.ts";
+import { CouncilClient, loadDevice } from "./client.ts";
+import type { Device } from "mediasoup-client";
+
+/** Loaded when the page opens; a join without it loads one after `welcome`. */
+let preloaded: Promise<Device | undefined> = Promise.resolve(undefined);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -69,6 +73,7 @@ async function join(e: Event): Promise<void> {
     secretKey,
     audio: media.getAudioTracks()[0],
     video: media.getVideoTracks()[0],
+    device: await preloaded,
   });
   (globalThis as { council?: unknown }).council = { client, media };
 
@@ -139,6 +144,7 @@ async function join(e: Event): Promise<void> {
 }
 
 function init(): void {
+  preloaded = loadDevice(location.origin).catch(() => undefined);
   $<HTMLInputElement>("keyfile").addEventListener("change", async (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) $<HTMLTextAreaElement>("key").value = await file.text();

@@ -33,6 +33,24 @@ export interface ClientOptions {
   video?: MediaStreamTrack;
   callType?: CallType;
   bandwidthKbps?: number;
+  /** A device already loaded with the router's capabilities (see loadDevice). */
+  device?: Device;
+}
+
+/**
+ * Loads a mediasoup-client device with the capabilities every room's router has
+ * (GET /api/v1/webrtc/capabilities): a page does this while its user is still
+ * choosing a key, so joining does not wait for it.
+ */
+export async function loadDevice(base: string): Promise<Device> {
+  const res = await fetch(`${base}/api/v1/webrtc/capabilities`);
+  if (!res.ok) throw new Error(`capabilities: HTTP ${res.status}`);
+  const { routerRtpCapabilities } = await res.json() as { routerRtpCapabilities: unknown };
+  const device = new Device();
+  await device.load({
+    routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities,
+  });
+  return device;
 }
 
 export type ClientState = "idle" | "connecting" | "joined" | "reconnecting" | "left" | "failed";
@@ -100,6 +118,7 @@ export class CouncilClient extends EventTarget {
   constructor(readonly o: ClientOptions) {
     super();
     this.#resetRecv();
+    if (o.device?.loaded) this.#deviceReady = Promise.resolve(o.device);
   }
 
   #resetRecv(): void {
