@@ -223,6 +223,7 @@ Deno.test({
       assert.ok(healedMs < 10_000, `healed in ${healedMs} ms`);
       assert.equal(await client<string>(pa, "(c) => c.memberId"), memberId, "same membership");
       assert.equal(await client<number>(pa, "(c) => c.resumes"), 1);
+      assert.ok(await client<number>(pa, "(c) => c.replayed") >= 1, "events were replayed");
       // The event that happened while she was away was replayed.
       assert.ok(
         await client<boolean>(pa, "(c) => [...c.members.values()].some((m) => m.muted)"),

@@ -87,6 +87,8 @@ export class CouncilClient extends EventTarget {
   lastSeq = 0;
   /** Reconnects that resumed the membership (tests and the page show it). */
   resumes = 0;
+  /** Events the last resume replayed. */
+  replayed = 0;
   speaker: string | null = null;
   levels: Record<string, number> = {};
   readonly remote = new Map<string, { consumer: types.Consumer; memberId: string }>();
@@ -428,6 +430,7 @@ export class CouncilClient extends EventTarget {
           });
           await this.#restartIce(resumed.transportIds);
           this.resumes++;
+          this.replayed = resumed.replayed;
         } catch (err) {
           if (!(err instanceof ServerError) || err.code !== "RESUME_FAILED") throw err;
           // The membership is gone: start over with a fresh admission and transports.
