@@ -17,7 +17,7 @@ import {
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
-import { Gateway, Rooms } from "./rooms/mod.ts";
+import { Gateway, RoomOperations, RoomRegistry, Rooms } from "./rooms/mod.ts";
 import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
 import { type H323, startH323 } from "./signaling/h323/mod.ts";
 import { startWebRtc, type WebRtcSignalling } from "./signaling/webrtc/mod.ts";
@@ -105,6 +105,9 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     );
     registerMediaMetrics(media, metrics.registry);
     const rooms = lifecycle.add(new Rooms(media, policies, log.child({ subsystem: "rooms" })));
+    // Rooms operators created (kept in KV) feed the policy guard admits by.
+    const roomRegistry = await RoomRegistry.open(store, policies);
+    rooms.useRegistry(roomRegistry);
     // Calls between endpoints (SIP <-> H.323); each stack registers itself with it.
     const gateway = new Gateway(witness, log.child({ subsystem: "gateway" }));
     const sip = lifecycle.add(
@@ -164,6 +167,24 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       webrtcUnavailable = (err as Error).message;
       log.error("webrtc not started", { err: webrtcUnavailable });
     }
+    // Each stack hangs up its own legs and calls guardians in for the rooms API.
+    rooms.registerStack({
+      protocol: "sip",
+      dial: (room, guardianId) => sip.callGuardian({ room, guardianId }),
+      hangup: (legId, reason) => sip.calls.hangup(legId, reason),
+    });
+    rooms.registerStack({
+      protocol: "h323",
+      dial: (room, guardianId) => h323.calls.calls.dialGuardian(room, guardianId),
+      hangup: (legId, reason) => h323.calls.calls.hangup(legId, reason),
+    });
+    if (webrtc) {
+      const w = webrtc;
+      rooms.registerStack({
+        protocol: "webrtc",
+        hangup: (legId, reason) => w.hangup(legId, reason),
+      });
+    }
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -183,6 +204,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       gateway,
       webrtc,
       webrtcUnavailable,
+      rooms: { rooms, operations: new RoomOperations(rooms, roomRegistry, witness) },
     });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {

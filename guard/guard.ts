@@ -239,13 +239,13 @@ export class Guard implements Subsystem {
       return no("REPLAYED", "this nonce was already used");
     }
 
-    // 4: PII never enters an ESCALATE call.
-    if (req.pii && req.callType === "ESCALATE") {
+    // 4: PII never enters an ESCALATE call (the request's, or the room's call type).
+    const room = roomPolicy(policy, req.room);
+    if (req.pii && (req.callType === "ESCALATE" || room?.callType === "ESCALATE")) {
       return no("PII_POLICY_VIOLATION", "requests carrying PII may not join ESCALATE calls");
     }
 
     // 5-6: the room's budget and seats, the guardian's quota.
-    const room = roomPolicy(policy, req.room);
     if (!room) return no("ROOM_NOT_FOUND", `no room ${req.room}`);
     const occupancy = this.#rooms.get(req.room) ?? { members: 0, bandwidthKbps: 0 };
     const used = this.#guardianUse.get(req.guardianId) ?? 0;

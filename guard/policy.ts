@@ -15,6 +15,11 @@ export interface RoomPolicy {
   capacity: number;
   bandwidthKbps: number;
   allowedCodecs: Codec[];
+  /**
+   * The room's call type: an ESCALATE room applies the ESCALATE rules (no PII) to
+   * every request, whatever call type the request names.
+   */
+  callType?: CallType;
 }
 
 export interface Policy {
@@ -117,10 +122,16 @@ export function parsePolicy(doc: unknown): Policy {
   return policy;
 }
 
-function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
+export function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
   const room = object(value, at);
-  known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs"]);
+  known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs", "callType"]);
   const out: Partial<RoomPolicy> = {};
+  if (room.callType !== undefined) {
+    if (!(CALL_TYPES as readonly unknown[]).includes(room.callType)) {
+      throw new PolicyError(`${at}.callType: expected one of ${CALL_TYPES.join(", ")}`);
+    }
+    out.callType = room.callType as CallType;
+  }
   if (room.capacity !== undefined) out.capacity = int(room.capacity, `${at}.capacity`, 1, 1000);
   if (room.bandwidthKbps !== undefined) {
     out.bandwidthKbps = int(room.bandwidthKbps, `${at}.bandwidthKbps`, 1, 10_000_000);
@@ -190,16 +201,35 @@ export function readPolicyFile(path: string): Policy {
   return parsePolicy(doc);
 }
 
-/** The policy in force, swapped atomically on a valid reload. */
+/**
+ * The policy in force, swapped atomically on a valid reload. Rooms defined through
+ * the rooms API (`setRooms`) lie over the file's: an operator's explicit room wins.
+ */
 export class PolicyStore {
+  #file: Policy;
   #current: Policy;
+  #apiRooms: Record<string, Partial<RoomPolicy>> = {};
   #watcher?: Deno.FsWatcher;
   #debounce?: ReturnType<typeof setTimeout>;
   #onHup = () => this.reload("SIGHUP");
   readonly #listeners: Array<(p: Policy) => void> = [];
 
   constructor(readonly path: string | undefined, private readonly log: Logger) {
-    this.#current = path ? readPolicyFile(path) : DEFAULT_POLICY;
+    this.#file = path ? readPolicyFile(path) : DEFAULT_POLICY;
+    this.#current = this.#file;
+  }
+
+  #merge(): void {
+    this.#current = Object.keys(this.#apiRooms).length === 0
+      ? this.#file
+      : { ...this.#file, rooms: { ...this.#file.rooms, ...this.#apiRooms } };
+  }
+
+  /** Replaces the rooms defined through the API (rooms/registry.ts). */
+  setRooms(rooms: Record<string, Partial<RoomPolicy>>): void {
+    this.#apiRooms = { ...rooms };
+    this.#merge();
+    for (const listener of this.#listeners) listener(this.#current);
   }
 
   get current(): Policy {
@@ -216,8 +246,9 @@ export class PolicyStore {
     try {
       const next = readPolicyFile(this.path);
       const previous = this.#current.version;
-      this.#current = next;
-      for (const listener of this.#listeners) listener(next);
+      this.#file = next;
+      this.#merge();
+      for (const listener of this.#listeners) listener(this.#current);
       this.log.info("policy reloaded", { cause, path: this.path, version: next.version, previous });
       return true;
     } catch (err) {

@@ -14,8 +14,51 @@ import type {
 } from "../media/engine/mod.ts";
 import type { Direction } from "../media/sdp/mod.ts";
 import type { Logger } from "../telemetry/mod.ts";
+import { CallError } from "../signaling/call_error.ts";
+import { RoomEvents, type RoomMemberInfo } from "./events.ts";
+import type { RoomRegistry } from "./registry.ts";
 
 export type Protocol = "sip" | "h323" | "webrtc";
+export { type NumberedRoomEvent, type RoomEvent, RoomEvents } from "./events.ts";
+export { RoomOperations } from "./operations.ts";
+export { CallError } from "../signaling/call_error.ts";
+export {
+  MAX_CAPACITY,
+  MIXING_MODES,
+  parseRoomDefinition,
+  type RoomDefinition,
+  RoomDefinitionError,
+  RoomRegistry,
+  VIDEO_LAYOUTS,
+} from "./registry.ts";
+
+/**
+ * What rooms need of a signalling stack to manage its legs: end one, and (where the
+ * stack can reach a guardian by itself) call one into a room. Stacks register at
+ * startup; rooms never import them.
+ */
+export interface MemberStack {
+  readonly protocol: Protocol;
+  /** Calls the guardian into the room; resolves with the leg id once answered.
+   * Throws CallError with status 404 when this stack cannot reach the guardian. */
+  dial?(room: string, guardianId: string): Promise<string>;
+  /** Ends the leg; false when this stack has no such leg. */
+  hangup(legId: string, reason: string): Promise<boolean>;
+}
+
+/** A member as the rooms API shows it: who, how, and how the media is doing. */
+export interface MemberStatus extends RoomMemberInfo {
+  speaking: boolean;
+  stats?: {
+    packetsIn: number;
+    packetsOut: number;
+    lossFraction: number;
+    jitterMs: number;
+    rttMs?: number;
+    mos: number;
+    levelDbov: number;
+  };
+}
 export {
   type Callee,
   type CallOptions,
@@ -67,12 +110,42 @@ export class Rooms {
   /** Serialises room creation so two first joiners do not both create it. */
   #creating = new Map<string, Promise<void>>();
   #changes = new Set<(change: MemberChange) => void>();
+  #stacks = new Map<Protocol, MemberStack>();
+  #speakers = new Map<string, string | null>();
+  #registry?: RoomRegistry;
+  /** Every room's events, numbered (operators' streams; browsers get their own). */
+  readonly events = new RoomEvents();
 
   constructor(
     private readonly media: MediaEngine,
     private readonly policies: PolicyStore,
     private readonly log: Logger,
-  ) {}
+  ) {
+    media.on((e) => {
+      if (e.ev !== "speaker") return;
+      this.#speakers.set(e.roomId, e.legId);
+      this.events.publish(e.roomId, { name: "speaker", data: { memberId: e.legId } });
+    });
+  }
+
+  /** Room definitions from the API (mixing mode); without it every room mixes all. */
+  useRegistry(registry: RoomRegistry): void {
+    this.#registry = registry;
+  }
+
+  /** Rooms operators created through the API. */
+  definitions() {
+    return this.#registry?.list() ?? [];
+  }
+
+  /** The room's definition, when an operator created it through the API. */
+  definition(room: string) {
+    return this.#registry?.get(room);
+  }
+
+  registerStack(stack: MemberStack): void {
+    this.#stacks.set(stack.protocol, stack);
+  }
 
   /** The mix rate a room's allowed codecs need: 8 kHz when all are narrowband. */
   #mixRate(room: string): 8000 | 16000 {
@@ -95,6 +168,8 @@ export class Rooms {
   /** Adds a member: its media endpoint is open (on req.port) when this resolves. */
   async join(req: JoinRequest): Promise<Member> {
     await this.#ensureRoom(req.room);
+    // A moderated room's members listen until an operator gives them the floor.
+    const muted = this.#registry?.get(req.room)?.mixing === "moderated";
     const { port } = await this.media.createLeg({
       legId: req.legId,
       roomId: req.room,
@@ -104,6 +179,7 @@ export class Rooms {
       remote: req.remote,
       direction: req.direction,
       ssrc: req.ssrc,
+      muted,
     });
     const member: Member = {
       legId: req.legId,
@@ -113,7 +189,7 @@ export class Rooms {
       codec: req.codec.codec,
       port,
       joinedAt: Date.now(),
-      muted: false,
+      muted,
     };
     this.#members.set(req.legId, member);
     this.#rooms.get(req.room)?.add(req.legId);
@@ -146,6 +222,7 @@ export class Rooms {
     legs?.delete(legId);
     if (legs && legs.size === 0 && !this.#creating.has(m.room)) {
       this.#rooms.delete(m.room);
+      this.#speakers.delete(m.room);
       await this.media.closeRoom(m.room);
     }
     this.log.info("member left", { room: m.room, legId });
@@ -159,6 +236,15 @@ export class Rooms {
   }
 
   #tell(change: MemberChange): void {
+    const m = change.member;
+    this.events.publish(
+      m.room,
+      change.kind === "joined"
+        ? { name: "member.joined", data: memberInfo(m) }
+        : change.kind === "left"
+        ? { name: "member.left", data: { memberId: m.legId, reason: "left" } }
+        : { name: "member.muted", data: { memberId: m.legId, muted: m.muted } },
+    );
     for (const listener of this.#changes) {
       try {
         listener(change);
@@ -166,6 +252,81 @@ export class Rooms {
         this.log.error("member change listener failed", { err });
       }
     }
+  }
+
+  /**
+   * Calls a guardian into a room through the first stack that can reach them (SIP
+   * registration, then H.323, unless `protocol` names one). CallError 404 when none can.
+   */
+  async invite(
+    room: string,
+    guardianId: string,
+    protocol?: Protocol,
+  ): Promise<{ legId: string; protocol: Protocol }> {
+    const order: Protocol[] = protocol ? [protocol] : ["sip", "h323", "webrtc"];
+    const unreachable: string[] = [];
+    for (const p of order) {
+      const stack = this.#stacks.get(p);
+      if (!stack?.dial) {
+        unreachable.push(`${p}: cannot call out`);
+        continue;
+      }
+      try {
+        return { legId: await stack.dial(room, guardianId), protocol: p };
+      } catch (err) {
+        if (!(err instanceof CallError) || err.status !== 404) throw err;
+        unreachable.push(`${p}: ${err.message}`);
+      }
+    }
+    throw new CallError(`${guardianId} cannot be reached (${unreachable.join("; ")})`, 404);
+  }
+
+  /** Ends a member's leg through its own stack (BYE, Release Complete, session end). */
+  async remove(legId: string, reason: string): Promise<boolean> {
+    const m = this.#members.get(legId);
+    if (!m) return false;
+    const stack = this.#stacks.get(m.protocol);
+    if (stack && await stack.hangup(legId, reason)) return true;
+    // No stack owns it (a leg joined directly): leave the media.
+    await this.leave(legId);
+    return true;
+  }
+
+  /** Names of the rooms with members now. */
+  active(): { room: string; members: number }[] {
+    return [...this.#rooms].map(([room, legs]) => ({ room, members: legs.size }));
+  }
+
+  /** A room's members with their media quality and who is speaking. */
+  async status(room: string): Promise<{ members: MemberStatus[]; speaker: string | null }> {
+    const members = this.members(room);
+    const stats = members.length
+      ? new Map((await this.legStats()).map((l) => [l.legId, l]))
+      : new Map();
+    const speaker = this.#speakers.get(room) ?? null;
+    return {
+      speaker: speaker && this.#members.has(speaker) ? speaker : null,
+      members: members.map((m) => {
+        const l = stats.get(m.legId);
+        return {
+          ...memberInfo(m),
+          speaking: l?.speaking ?? false,
+          ...(l
+            ? {
+              stats: {
+                packetsIn: l.packetsIn,
+                packetsOut: l.packetsOut,
+                lossFraction: l.lossFraction,
+                jitterMs: l.jitterMs,
+                ...(l.rttMs !== undefined ? { rttMs: l.rttMs } : {}),
+                mos: l.mos,
+                levelDbov: l.levelDbov,
+              },
+            }
+            : {}),
+        };
+      }),
+    };
   }
 
   /** Per-leg media statistics (levels, loss, jitter) from every worker. */
@@ -193,4 +354,15 @@ export class Rooms {
   async close(): Promise<void> {
     for (const legId of [...this.#members.keys()]) await this.leave(legId).catch(() => {});
   }
+}
+
+function memberInfo(m: Member): RoomMemberInfo {
+  return {
+    memberId: m.legId,
+    guardianId: m.guardianId,
+    protocol: m.protocol,
+    codec: m.codec,
+    muted: m.muted,
+    joinedAt: m.joinedAt,
+  };
 }

@@ -13,11 +13,16 @@ function sameSecret(a: string, b: string): boolean {
   return diff === 0;
 }
 
-export function operatorOnly(token: string): MiddlewareHandler {
+/**
+ * `streams`: also accept `?access_token=` (RFC 6750 section 2.3), for EventSource and
+ * WebSocket clients, which cannot set headers. Only on the event-stream routes.
+ */
+export function operatorOnly(token: string, opts: { streams?: boolean } = {}): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer (\S+)$/i.exec(header);
-    if (!match || !sameSecret(match[1], token)) {
+    const presented = match?.[1] ?? (opts.streams ? c.req.query("access_token") : undefined);
+    if (presented === undefined || !sameSecret(presented, token)) {
       c.header("WWW-Authenticate", 'Bearer realm="council-operator"');
       return apiError(c, 401, "UNAUTHORIZED", "operator bearer token required");
     }

@@ -7,7 +7,7 @@ import type { types } from "mediasoup";
 import type { Session } from "../../guard/mod.ts";
 import { toBase64Url } from "../../witness/base64.ts";
 import type { AudioBridge } from "./audio_bridge.ts";
-import { EventLog, type NumberedEvent } from "./event_log.ts";
+import { EventLog, type Numbered } from "../../rooms/event_log.ts";
 import {
   type ConsumerInfo,
   type Direction,
@@ -27,7 +27,7 @@ export const MAX_VIDEO_PRODUCERS = 2;
 export type Sender = (msg: ServerMessage) => void;
 
 export class WebRtcMember {
-  readonly events = new EventLog();
+  readonly events = new EventLog<MemberEvent>();
   readonly resumeToken = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
   readonly transports = new Map<string, types.WebRtcTransport>();
   readonly consumers = new Map<string, types.Consumer>();
@@ -83,7 +83,7 @@ export class WebRtcMember {
   }
 
   /** Numbers the event, keeps it for replay, and sends it when a socket is attached. */
-  push(event: MemberEvent): NumberedEvent {
+  push(event: MemberEvent): Numbered<MemberEvent> {
     const numbered = this.events.append(event);
     this.#sender?.(numbered);
     return numbered;

@@ -114,6 +114,8 @@ export interface Joined {
   members: MemberInfo[];
   /** The last event number already reflected in `members`. */
   seq: number;
+  /** How the room's operator wants video laid out: "grid", "speaker" or "presentation". */
+  videoLayout: string;
 }
 
 export interface Resumed {

@@ -244,6 +244,7 @@ export class WebRtcSignalling {
       ],
       members: this.o.rooms.members(session.room).map(memberInfo),
       seq: member.events.seq,
+      videoLayout: this.o.rooms.definition(session.room)?.videoLayout ?? "grid",
     };
     return { member, joined };
   }
@@ -313,6 +314,14 @@ export class WebRtcSignalling {
 
   leave(member: WebRtcMember, reason: string): Promise<void> {
     return this.#leave(member, reason);
+  }
+
+  /** Ends a member from Council's side (an operator, a closing room); false if unknown. */
+  async hangup(memberId: string, reason: string): Promise<boolean> {
+    const m = this.#members.get(memberId);
+    if (!m || m.closed) return false;
+    await this.#leave(m, reason);
+    return true;
   }
 
   async #leave(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseClientMessage, ProtocolError } from "../../../signaling/webrtc/protocol.ts";
-import { EventLog } from "../../../signaling/webrtc/event_log.ts";
+import { EventLog } from "../../../rooms/event_log.ts";
+import type { MemberEvent } from "../../../signaling/webrtc/protocol.ts";
 
 function fails(text: string): ProtocolError {
   try {
@@ -55,7 +56,7 @@ Deno.test("bad client messages fail with a code, a reason and the id when readab
 });
 
 Deno.test("the event log replays exactly what was missed, or says it cannot", () => {
-  const log = new EventLog(3);
+  const log = new EventLog<MemberEvent>(3);
   assert.deepEqual(log.since(0), []);
   for (let i = 0; i < 5; i++) log.append({ name: "speaker", data: { memberId: `m${i}` } });
   assert.equal(log.seq, 5);

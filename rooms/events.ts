@@ -1,0 +1,81 @@
+// Each room's events, numbered, for whoever watches a room from outside it:
+// operators' server-sent streams and WebSockets (and later the dashboard). A
+// watcher that reconnects with the last number it saw gets what it missed.
+
+import { EventLog, type Numbered } from "./event_log.ts";
+
+export interface RoomMemberInfo {
+  memberId: string;
+  guardianId: string;
+  protocol: string;
+  codec: string;
+  muted: boolean;
+  joinedAt: number;
+}
+
+export type RoomEvent =
+  | { name: "room.created"; data: { room: string } }
+  | { name: "room.closed"; data: { room: string; reason: string } }
+  | { name: "member.joined"; data: RoomMemberInfo }
+  | { name: "member.left"; data: { memberId: string; reason: string } }
+  | { name: "member.muted"; data: { memberId: string; muted: boolean } }
+  | { name: "speaker"; data: { memberId: string | null } }
+  | { name: "evidence.shown"; data: Record<string, unknown> };
+
+export type NumberedRoomEvent = Numbered<RoomEvent>;
+type Listener = (e: NumberedRoomEvent) => void;
+
+/** Per room; and at most MAX_ROOMS rooms' logs (the oldest dropped first). */
+const EVENTS_PER_ROOM = 1000;
+const MAX_ROOMS = 10_000;
+
+export class RoomEvents {
+  #logs = new Map<string, EventLog<RoomEvent>>();
+  #listeners = new Map<string, Set<Listener>>();
+
+  #log(room: string): EventLog<RoomEvent> {
+    let log = this.#logs.get(room);
+    if (!log) {
+      // Bounded: the oldest room's log goes first (its watchers resync).
+      if (this.#logs.size >= MAX_ROOMS) {
+        const oldest = this.#logs.keys().next().value!;
+        this.#logs.delete(oldest);
+      }
+      log = new EventLog<RoomEvent>(EVENTS_PER_ROOM);
+      this.#logs.set(room, log);
+    }
+    return log;
+  }
+
+  publish(room: string, event: RoomEvent): NumberedRoomEvent {
+    const numbered = this.#log(room).append(event);
+    for (const l of this.#listeners.get(room) ?? []) l(numbered);
+    return numbered;
+  }
+
+  seq(room: string): number {
+    return this.#logs.get(room)?.seq ?? 0;
+  }
+
+  /**
+   * Calls `listener` with the events after `afterSeq` still held (undefined, and
+   * nothing replayed, when some are gone), then with every new one.
+   */
+  subscribe(
+    room: string,
+    afterSeq: number | undefined,
+    listener: Listener,
+  ): { replayed: NumberedRoomEvent[] | undefined; unsubscribe: () => void } {
+    const replayed = afterSeq === undefined ? [] : this.#log(room).since(afterSeq);
+    let set = this.#listeners.get(room);
+    if (!set) this.#listeners.set(room, set = new Set());
+    set.add(listener);
+    return {
+      replayed,
+      unsubscribe: () => {
+        set!.delete(listener);
+        if (set!.size === 0) this.#listeners.delete(room);
+      },
+    };
+  }
+}

@@ -1,0 +1,177 @@
+// The rooms API (/api/v1/rooms) for operators: create, list, show, close rooms;
+// call a guardian in, remove or mute a member; follow a room's events as a
+// server-sent stream or over a WebSocket (docs/API.md, "Rooms").
+
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { Context } from "hono";
+import {
+  CallError,
+  type NumberedRoomEvent,
+  parseRoomDefinition,
+  RoomDefinitionError,
+  type RoomOperations,
+  type Rooms,
+} from "../rooms/mod.ts";
+import { ROOM_RE } from "../guard/mod.ts";
+import { BadRequest } from "./errors.ts";
+import { guardianField, jsonBody, onlyFields } from "./_params.ts";
+import { operatorOnly } from "./auth.ts";
+
+const PROTOCOLS = ["sip", "h323", "webrtc"] as const;
+/** Keeps proxies from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+function roomParam(c: Context): string {
+  const room = c.req.param("room") ?? "";
+  if (!ROOM_RE.test(room)) throw new BadRequest("room: expected a room name");
+  return room;
+}
+
+function notFound(what: string): BadRequest {
+  return new BadRequest(what, "NOT_FOUND", 404);
+}
+
+/** The event number to continue after: Last-Event-ID (SSE reconnects) or ?after=. */
+function afterParam(c: Context): number | undefined {
+  const raw = c.req.header("last-event-id") ?? c.req.query("after");
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^[0-9]{1,15}$/.test(raw)) throw new BadRequest("after: expected an event number");
+  return Number(raw);
+}
+
+export function roomsRoutes(rooms: Rooms, ops: RoomOperations, token: string): Hono {
+  const show = async (room: string) => {
+    const def = rooms.definition(room) ?? null;
+    const status = await rooms.status(room);
+    if (!def && status.members.length === 0) return undefined;
+    return { room, definition: def, ...status, seq: rooms.events.seq(room) };
+  };
+
+  return new Hono()
+    .use("/:room/events", operatorOnly(token, { streams: true }))
+    .get("/:room/events", (c) => {
+      const room = roomParam(c);
+      const after = afterParam(c);
+      if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
+        const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
+        let unsubscribe = () => {};
+        socket.onopen = () => {
+          const sub = rooms.events.subscribe(room, after, (e) => socket.send(JSON.stringify(e)));
+          unsubscribe = sub.unsubscribe;
+          if (!sub.replayed) {
+            socket.send(JSON.stringify({ type: "resync", seq: rooms.events.seq(room) }));
+          } else for (const e of sub.replayed) socket.send(JSON.stringify(e));
+        };
+        socket.onclose = () => unsubscribe();
+        return response;
+      }
+      return streamSSE(c, async (stream) => {
+        const send = (e: NumberedRoomEvent) =>
+          stream.writeSSE({ id: String(e.seq), event: e.name, data: JSON.stringify(e.data) });
+        const queue: NumberedRoomEvent[] = [];
+        let wake = () => {};
+        const sub = rooms.events.subscribe(room, after, (e) => {
+          queue.push(e);
+          wake();
+        });
+        stream.onAbort(() => {
+          sub.unsubscribe();
+          wake();
+        });
+        try {
+          if (!sub.replayed) {
+            // Too much was missed: the client reloads the room's state and goes on from here.
+            await stream.writeSSE({
+              event: "resync",
+              data: JSON.stringify({ seq: rooms.events.seq(room) }),
+            });
+          } else for (const e of sub.replayed) await send(e);
+          while (!stream.aborted) {
+            while (queue.length) await send(queue.shift()!);
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, KEEPALIVE_MS);
+            });
+            if (!queue.length && !stream.aborted) await stream.write(": keepalive\n\n");
+          }
+        } finally {
+          sub.unsubscribe();
+        }
+      });
+    })
+    .use("*", operatorOnly(token))
+    .get("/", (c) => {
+      const active = new Map(rooms.active().map((r) => [r.room, r.members]));
+      const defined = new Map(rooms.definitions().map((d) => [d.name, d]));
+      const names = [...new Set([...defined.keys(), ...active.keys()])].sort();
+      return c.json({
+        rooms: names.map((name) => ({
+          room: name,
+          definition: defined.get(name) ?? null,
+          members: active.get(name) ?? 0,
+        })),
+      });
+    })
+    .post("/", async (c) => {
+      const body = await jsonBody(c, 4096);
+      let def;
+      try {
+        def = parseRoomDefinition(body, new Date());
+      } catch (err) {
+        if (err instanceof RoomDefinitionError) throw new BadRequest(err.message);
+        throw err;
+      }
+      if (!await ops.create(def)) {
+        throw new BadRequest(`room ${def.name} exists`, "CONFLICT", 409);
+      }
+      return c.json(def, 201);
+    })
+    .get("/:room", async (c) => {
+      const room = roomParam(c);
+      const status = await show(room);
+      if (!status) throw notFound(`no room ${room}`);
+      return c.json(status);
+    })
+    .delete("/:room", async (c) => {
+      const room = roomParam(c);
+      if (!await ops.close(room)) throw notFound(`no room ${room}`);
+      return c.body(null, 204);
+    })
+    .post("/:room/members", async (c) => {
+      const room = roomParam(c);
+      const body = await jsonBody(c, 4096);
+      onlyFields(body, ["guardianId", "protocol"]);
+      const guardianId = guardianField(body.guardianId);
+      const protocol = body.protocol;
+      if (protocol !== undefined && !(PROTOCOLS as readonly unknown[]).includes(protocol)) {
+        throw new BadRequest(`protocol: expected one of ${PROTOCOLS.join(", ")}`);
+      }
+      try {
+        const placed = await ops.invite(room, guardianId, protocol as typeof PROTOCOLS[number]);
+        return c.json(placed, 201);
+      } catch (err) {
+        if (!(err instanceof CallError)) throw err;
+        if (err.status === 404) throw new BadRequest(err.message, "NOT_REACHABLE", 404);
+        if (err.status === 403) throw new BadRequest(err.message, "REJECTED", 403);
+        throw new BadRequest(err.message, "CALL_FAILED", 502);
+      }
+    })
+    .delete("/:room/members/:memberId", async (c) => {
+      const room = roomParam(c);
+      if (!await ops.remove(room, c.req.param("memberId"))) {
+        throw notFound(`no member ${c.req.param("memberId")} in ${room}`);
+      }
+      return c.body(null, 204);
+    })
+    .post("/:room/members/:memberId/mute", async (c) => {
+      const room = roomParam(c);
+      const body = await jsonBody(c, 1024);
+      onlyFields(body, ["muted"]);
+      if (typeof body.muted !== "boolean") throw new BadRequest("muted: expected true or false");
+      if (!await ops.mute(room, c.req.param("memberId"), body.muted)) {
+        throw notFound(`no member ${c.req.param("memberId")} in ${room}`);
+      }
+      return c.json({ muted: body.muted });
+    });
+}
