@@ -138,6 +138,20 @@ Deno.test("gate 4: PII is refused in ESCALATE calls only", async () => {
   }
 });
 
+Deno.test("an ESCALATE room refuses PII whatever call type the request names", async () => {
+  const t = await testApp();
+  try {
+    const alice = await guardianWithKey(t, "alice");
+    t.policies.setRooms({ council: { callType: "ESCALATE" } });
+    assert.equal(
+      reason(await t.guard.admit(await alice.sign({ room: "council", pii: true }))),
+      "PII_POLICY_VIOLATION",
+    );
+    assert.equal(reason(await t.guard.admit(await alice.sign({ room: "council" }))), "ADMIT");
+  } finally {
+    await t.stop();
+  }
+});
 Deno.test("gate 5: the guardian's quota and the room's bandwidth budget", async () => {
   const t = await testApp();
   try {

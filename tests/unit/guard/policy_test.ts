@@ -84,3 +84,25 @@ Deno.test("a bad policy file at startup is an error", () => {
     /room\.capacity/,
   );
 });
+
+Deno.test("rooms set through the API lie over the file's, and a room may fix its call type", () => {
+  const log = createLogger({ level: "error" });
+  const store = new PolicyStore(undefined, log);
+  const seen: string[] = [];
+  store.onChange((p) => seen.push(Object.keys(p.rooms).join(",")));
+  assert.deepEqual(store.current.rooms, {});
+  store.setRooms({ council: { capacity: 5, callType: "ESCALATE" } });
+  assert.deepEqual(store.current.rooms.council, { capacity: 5, callType: "ESCALATE" });
+  assert.equal(store.current.version, DEFAULT_POLICY.version);
+  assert.deepEqual(seen, ["council"]);
+  store.setRooms({});
+  assert.deepEqual(store.current.rooms, {});
+  assert.deepEqual(
+    parsePolicy({ version: "x", rooms: { war: { callType: "EMERGENCY" } } }).rooms.war,
+    { callType: "EMERGENCY" },
+  );
+  assert.throws(
+    () => parsePolicy({ version: "x", rooms: { war: { callType: "URGENT" } } }),
+    /rooms\.war\.callType: expected one of ROUTINE, ESCALATE, EMERGENCY/,
+  );
+});
