@@ -17,7 +17,14 @@ import {
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
-import { Gateway, RoomOperations, RoomRegistry, Rooms } from "./rooms/mod.ts";
+import {
+  EvidenceBoard,
+  Gateway,
+  RoomOperations,
+  RoomRegistry,
+  Rooms,
+  VoteBox,
+} from "./rooms/mod.ts";
 import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
 import { type H323, startH323 } from "./signaling/h323/mod.ts";
 import { startWebRtc, type WebRtcSignalling } from "./signaling/webrtc/mod.ts";
@@ -185,6 +192,15 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         hangup: (legId, reason) => w.hangup(legId, reason),
       });
     }
+    const evidence = new EvidenceBoard(store, witness, rooms.events);
+    const votes = new VoteBox({
+      verify: (g, message, signature) => guard.verifyGuardian(g, message, signature),
+      members: (room) => rooms.members(room).map((m) => m.guardianId),
+      witness,
+      events: rooms.events,
+      log: log.child({ subsystem: "votes" }),
+    });
+    lifecycle.add({ name: "votes", ready: () => true, close: () => Promise.resolve(votes.stop()) });
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -204,7 +220,12 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       gateway,
       webrtc,
       webrtcUnavailable,
-      rooms: { rooms, operations: new RoomOperations(rooms, roomRegistry, witness) },
+      rooms: {
+        rooms,
+        operations: new RoomOperations(rooms, roomRegistry, witness, evidence),
+        evidence,
+        votes,
+      },
     });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {

@@ -26,3 +26,27 @@ export function signedBytes(request: Omit<AdmissionRequest, "signature">): Uint8
   });
   return encoder.encode(ADMISSION_CONTEXT + body);
 }
+
+/**
+ * A guardian's ballot in a room's vote. Its signature covers
+ *   "IF.council/ballot/v1\n" || JCS of { voteId, room, guardianId, choice, timestamp }
+ * (a context of its own, so a ballot can never pass for an admission request).
+ */
+export interface Ballot {
+  voteId: string;
+  room: string;
+  guardianId: string;
+  choice: string;
+  timestamp: number;
+  /** Base64 Ed25519 signature. */
+  signature: string;
+}
+
+export const BALLOT_CONTEXT = "IF.council/ballot/v1\n";
+
+export function ballotBytes(ballot: Omit<Ballot, "signature">): Uint8Array {
+  const { voteId, room, guardianId, choice, timestamp } = ballot;
+  return encoder.encode(
+    BALLOT_CONTEXT + canonicalize({ voteId, room, guardianId, choice, timestamp }),
+  );
+}

@@ -4,7 +4,7 @@
 
 import * as ed from "@noble/ed25519";
 import { toBase64, toBase64Url } from "../witness/base64.ts";
-import { signedBytes } from "./canonical.ts";
+import { type Ballot, ballotBytes, signedBytes } from "./canonical.ts";
 import type { AdmissionRequest } from "./types.ts";
 
 export interface GuardianKeyPair {
@@ -49,4 +49,13 @@ export async function signAdmissionRequest(
  */
 export function admissionToken(request: AdmissionRequest): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(request)));
+}
+
+/** Signs a ballot (timestamp filled in when absent). */
+export async function signBallot(
+  ballot: Omit<Ballot, "signature" | "timestamp"> & { timestamp?: number },
+  secretKey: Uint8Array,
+): Promise<Ballot> {
+  const full = { ...ballot, timestamp: ballot.timestamp ?? Date.now() };
+  return { ...full, signature: toBase64(await ed.signAsync(ballotBytes(full), secretKey)) };
 }

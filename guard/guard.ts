@@ -316,6 +316,23 @@ export class Guard implements Subsystem {
     return { ok: true, session };
   }
 
+  /**
+   * Checks a signature a guardian made over `message` (a ballot, say) with its
+   * registered key; only active guardians' signatures count.
+   */
+  async verifyGuardian(
+    guardianId: string,
+    message: Uint8Array,
+    signatureB64: string,
+  ): Promise<"ok" | "NOT_REGISTERED" | "INVALID_SIGNATURE"> {
+    const guardian = this.opts.registry.get(guardianId);
+    if (!guardian || guardian.status !== "active") return "NOT_REGISTERED";
+    const signature = fromBase64(signatureB64);
+    const valid = signature !== undefined && signature.length === 64 &&
+      await this.opts.verifier.verify(guardian.key, message, signature);
+    return valid ? "ok" : "INVALID_SIGNATURE";
+  }
+
   /** Ends a session: its seat, bandwidth and port are free again; its stack is told. */
   async end(sessionId: string, reason: SessionEnded["reason"]): Promise<Session | undefined> {
     const session = this.#sessions.get(sessionId);

@@ -18,7 +18,13 @@ export {
   readPolicyFile,
   ROOM_RE,
 } from "./policy.ts";
-export { ADMISSION_CONTEXT, signedBytes } from "./canonical.ts";
+export {
+  ADMISSION_CONTEXT,
+  type Ballot,
+  BALLOT_CONTEXT,
+  ballotBytes,
+  signedBytes,
+} from "./canonical.ts";
 export { nobleVerifier, type Verifier, webCryptoVerifier } from "./verify.ts";
 export { parseAdmissionRequest, RequestError } from "./request.ts";
 export * from "./types.ts";
@@ -28,5 +34,6 @@ export {
   type GuardianKeyPair,
   newNonce,
   signAdmissionRequest,
+  signBallot,
   type UnsignedRequest,
 } from "./client.ts";

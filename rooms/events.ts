@@ -20,7 +20,12 @@ export type RoomEvent =
   | { name: "member.left"; data: { memberId: string; reason: string } }
   | { name: "member.muted"; data: { memberId: string; muted: boolean } }
   | { name: "speaker"; data: { memberId: string | null } }
-  | { name: "evidence.shown"; data: Record<string, unknown> };
+  | { name: "evidence.shown"; data: Record<string, unknown> }
+  | {
+    name: "vote.opened";
+    data: { voteId: string; question: string; options: string[]; deadline: string };
+  }
+  | { name: "vote.closed"; data: { voteId: string; result: unknown; witnessIndex: number } };
 
 export type NumberedRoomEvent = Numbered<RoomEvent>;
 type Listener = (e: NumberedRoomEvent) => void;
@@ -32,6 +37,13 @@ const MAX_ROOMS = 10_000;
 export class RoomEvents {
   #logs = new Map<string, EventLog<RoomEvent>>();
   #listeners = new Map<string, Set<Listener>>();
+  #any = new Set<(room: string, e: NumberedRoomEvent) => void>();
+
+  /** Every room's events (the WebRTC stack shows evidence and votes to browsers). */
+  onAny(listener: (room: string, e: NumberedRoomEvent) => void): () => void {
+    this.#any.add(listener);
+    return () => this.#any.delete(listener);
+  }
 
   #log(room: string): EventLog<RoomEvent> {
     let log = this.#logs.get(room);
@@ -50,6 +62,7 @@ export class RoomEvents {
   publish(room: string, event: RoomEvent): NumberedRoomEvent {
     const numbered = this.#log(room).append(event);
     for (const l of this.#listeners.get(room) ?? []) l(numbered);
+    for (const l of this.#any) l(room, numbered);
     return numbered;
   }
 

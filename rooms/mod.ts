@@ -21,6 +21,8 @@ import type { RoomRegistry } from "./registry.ts";
 export type Protocol = "sip" | "h323" | "webrtc";
 export { type NumberedRoomEvent, type RoomEvent, RoomEvents } from "./events.ts";
 export { RoomOperations } from "./operations.ts";
+export { type Evidence, EvidenceBoard, EvidenceError, parseEvidence } from "./evidence.ts";
+export { parseVoteSpec, type Vote, VoteBox, VoteError } from "./votes.ts";
 export { CallError } from "../signaling/call_error.ts";
 export {
   MAX_CAPACITY,

@@ -6,12 +6,14 @@ import type { JsonValue } from "../witness/mod.ts";
 import type { WitnessLog } from "../witness/mod.ts";
 import type { Protocol, Rooms } from "./mod.ts";
 import type { RoomDefinition, RoomRegistry } from "./registry.ts";
+import type { EvidenceBoard } from "./evidence.ts";
 
 export class RoomOperations {
   constructor(
     private readonly rooms: Rooms,
     private readonly registry: RoomRegistry,
     private readonly witness: WitnessLog,
+    private readonly evidence: EvidenceBoard,
   ) {}
 
   async #witness(type: string, payload: Record<string, JsonValue>): Promise<void> {
@@ -33,6 +35,7 @@ export class RoomOperations {
     if (!defined && members.length === 0) return false;
     await Promise.allSettled(members.map((m) => this.rooms.remove(m.legId, "room-closed")));
     await this.registry.delete(room);
+    await this.evidence.clear(room);
     await this.#witness("room.closed", { room, members: members.length });
     this.rooms.events.publish(room, {
       name: "room.closed",

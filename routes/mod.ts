@@ -20,8 +20,8 @@ import { webrtcRoutes, wsRoutes } from "./webrtc.ts";
 import type { WebRtcSignalling } from "../signaling/webrtc/mod.ts";
 import type { SipServer } from "../signaling/sip/mod.ts";
 import type { H323Calls } from "../signaling/h323/mod.ts";
-import type { Gateway, RoomOperations, Rooms } from "../rooms/mod.ts";
-import { roomsRoutes } from "./rooms.ts";
+import type { Gateway } from "../rooms/mod.ts";
+import { type RoomServices, roomsRoutes } from "./rooms.ts";
 
 export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
 export { apiError, type ApiErrorBody, BadRequest } from "./errors.ts";
@@ -41,7 +41,7 @@ export interface AppDeps {
   h323?: H323Calls;
   gateway?: Gateway;
   /** The rooms API; absent in tests that build the app without media. */
-  rooms?: { rooms: Rooms; operations: RoomOperations };
+  rooms?: RoomServices;
   /** Absent when WebRTC is not running; `webrtcUnavailable` says why. */
   webrtc?: WebRtcSignalling;
   webrtcUnavailable?: string;
@@ -67,9 +67,7 @@ export function buildApp(deps: AppDeps): Hono {
     )
     .route(
       "/api/v1/rooms",
-      deps.rooms
-        ? roomsRoutes(deps.rooms.rooms, deps.rooms.operations, deps.operatorToken)
-        : new Hono(),
+      deps.rooms ? roomsRoutes(deps.rooms, deps.operatorToken) : new Hono(),
     )
     .route("/", wsRoutes(deps.webrtc, deps.webrtcUnavailable ?? "not started"))
     .route(

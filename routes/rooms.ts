@@ -7,13 +7,20 @@ import { streamSSE } from "hono/streaming";
 import type { Context } from "hono";
 import {
   CallError,
+  type EvidenceBoard,
+  EvidenceError,
   type NumberedRoomEvent,
+  parseEvidence,
   parseRoomDefinition,
+  parseVoteSpec,
   RoomDefinitionError,
   type RoomOperations,
   type Rooms,
+  type VoteBox,
+  VoteError,
 } from "../rooms/mod.ts";
-import { ROOM_RE } from "../guard/mod.ts";
+import { type Ballot, ROOM_RE } from "../guard/mod.ts";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { BadRequest } from "./errors.ts";
 import { guardianField, jsonBody, onlyFields } from "./_params.ts";
 import { operatorOnly } from "./auth.ts";
@@ -40,7 +47,58 @@ function afterParam(c: Context): number | undefined {
   return Number(raw);
 }
 
-export function roomsRoutes(rooms: Rooms, ops: RoomOperations, token: string): Hono {
+export interface RoomServices {
+  rooms: Rooms;
+  operations: RoomOperations;
+  evidence: EvidenceBoard;
+  votes: VoteBox;
+}
+
+const VOTE_STATUS: Record<VoteError["code"], ContentfulStatusCode> = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  NOT_A_MEMBER: 403,
+  INVALID_SIGNATURE: 403,
+  NOT_REGISTERED: 403,
+  DUPLICATE: 409,
+  LATE: 409,
+  CLOSED: 409,
+};
+
+async function voteErrors<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof VoteError) {
+      throw new BadRequest(err.message, err.code, VOTE_STATUS[err.code]);
+    }
+    throw err;
+  }
+}
+
+const BALLOT_FIELDS = ["voteId", "room", "guardianId", "choice", "timestamp", "signature"];
+
+function ballotField(value: unknown): Ballot {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new BadRequest("ballot: expected an object");
+  }
+  const b = value as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (!BALLOT_FIELDS.includes(key)) throw new BadRequest(`ballot.${key}: unknown field`);
+  }
+  for (const key of ["voteId", "room", "guardianId", "choice", "signature"]) {
+    if (typeof b[key] !== "string" || (b[key] as string).length > 500) {
+      throw new BadRequest(`ballot.${key}: expected a string`);
+    }
+  }
+  if (!Number.isSafeInteger(b.timestamp)) {
+    throw new BadRequest("ballot.timestamp: expected milliseconds since the epoch");
+  }
+  return b as unknown as Ballot;
+}
+
+export function roomsRoutes(services: RoomServices, token: string): Hono {
+  const { rooms, operations: ops, evidence, votes } = services;
   const show = async (room: string) => {
     const def = rooms.definition(room) ?? null;
     const status = await rooms.status(room);
@@ -100,7 +158,49 @@ export function roomsRoutes(rooms: Rooms, ops: RoomOperations, token: string): H
         }
       });
     })
+    // A ballot carries its own signature (checked by guard): no operator token.
+    .post("/:room/votes/:voteId/ballots", async (c) => {
+      const room = roomParam(c);
+      const body = await jsonBody(c, 4096);
+      onlyFields(body, ["ballot"]);
+      const ballot = ballotField(body.ballot);
+      const vote = await voteErrors(() => votes.cast(room, c.req.param("voteId"), ballot));
+      return c.json(vote, 201);
+    })
     .use("*", operatorOnly(token))
+    .get("/:room/evidence", async (c) => c.json({ evidence: await evidence.list(roomParam(c)) }))
+    .post("/:room/evidence", async (c) => {
+      const room = roomParam(c);
+      const body = await jsonBody(c, 32 * 1024);
+      try {
+        const item = await evidence.post(room, parseEvidence(body), "operator");
+        return c.json(item, 201);
+      } catch (err) {
+        if (!(err instanceof EvidenceError)) throw err;
+        const code = err.status === 429
+          ? "RATE_LIMITED"
+          : err.status === 409
+          ? "FULL"
+          : "BAD_REQUEST";
+        throw new BadRequest(err.message, code, err.status);
+      }
+    })
+    .get("/:room/votes", (c) => c.json({ votes: votes.list(roomParam(c)) }))
+    .post("/:room/votes", async (c) => {
+      const room = roomParam(c);
+      const body = await jsonBody(c, 8192);
+      const vote = await voteErrors(() => votes.open(room, parseVoteSpec(body), "operator"));
+      return c.json(vote, 201);
+    })
+    .get(
+      "/:room/votes/:voteId",
+      async (c) => c.json(await voteErrors(() => votes.get(roomParam(c), c.req.param("voteId")))),
+    )
+    .post("/:room/votes/:voteId/close", async (c) => {
+      const room = roomParam(c);
+      const vote = await voteErrors(() => votes.close(room, c.req.param("voteId"), "operator"));
+      return c.json(vote);
+    })
     .get("/", (c) => {
       const active = new Map(rooms.active().map((r) => [r.room, r.members]));
       const defined = new Map(rooms.definitions().map((d) => [d.name, d]));

@@ -70,6 +70,8 @@ export type MemberEvent =
   | { name: "member.muted"; data: { memberId: string; muted: boolean } }
   | { name: "speaker"; data: { memberId: string | null } }
   | { name: "evidence.shown"; data: Json }
+  | { name: "vote.opened"; data: Json }
+  | { name: "vote.closed"; data: Json }
   | { name: "consumer.new"; data: ConsumerInfo }
   | { name: "consumer.closed"; data: { consumerId: string } }
   | { name: "consumer.layers"; data: { consumerId: string; spatialLayer: number | null } }

@@ -78,6 +78,12 @@ export class WebRtcSignalling {
   constructor(readonly o: SignallingOptions) {
     this.#timer = setInterval(() => this.#tick(), Math.min(LEVELS_MS, o.heartbeatMs));
     this.#unsubscribe.push(o.rooms.onChange((c) => this.#memberChanged(c)));
+    // Evidence and votes reach the browsers in the room as member events.
+    this.#unsubscribe.push(o.rooms.events.onAny((room, e) => {
+      if (e.name === "evidence.shown" || e.name === "vote.opened" || e.name === "vote.closed") {
+        this.#broadcast(room, { name: e.name, data: e.data as Record<string, unknown> });
+      }
+    }));
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
       if (e.ev === "speaker") {
         this.#broadcast(e.roomId, { name: "speaker", data: { memberId: e.legId } });

@@ -25,6 +25,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
       "policy",
       "rooms",
       "sip",
+      "votes",
       "webrtc",
       "witness",
     ]);
@@ -53,6 +54,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "votes",
     "webrtc",
     "h323-cs",
     "h323-ras",
