@@ -122,7 +122,7 @@ export function parsePolicy(doc: unknown): Policy {
   return policy;
 }
 
-export function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
+function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
   const room = object(value, at);
   known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs", "callType"]);
   const out: Partial<RoomPolicy> = {};
@@ -137,18 +137,20 @@ export function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
     out.bandwidthKbps = int(room.bandwidthKbps, `${at}.bandwidthKbps`, 1, 10_000_000);
   }
   if (room.allowedCodecs !== undefined) {
-    const codecs = room.allowedCodecs;
-    if (
-      !Array.isArray(codecs) || codecs.length === 0 ||
-      codecs.some((c) => !(CODECS as readonly unknown[]).includes(c))
-    ) {
-      throw new PolicyError(
-        `${at}.allowedCodecs: expected a non-empty list of ${CODECS.join(", ")}`,
-      );
-    }
-    out.allowedCodecs = [...new Set(codecs as Codec[])];
+    out.allowedCodecs = codecList(room.allowedCodecs, `${at}.allowedCodecs`);
   }
   return out;
+}
+
+/** A non-empty list of known codecs, duplicates dropped (policy files and the rooms API). */
+export function codecList(value: unknown, at: string): Codec[] {
+  if (
+    !Array.isArray(value) || value.length === 0 ||
+    value.some((c) => !(CODECS as readonly unknown[]).includes(c))
+  ) {
+    throw new PolicyError(`${at}: expected a non-empty list of ${CODECS.join(", ")}`);
+  }
+  return [...new Set(value as Codec[])];
 }
 
 function object(value: unknown, at: string): Record<string, unknown> {

@@ -2,12 +2,13 @@
 // operators' server-sent streams and WebSockets (and later the dashboard). A
 // watcher that reconnects with the last number it saw gets what it missed.
 
+import type { Logger } from "../telemetry/mod.ts";
 import { EventLog, type Numbered } from "./event_log.ts";
 
 export interface RoomMemberInfo {
   memberId: string;
   guardianId: string;
-  protocol: string;
+  protocol: "sip" | "h323" | "webrtc";
   codec: string;
   muted: boolean;
   joinedAt: number;
@@ -39,6 +40,17 @@ export class RoomEvents {
   #listeners = new Map<string, Set<Listener>>();
   #any = new Set<(room: string, e: NumberedRoomEvent) => void>();
 
+  constructor(private readonly log?: Logger) {}
+
+  /** A listener's failure is logged, never the publisher's problem. */
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log?.error("room event listener failed", { err });
+    }
+  }
+
   /** Every room's events (the WebRTC stack shows evidence and votes to browsers). */
   onAny(listener: (room: string, e: NumberedRoomEvent) => void): () => void {
     this.#any.add(listener);
@@ -61,8 +73,8 @@ export class RoomEvents {
 
   publish(room: string, event: RoomEvent): NumberedRoomEvent {
     const numbered = this.#log(room).append(event);
-    for (const l of this.#listeners.get(room) ?? []) l(numbered);
-    for (const l of this.#any) l(room, numbered);
+    for (const l of this.#listeners.get(room) ?? []) this.#call(() => l(numbered));
+    for (const l of this.#any) this.#call(() => l(room, numbered));
     return numbered;
   }
 

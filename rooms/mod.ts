@@ -19,7 +19,12 @@ import { RoomEvents, type RoomMemberInfo } from "./events.ts";
 import type { RoomRegistry } from "./registry.ts";
 
 export type Protocol = "sip" | "h323" | "webrtc";
-export { type NumberedRoomEvent, type RoomEvent, RoomEvents } from "./events.ts";
+export {
+  type NumberedRoomEvent,
+  type RoomEvent,
+  RoomEvents,
+  type RoomMemberInfo,
+} from "./events.ts";
 export { RoomOperations } from "./operations.ts";
 export { type Evidence, EvidenceBoard, EvidenceError, parseEvidence } from "./evidence.ts";
 export { parseVoteSpec, type Vote, VoteBox, VoteError } from "./votes.ts";
@@ -86,8 +91,8 @@ export interface JoinRequest {
   ssrc?: number;
 }
 
-/** Membership changes, for whoever shows a room (WebRTC clients, later the dashboard). */
-export type MemberChange =
+/** Membership changes, told as room events. */
+type MemberChange =
   | { kind: "joined"; member: Member }
   | { kind: "left"; member: Member }
   | { kind: "muted"; member: Member };
@@ -111,18 +116,18 @@ export class Rooms {
   #rooms = new Map<string, Set<string>>();
   /** Serialises room creation so two first joiners do not both create it. */
   #creating = new Map<string, Promise<void>>();
-  #changes = new Set<(change: MemberChange) => void>();
   #stacks = new Map<Protocol, MemberStack>();
   #speakers = new Map<string, string | null>();
   #registry?: RoomRegistry;
   /** Every room's events, numbered (operators' streams; browsers get their own). */
-  readonly events = new RoomEvents();
+  readonly events: RoomEvents;
 
   constructor(
     private readonly media: MediaEngine,
     private readonly policies: PolicyStore,
     private readonly log: Logger,
   ) {
+    this.events = new RoomEvents(log);
     media.on((e) => {
       if (e.ev !== "speaker") return;
       this.#speakers.set(e.roomId, e.legId);
@@ -231,12 +236,6 @@ export class Rooms {
     this.#tell({ kind: "left", member: m });
   }
 
-  /** Membership changes in every room. */
-  onChange(listener: (change: MemberChange) => void): () => void {
-    this.#changes.add(listener);
-    return () => this.#changes.delete(listener);
-  }
-
   #tell(change: MemberChange): void {
     const m = change.member;
     this.events.publish(
@@ -247,13 +246,6 @@ export class Rooms {
         ? { name: "member.left", data: { memberId: m.legId, reason: "left" } }
         : { name: "member.muted", data: { memberId: m.legId, muted: m.muted } },
     );
-    for (const listener of this.#changes) {
-      try {
-        listener(change);
-      } catch (err) {
-        this.log.error("member change listener failed", { err });
-      }
-    }
   }
 
   /**
@@ -358,7 +350,8 @@ export class Rooms {
   }
 }
 
-function memberInfo(m: Member): RoomMemberInfo {
+/** A member as room events and browsers show it. */
+export function memberInfo(m: Member): RoomMemberInfo {
   return {
     memberId: m.legId,
     guardianId: m.guardianId,

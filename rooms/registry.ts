@@ -4,7 +4,13 @@
 // unknown rooms; they simply have the policy's defaults.
 
 import { CALL_TYPES, type CallType, type Codec, CODECS } from "../guard/types.ts";
-import { GATEWAY_ROOM, type PolicyStore, ROOM_RE, type RoomPolicy } from "../guard/policy.ts";
+import {
+  codecList,
+  GATEWAY_ROOM,
+  type PolicyStore,
+  ROOM_RE,
+  type RoomPolicy,
+} from "../guard/policy.ts";
 import type { Store } from "../store/mod.ts";
 
 /** "all": everyone hears everyone but themselves; "moderated": members join muted
@@ -56,16 +62,11 @@ export function parseRoomDefinition(body: Record<string, unknown>, now: Date): R
   };
   let allowedCodecs: Codec[] = [...CODECS];
   if (body.allowedCodecs !== undefined) {
-    const c = body.allowedCodecs;
-    if (
-      !Array.isArray(c) || c.length === 0 ||
-      c.some((x) => !(CODECS as readonly unknown[]).includes(x))
-    ) {
-      throw new RoomDefinitionError(
-        `allowedCodecs: expected a non-empty list of ${CODECS.join(", ")}`,
-      );
+    try {
+      allowedCodecs = codecList(body.allowedCodecs, "allowedCodecs");
+    } catch (err) {
+      throw new RoomDefinitionError((err as Error).message);
     }
-    allowedCodecs = [...new Set(c as Codec[])];
   }
   let capacity = MAX_CAPACITY;
   if (body.capacity !== undefined) {

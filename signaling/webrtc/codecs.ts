@@ -8,6 +8,15 @@ import type { types } from "mediasoup";
 
 export const OPUS_PAYLOAD_TYPE = 100;
 
+/** Retransmission, keyframe requests and both bandwidth estimators, for every video codec. */
+const VIDEO_FEEDBACK: types.RtcpFeedback[] = [
+  { type: "nack" },
+  { type: "nack", parameter: "pli" },
+  { type: "ccm", parameter: "fir" },
+  { type: "goog-remb" },
+  { type: "transport-cc" },
+];
+
 export const ROUTER_CODECS: types.RouterRtpCodecCapability[] = [
   {
     kind: "audio",
@@ -25,13 +34,7 @@ export const ROUTER_CODECS: types.RouterRtpCodecCapability[] = [
     mimeType: "video/VP8",
     preferredPayloadType: 101,
     clockRate: 90000,
-    rtcpFeedback: [
-      { type: "nack" },
-      { type: "nack", parameter: "pli" },
-      { type: "ccm", parameter: "fir" },
-      { type: "goog-remb" },
-      { type: "transport-cc" },
-    ],
+    rtcpFeedback: VIDEO_FEEDBACK,
   },
   {
     kind: "video",
@@ -43,13 +46,7 @@ export const ROUTER_CODECS: types.RouterRtpCodecCapability[] = [
       "profile-level-id": "42e01f",
       "level-asymmetry-allowed": 1,
     },
-    rtcpFeedback: [
-      { type: "nack" },
-      { type: "nack", parameter: "pli" },
-      { type: "ccm", parameter: "fir" },
-      { type: "goog-remb" },
-      { type: "transport-cc" },
-    ],
+    rtcpFeedback: VIDEO_FEEDBACK,
   },
 ];
 

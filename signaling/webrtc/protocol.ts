@@ -4,6 +4,7 @@
 // it imports nothing but types.
 
 import type { AdmissionRequest } from "../../guard/types.ts";
+import type { RoomMemberInfo } from "../../rooms/events.ts";
 
 /** Version of the message set; `hello` names it and the server refuses others. */
 export const PROTOCOL_VERSION = 1;
@@ -45,14 +46,7 @@ export type ClientRequest =
 export type ClientType = ClientRequest["type"];
 
 /** A member of the room as browsers see it, whatever its protocol. */
-export interface MemberInfo {
-  memberId: string;
-  guardianId: string;
-  protocol: "sip" | "h323" | "webrtc";
-  codec: string;
-  muted: boolean;
-  joinedAt: number;
-}
+export type MemberInfo = RoomMemberInfo;
 
 export interface ConsumerInfo {
   consumerId: string;

@@ -6,7 +6,7 @@
 
 import type { Guard, Session, SessionEnded } from "../../guard/mod.ts";
 import { parseAdmissionRequest, RequestError } from "../../guard/mod.ts";
-import type { MemberChange, Rooms } from "../../rooms/mod.ts";
+import { memberInfo, type Rooms } from "../../rooms/mod.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
 import { AudioBridge } from "./audio_bridge.ts";
@@ -15,7 +15,6 @@ import {
   type ClientRequest,
   type Joined,
   type MemberEvent,
-  type MemberInfo,
   parseClientMessage,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -77,17 +76,15 @@ export class WebRtcSignalling {
 
   constructor(readonly o: SignallingOptions) {
     this.#timer = setInterval(() => this.#tick(), Math.min(LEVELS_MS, o.heartbeatMs));
-    this.#unsubscribe.push(o.rooms.onChange((c) => this.#memberChanged(c)));
-    // Evidence and votes reach the browsers in the room as member events.
+    // The room's events (members of every protocol, the speaker, evidence, votes)
+    // reach the browsers in it as their own numbered events.
     this.#unsubscribe.push(o.rooms.events.onAny((room, e) => {
-      if (e.name === "evidence.shown" || e.name === "vote.opened" || e.name === "vote.closed") {
-        this.#broadcast(room, { name: e.name, data: e.data as Record<string, unknown> });
+      if (e.name !== "room.created" && e.name !== "room.closed") {
+        this.#broadcast(room, { name: e.name, data: e.data } as MemberEvent);
       }
     }));
     this.#unsubscribe.push(o.rooms.onMedia((e) => {
-      if (e.ev === "speaker") {
-        this.#broadcast(e.roomId, { name: "speaker", data: { memberId: e.legId } });
-      } else if (e.ev === "leg.dead") {
+      if (e.ev === "leg.dead") {
         const m = this.#members.get(e.legId);
         if (m) this.#leave(m, "media-timeout");
       }
@@ -156,23 +153,6 @@ export class WebRtcSignalling {
     const r = this.#rooms.get(room);
     if (!r) return;
     for (const m of r.members.values()) m.push(event);
-  }
-
-  #memberChanged(c: MemberChange): void {
-    const { member } = c;
-    if (c.kind === "joined") {
-      this.#broadcast(member.room, { name: "member.joined", data: memberInfo(member) });
-    } else if (c.kind === "left") {
-      this.#broadcast(member.room, {
-        name: "member.left",
-        data: { memberId: member.legId, reason: "left" },
-      });
-    } else {
-      this.#broadcast(member.room, {
-        name: "member.muted",
-        data: { memberId: member.legId, muted: member.muted },
-      });
-    }
   }
 
   async #room(name: string): Promise<WebRtcRoom> {
@@ -399,24 +379,6 @@ export class WebRtcSignalling {
     await Promise.allSettled([...this.#members.values()].map((m) => this.#leave(m, "shutdown")));
     await this.o.workers.close();
   }
-}
-
-function memberInfo(m: {
-  legId: string;
-  guardianId: string;
-  protocol: MemberInfo["protocol"];
-  codec: string;
-  muted: boolean;
-  joinedAt: number;
-}): MemberInfo {
-  return {
-    memberId: m.legId,
-    guardianId: m.guardianId,
-    protocol: m.protocol,
-    codec: m.codec,
-    muted: m.muted,
-    joinedAt: m.joinedAt,
-  };
 }
 
 /** One WebSocket: its state machine, limits and heartbeat. */

@@ -7,48 +7,10 @@
 import assert from "node:assert/strict";
 import { type CouncilProcess, startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR, type TestGuardian } from "../_helpers/council_api.ts";
+import { sleep, until } from "../_helpers/wait.ts";
+import { joinWs, type WsMember } from "../_helpers/ws_member.ts";
 import { signBallot } from "../../guard/mod.ts";
 import { fromHex, openTreeHead, parseVerifierKey, verifyInclusion } from "../../witness/mod.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = fn();
-    if (v) return v;
-    await sleep(50);
-  }
-  throw new Error(`${what}: not within ${ms} ms`);
-}
-
-type Msg = Record<string, unknown> & { type: string; id?: number; name?: string };
-
-/** A member joined over the WebRTC signalling (no media needed here). */
-async function joinMember(council: CouncilProcess, g: TestGuardian, room: string) {
-  const ws = new WebSocket(`${council.url.replace("http", "ws")}/ws`);
-  const msgs: Msg[] = [];
-  ws.onmessage = (e) => msgs.push(JSON.parse(e.data));
-  await new Promise((r) => (ws.onopen = r));
-  ws.send(JSON.stringify({ type: "hello", id: 1, version: 1 }));
-  ws.send(JSON.stringify({
-    type: "join",
-    id: 2,
-    room,
-    admission: await g.request(room, { codecs: ["opus"], bandwidthKbps: 64 }),
-  }));
-  const joined = await until("joined", () => msgs.find((m) => m.id === 2));
-  assert.equal(joined.type, "result", JSON.stringify(joined));
-  const closed = new Promise((r) => (ws.onclose = r));
-  return {
-    msgs,
-    events: (name: string) => msgs.filter((m) => m.name === name),
-    async close() {
-      ws.close();
-      await closed;
-    },
-  };
-}
 
 function ballotFor(g: TestGuardian, voteId: string, choice: string, room = "council") {
   return signBallot({ voteId, room, guardianId: g.id, choice }, g.secret);
@@ -69,12 +31,12 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
-    const members: Awaited<ReturnType<typeof joinMember>>[] = [];
+    const members: WsMember[] = [];
     try {
       const [alice, bob, carol, dave] = await Promise.all(
         ["alice", "bob", "carol", "dave"].map((n) => addGuardian(council.url, n)),
       );
-      for (const g of [alice, bob, carol]) members.push(await joinMember(council, g, "council"));
+      for (const g of [alice, bob, carol]) members.push(await joinWs(council, g, "council"));
 
       // Evidence: posted, shown to every member, listed; bad posts name the field.
       const posted = await api(council.url, "POST", "/api/v1/rooms/council/evidence", {

@@ -9,23 +9,8 @@ import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { runBaresip } from "../_helpers/baresip.ts";
 import { speech } from "../_helpers/audio.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(
-  what: string,
-  fn: () => T | false | undefined | Promise<T | false | undefined>,
-  ms = 10_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | false | undefined;
-  do {
-    last = await fn();
-    if (last) return last;
-    await sleep(100);
-  } while (Date.now() < end);
-  throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-}
+import { until } from "../_helpers/wait.ts";
+import { joinWs, openWs } from "../_helpers/ws_member.ts";
 
 interface SseEvent {
   id?: string;
@@ -175,27 +160,21 @@ Deno.test({
 
       // Bob joins from a browser's protocol: PII is refused in an ESCALATE room even
       // though his request says ROUTINE; without PII he is in.
-      const bws = new WebSocket(`${council.url.replace("http", "ws")}/ws`);
-      const bobMsgs: Record<string, unknown>[] = [];
-      bws.onmessage = (e) => bobMsgs.push(JSON.parse(e.data));
-      await new Promise((r) => (bws.onopen = r));
-      const answer = async (id: number) =>
-        await until(`answer ${id}`, () => bobMsgs.find((m) => m.id === id));
-      bws.send(JSON.stringify({ type: "hello", id: 1, version: 1 }));
-      bws.send(JSON.stringify({
+      const bws = await openWs(council);
+      bws.send({
         type: "join",
         id: 2,
         room: "council",
         admission: await bob.request("council", { codecs: ["opus"], pii: true }),
-      }));
-      assert.match(String((await answer(2)).message), /PII_POLICY_VIOLATION/);
-      bws.send(JSON.stringify({
+      });
+      assert.match(String((await bws.answer(2)).message), /PII_POLICY_VIOLATION/);
+      bws.send({
         type: "join",
         id: 3,
         room: "council",
         admission: await bob.request("council", { codecs: ["opus"], bandwidthKbps: 64 }),
-      }));
-      const joined = (await answer(3)).data as { memberId: string; videoLayout: string };
+      });
+      const joined = (await bws.answer(3)).data as { memberId: string; videoLayout: string };
       assert.equal(joined.videoLayout, "speaker");
 
       // Status: both members, their protocols, media stats for the phone.
@@ -238,11 +217,11 @@ Deno.test({
       await until(
         "bob is told",
         () =>
-          bobMsgs.some((m) =>
+          bws.msgs.some((m) =>
             m.name === "session.ended" && (m.data as { reason: string }).reason === "removed"
           ),
       );
-      bws.close();
+      await bws.close();
 
       // Close the room: the phone is hung up, the room is gone.
       assert.equal((await api(council.url, "DELETE", "/api/v1/rooms/council")).status, 204);
@@ -335,18 +314,7 @@ Deno.test({
           "moderated",
         ]]);
         const carol = await addGuardian(council.url, "carol");
-        const ws = new WebSocket(`${council.url.replace("http", "ws")}/ws`);
-        const msgs: Record<string, unknown>[] = [];
-        ws.onmessage = (e) => msgs.push(JSON.parse(e.data));
-        await new Promise((r) => (ws.onopen = r));
-        ws.send(JSON.stringify({ type: "hello", id: 1, version: 1 }));
-        ws.send(JSON.stringify({
-          type: "join",
-          id: 2,
-          room: "lecture",
-          admission: await carol.request("lecture", { codecs: ["opus"], bandwidthKbps: 64 }),
-        }));
-        await until("joined", () => msgs.some((m) => m.id === 2 && m.type === "result"));
+        const ws = await joinWs(council, carol, "lecture");
         const s = (await api(council.url, "GET", "/api/v1/rooms/lecture")).body as RoomStatus;
         assert.deepEqual(s.members.map((m) => m.muted), [true], "joins without the floor");
         // The operator gives carol the floor.
@@ -356,7 +324,7 @@ Deno.test({
         });
         const after = (await api(council.url, "GET", "/api/v1/rooms/lecture")).body as RoomStatus;
         assert.deepEqual(after.members.map((m) => m.muted), [false]);
-        ws.close();
+        await ws.close();
       } finally {
         await council.stop();
       }

@@ -12,23 +12,28 @@ import { runBaresip } from "../_helpers/baresip.ts";
 import { bestCorrelation, speech } from "../_helpers/audio.ts";
 import { client, inbound, joinThroughPage, launchChromium } from "../_helpers/browser.ts";
 import { toBase64 } from "../../witness/base64.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until `fn` returns a truthy value (or throws after `ms`). */
-async function until<T>(what: string, fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T;
-  do {
-    last = await fn();
-    if (last) return last;
-    await sleep(200);
-  } while (Date.now() < end);
-  throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-}
+import { sleep, until } from "../_helpers/wait.ts";
+import type { TestBrowser } from "../_helpers/browser.ts";
 
 async function audioEnergy(page: Page): Promise<number> {
   return (await inbound(page)).audio?.energy ?? 0;
+}
+
+/** Alice and Bob join room "main" through the join page, audio only. */
+async function aliceAndBob(council: { url: string }, chromium: TestBrowser) {
+  const alice = await addGuardian(council.url, "alice");
+  const bob = await addGuardian(council.url, "bob");
+  const pa = await joinThroughPage(chromium.browser, council.url, {
+    guardian: "alice",
+    room: "main",
+    key: toBase64(alice.secret),
+  });
+  const pb = await joinThroughPage(chromium.browser, council.url, {
+    guardian: "bob",
+    room: "main",
+    key: toBase64(bob.secret),
+  });
+  return { pa, pb };
 }
 
 interface WebRtcStats {
@@ -187,18 +192,7 @@ Deno.test({
     const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
     const chromium = await launchChromium(await speech(1, 48000), 48000);
     try {
-      const alice = await addGuardian(council.url, "alice");
-      const bob = await addGuardian(council.url, "bob");
-      const pa = await joinThroughPage(chromium.browser, council.url, {
-        guardian: "alice",
-        room: "main",
-        key: toBase64(alice.secret),
-      });
-      const pb = await joinThroughPage(chromium.browser, council.url, {
-        guardian: "bob",
-        room: "main",
-        key: toBase64(bob.secret),
-      });
+      const { pa, pb } = await aliceAndBob(council, chromium);
       const memberId = await client<string>(pa, "(c) => c.memberId");
       await until("alice hears bob", async () => (await audioEnergy(pa)) > 0.02);
 
@@ -251,18 +245,7 @@ Deno.test({
     const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
     const chromium = await launchChromium(await speech(1, 48000), 48000);
     try {
-      const alice = await addGuardian(council.url, "alice");
-      const bob = await addGuardian(council.url, "bob");
-      const pa = await joinThroughPage(chromium.browser, council.url, {
-        guardian: "alice",
-        room: "main",
-        key: toBase64(alice.secret),
-      });
-      await joinThroughPage(chromium.browser, council.url, {
-        guardian: "bob",
-        room: "main",
-        key: toBase64(bob.secret),
-      });
+      const { pa } = await aliceAndBob(council, chromium);
       await until("alice hears bob", async () => (await audioEnergy(pa)) > 0.02);
       const before = await client<string>(pa, "(c) => c.memberId");
       const stats = (await api(council.url, "GET", "/api/v1/webrtc")).body as WebRtcStats;
