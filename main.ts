@@ -18,6 +18,7 @@ import {
 import { operatorToken } from "./store/operator_token.ts";
 import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
 import {
+  Escalations,
   EvidenceBoard,
   Gateway,
   RoomOperations,
@@ -201,6 +202,18 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       log: log.child({ subsystem: "votes" }),
     });
     lifecycle.add({ name: "votes", ready: () => true, close: () => Promise.resolve(votes.stop()) });
+    const operations = new RoomOperations(rooms, roomRegistry, witness, evidence);
+    const escalations = new Escalations({
+      rooms,
+      operations,
+      registry,
+      witness,
+      log: log.child({ subsystem: "escalations" }),
+    });
+    if (webrtc) {
+      const w = webrtc;
+      escalations.useBrowsers((guardianId, invitation) => w.invite(guardianId, invitation));
+    }
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -222,10 +235,11 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       webrtcUnavailable,
       rooms: {
         rooms,
-        operations: new RoomOperations(rooms, roomRegistry, witness, evidence),
+        operations,
         evidence,
         votes,
       },
+      escalations,
     });
     const http = lifecycle.add(listenHttp(app.fetch, config.http));
     log.info("council ready", {

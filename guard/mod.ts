@@ -37,3 +37,13 @@ export {
   signBallot,
   type UnsignedRequest,
 } from "./client.ts";
+export {
+  CONVENING_HAZARDS,
+  decideEscalation,
+  type Escalation,
+  type EscalationDecision,
+  EscalationError,
+  parseEscalation,
+  SEVERITIES,
+  type Severity,
+} from "./escalation.ts";

@@ -20,7 +20,8 @@ import { webrtcRoutes, wsRoutes } from "./webrtc.ts";
 import type { WebRtcSignalling } from "../signaling/webrtc/mod.ts";
 import type { SipServer } from "../signaling/sip/mod.ts";
 import type { H323Calls } from "../signaling/h323/mod.ts";
-import type { Gateway } from "../rooms/mod.ts";
+import type { Escalations, Gateway } from "../rooms/mod.ts";
+import { escalationRoutes } from "./escalations.ts";
 import { type RoomServices, roomsRoutes } from "./rooms.ts";
 
 export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
@@ -42,6 +43,7 @@ export interface AppDeps {
   gateway?: Gateway;
   /** The rooms API; absent in tests that build the app without media. */
   rooms?: RoomServices;
+  escalations?: Escalations;
   /** Absent when WebRTC is not running; `webrtcUnavailable` says why. */
   webrtc?: WebRtcSignalling;
   webrtcUnavailable?: string;
@@ -68,6 +70,10 @@ export function buildApp(deps: AppDeps): Hono {
     .route(
       "/api/v1/rooms",
       deps.rooms ? roomsRoutes(deps.rooms, deps.operatorToken) : new Hono(),
+    )
+    .route(
+      "/api/v1/escalations",
+      deps.escalations ? escalationRoutes(deps.escalations, deps.operatorToken) : new Hono(),
     )
     .route("/", wsRoutes(deps.webrtc, deps.webrtcUnavailable ?? "not started"))
     .route(

@@ -69,7 +69,12 @@ export type MemberEvent =
   | { name: "consumer.new"; data: ConsumerInfo }
   | { name: "consumer.closed"; data: { consumerId: string } }
   | { name: "consumer.layers"; data: { consumerId: string; spatialLayer: number | null } }
-  | { name: "session.ended"; data: { reason: string } };
+  | { name: "session.ended"; data: { reason: string } }
+  /** The council is convened elsewhere (an ESCALATE room): join it with a new request. */
+  | {
+    name: "invitation";
+    data: { room: string; escalationId: string; severity: string; summary: string };
+  };
 
 export type ServerMessage =
   | { type: "result"; id: RequestId; data?: unknown }

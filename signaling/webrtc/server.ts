@@ -302,6 +302,20 @@ export class WebRtcSignalling {
     return this.#leave(member, reason);
   }
 
+  /** Tells every browser of a guardian (in any room) to join `room`; how many were told. */
+  invite(
+    guardianId: string,
+    data: { room: string; escalationId: string; severity: string; summary: string },
+  ): number {
+    let told = 0;
+    for (const m of this.#members.values()) {
+      if (m.guardianId !== guardianId || m.closed || m.room.name === data.room) continue;
+      m.push({ name: "invitation", data });
+      told++;
+    }
+    return told;
+  }
+
   /** Ends a member from Council's side (an operator, a closing room); false if unknown. */
   async hangup(memberId: string, reason: string): Promise<boolean> {
     const m = this.#members.get(memberId);

@@ -180,7 +180,7 @@ Deno.test({
       assert.equal(tooLate.status, 409);
 
       // Every refusal and acceptance is in the log.
-      const size = ((await api(council.url, "GET", "/api/v1/witness/head")).body as {
+      const size = ((await api(council.url, "POST", "/api/v1/witness/head")).body as {
         size: number;
       }).size;
       const types = ((await api(council.url, "GET", `/api/v1/witness/entries?start=0&end=${size}`))

@@ -260,7 +260,7 @@ Deno.test({
       await again.close();
 
       // Witnessed: every operator action.
-      const size = ((await api(council.url, "GET", "/api/v1/witness/head")).body as {
+      const size = ((await api(council.url, "POST", "/api/v1/witness/head")).body as {
         size: number;
       }).size;
       const entries =
