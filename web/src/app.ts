@@ -101,6 +101,12 @@ async function join(e: Event): Promise<void> {
     const d = (ev as CustomEvent<{ message: string }>).detail;
     showError(d.message);
   });
+  client.addEventListener("invitation", (ev) => {
+    const d = (ev as CustomEvent<{ room: string; severity: string; summary: string }>).detail;
+    const note = $("invitation");
+    note.textContent = `The council is convened (${d.severity}): ${d.summary} Join room ${d.room}.`;
+    note.hidden = false;
+  });
   client.addEventListener("session.ended", (ev) => {
     showError(`The session ended: ${(ev as CustomEvent<{ reason: string }>).detail.reason}`);
   });
