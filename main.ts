@@ -155,6 +155,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     lifecycle.add(h323.calls);
     // Browsers are one way in among three: without a mediasoup worker, Council
     // still serves SIP and H.323 and says why /ws is unavailable.
+    const evidence = new EvidenceBoard(store, witness, rooms.events);
     let webrtc: WebRtcSignalling | undefined;
     let webrtcUnavailable = "";
     try {
@@ -168,6 +169,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
           rooms,
           witness,
           mediaHost: config.media.host,
+          evidence,
           log: log.child({ subsystem: "webrtc" }),
         }),
       );
@@ -193,7 +195,6 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         hangup: (legId, reason) => w.hangup(legId, reason),
       });
     }
-    const evidence = new EvidenceBoard(store, witness, rooms.events);
     const votes = new VoteBox({
       verify: (g, message, signature) => guard.verifyGuardian(g, message, signature),
       members: (room) => rooms.members(room).map((m) => m.guardianId),

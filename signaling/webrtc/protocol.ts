@@ -39,6 +39,14 @@ export type ClientRequest =
   }
   | { type: "resumeConsumer" | "pauseConsumer"; id: RequestId; consumerId: string }
   | { type: "mute"; id: RequestId; muted: boolean }
+  | {
+    type: "postEvidence";
+    id: RequestId;
+    kind: string;
+    title: string;
+    body: string;
+    url?: string;
+  }
   | { type: "leave"; id: RequestId }
   | { type: "ping"; id: RequestId }
   | { type: "pong"; id: RequestId };
@@ -158,6 +166,7 @@ const TYPES: readonly ClientType[] = [
   "resumeConsumer",
   "pauseConsumer",
   "mute",
+  "postEvidence",
   "leave",
   "ping",
   "pong",
@@ -276,6 +285,11 @@ export function parseClientMessage(text: string): ClientRequest {
     case "mute":
       if (typeof raw.muted !== "boolean") bad("muted", "a boolean");
       return { type: "mute", id: rid, muted: raw.muted as boolean };
+    case "postEvidence": {
+      // The fields themselves are checked by the evidence board, each error named.
+      const { type: _t, id: _i, ...item } = raw;
+      return { type: "postEvidence", id: rid, ...item } as ClientRequest;
+    }
     case "leave":
     case "ping":
     case "pong":

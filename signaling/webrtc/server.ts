@@ -6,7 +6,13 @@
 
 import type { Guard, Session, SessionEnded } from "../../guard/mod.ts";
 import { parseAdmissionRequest, RequestError } from "../../guard/mod.ts";
-import { memberInfo, type Rooms } from "../../rooms/mod.ts";
+import {
+  type EvidenceBoard,
+  EvidenceError,
+  memberInfo,
+  parseEvidence,
+  type Rooms,
+} from "../../rooms/mod.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
 import { AudioBridge } from "./audio_bridge.ts";
@@ -30,6 +36,8 @@ export interface SignallingOptions {
   guard: Guard;
   rooms: Rooms;
   witness: WitnessLog;
+  /** Where members' evidence goes (absent: members cannot post). */
+  evidence?: EvidenceBoard;
   workers: WorkerPool;
   /** Address and port range of the bridges' PlainTransports (the media workers' side). */
   mediaHost: string;
@@ -584,6 +592,25 @@ class Connection {
         const audio = m.audioProducer;
         if (audio && !audio.closed) await (req.muted ? audio.pause() : audio.resume());
         return ok({ muted: req.muted });
+      }
+      case "postEvidence": {
+        if (!this.s.o.evidence) throw new ProtocolError("UNAVAILABLE", "no evidence board", req.id);
+        try {
+          const { type: _t, id: _i, ...item } = req;
+          const posted = await this.s.o.evidence.post(
+            m.room.name,
+            parseEvidence(item),
+            m.guardianId,
+          );
+          return ok({ evidenceId: posted.id });
+        } catch (err) {
+          if (!(err instanceof EvidenceError)) throw err;
+          throw new ProtocolError(
+            err.status === 429 ? "RATE_LIMITED" : "BAD_REQUEST",
+            err.message,
+            req.id,
+          );
+        }
       }
       case "leave":
         this.#member = undefined;

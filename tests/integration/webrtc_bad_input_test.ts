@@ -200,6 +200,23 @@ Deno.test({
         "OUT_OF_ORDER",
       );
       assert.equal((await openState(council)).members[0].transports, 1);
+      const rumour = await ws.request({
+        type: "postEvidence",
+        id: 16,
+        kind: "rumour",
+        title: "x",
+        body: "y",
+      });
+      assert.deepEqual([rumour.code, rumour.id], ["BAD_REQUEST", 16]);
+      assert.match(rumour.message!, /kind/);
+      const posted = await ws.request({
+        type: "postEvidence",
+        id: 17,
+        kind: "text",
+        title: "Minutes",
+        body: "Nothing to add.",
+      });
+      assert.equal(posted.type, "result", JSON.stringify(posted));
 
       // Oversize: an error, then the socket is closed (1009).
       ws.send({ type: "ping", id: 15, pad: "x".repeat(5000) });

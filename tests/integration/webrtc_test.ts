@@ -268,3 +268,59 @@ browserTest(
     assert.ok(after.workers.every((w) => w.pid !== carrier.pid), "the dead worker was replaced");
   },
 );
+
+browserTest(
+  "the join page shows evidence to the room and casts signed ballots",
+  {},
+  async (council, chromium) => {
+    const { pa, pb } = await aliceAndBob(council, chromium);
+    // Alice shows a note to the room from her page; Bob's page lists it.
+    await pa.fill("#evidence-title", "Incident timeline");
+    await pa.fill("#evidence-body", "Power lost at 06:10; failover degraded at 06:12.");
+    await pa.click("#evidence-form button");
+    await until(
+      "bob sees the evidence",
+      async () =>
+        (await pb.locator("#evidence li").count()) === 1 &&
+        /Incident timeline \(alice\)/.test(await pb.locator("#evidence li").innerText()),
+    );
+
+    // The operator opens a vote: both pages offer the options; each guardian clicks one.
+    const opened = await api(council.url, "POST", "/api/v1/rooms/main/votes", {
+      question: "Fail over to the secondary site?",
+      options: ["yes", "no"],
+      deadlineSec: 60,
+    });
+    assert.equal(opened.status, 201);
+    const voteId = (opened.body as { id: string }).id;
+    for (const page of [pa, pb]) {
+      await until(
+        "the vote is shown",
+        async () => (await page.locator(`[data-vote="${voteId}"] button`).count()) === 2,
+      );
+    }
+    await pa.click(`[data-vote="${voteId}"] button:text("yes")`);
+    await until(
+      "alice's ballot counted",
+      async () =>
+        /You voted yes/.test(await pa.locator(`[data-vote="${voteId}"] .status`).innerText()),
+    );
+    await pb.click(`[data-vote="${voteId}"] button:text("yes")`);
+    // Both voted: the vote closes and both pages show the result.
+    for (const page of [pa, pb]) {
+      await until("the result is shown", async () =>
+        /Carried: yes \(yes: 2, no: 0\)/.test(
+          await page.locator(`[data-vote="${voteId}"] .status`).innerText(),
+        ));
+    }
+    const vote = (await api(council.url, "GET", `/api/v1/rooms/main/votes/${voteId}`)).body as {
+      ballots: { guardianId: string; choice: string }[];
+      record: { witnessIndex: number };
+    };
+    assert.deepEqual(vote.ballots.map((b) => [b.guardianId, b.choice]).sort(), [
+      ["if://guardian/alice", "yes"],
+      ["if://guardian/bob", "yes"],
+    ]);
+    assert.ok(vote.record.witnessIndex > 0);
+  },
+);

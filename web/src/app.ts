@@ -107,6 +107,77 @@ async function join(e: Event): Promise<void> {
     note.textContent = `The council is convened (${d.severity}): ${d.summary} Join room ${d.room}.`;
     note.hidden = false;
   });
+  client.addEventListener("evidence.shown", (ev) => {
+    const e = (ev as CustomEvent<
+      { id: string; title: string; body: string; url?: string; postedBy: string }
+    >).detail;
+    const li = document.createElement("li");
+    li.dataset.evidence = e.id;
+    const title = document.createElement(e.url ? "a" : "strong");
+    title.textContent = e.title;
+    if (title instanceof HTMLAnchorElement) {
+      title.href = e.url!;
+      title.rel = "noopener noreferrer";
+      title.target = "_blank";
+    }
+    const by = document.createElement("span");
+    by.className = "by";
+    by.textContent = ` (${e.postedBy.replace("if://guardian/", "")}) `;
+    const body = document.createElement("div");
+    body.textContent = e.body;
+    li.append(title, by, body);
+    $("evidence").append(li);
+  });
+  client.addEventListener("vote.opened", (ev) => {
+    const v = (ev as CustomEvent<{ voteId: string; question: string; options: string[] }>)
+      .detail;
+    const box = document.createElement("div");
+    box.className = "vote";
+    box.dataset.vote = v.voteId;
+    const q = document.createElement("p");
+    q.textContent = v.question;
+    const status = document.createElement("p");
+    status.className = "status";
+    box.append(
+      q,
+      ...v.options.map((option) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = option;
+        b.onclick = () =>
+          client.castBallot(v.voteId, option).then(() => {
+            // The result may have arrived first (the last ballot closes the vote).
+            if (box.dataset.closed === undefined) status.textContent = `You voted ${option}.`;
+            for (const x of box.querySelectorAll("button")) x.disabled = true;
+          }, showError);
+        return b;
+      }),
+      status,
+    );
+    $("votes").append(box);
+  });
+  client.addEventListener("vote.closed", (ev) => {
+    const r = (ev as CustomEvent<
+      { voteId: string; result: { winner: string | null; counts: Record<string, number> } }
+    >).detail;
+    const box = document.querySelector<HTMLElement>(`[data-vote="${r.voteId}"]`);
+    if (!box) return;
+    box.dataset.closed = "";
+    for (const x of box.querySelectorAll("button")) (x as HTMLButtonElement).disabled = true;
+    const counts = Object.entries(r.result.counts).map(([o, n]) => `${o}: ${n}`).join(", ");
+    box.querySelector(".status")!.textContent = `Closed. ${
+      r.result.winner ? `Carried: ${r.result.winner}` : "No majority"
+    } (${counts}).`;
+  });
+  $("evidence-form").onsubmit = (e) => {
+    e.preventDefault();
+    const title = $<HTMLInputElement>("evidence-title");
+    const body = $<HTMLTextAreaElement>("evidence-body");
+    client.postEvidence({ kind: "text", title: title.value, body: body.value }).then(() => {
+      title.value = "";
+      body.value = "";
+    }, showError);
+  };
   client.addEventListener("session.ended", (ev) => {
     showError(`The session ended: ${(ev as CustomEvent<{ reason: string }>).detail.reason}`);
   });

@@ -7,7 +7,7 @@
 
 import { Device } from "mediasoup-client";
 import type { types } from "mediasoup-client";
-import { signAdmissionRequest } from "../../guard/client.ts";
+import { signAdmissionRequest, signBallot } from "../../guard/client.ts";
 import type { AdmissionRequest, CallType } from "../../guard/types.ts";
 import {
   type ClientRequest,
@@ -471,6 +471,39 @@ export class CouncilClient extends EventTarget {
     await this.request({ type: "mute", muted });
     this.muted = muted;
     this.#emit("muted", { muted });
+  }
+
+  /** Shows an item to the room (kind: citation, dossier or text). */
+  async postEvidence(
+    item: { kind: string; title: string; body: string; url?: string },
+  ): Promise<string> {
+    const { evidenceId } = await this.request<{ evidenceId: string }>({
+      type: "postEvidence",
+      ...item,
+    });
+    return evidenceId;
+  }
+
+  /** Casts this guardian's signed ballot in one of the room's votes. */
+  async castBallot(voteId: string, choice: string): Promise<void> {
+    const ballot = await signBallot(
+      { voteId, room: this.o.room, guardianId: this.o.guardianId, choice },
+      this.o.secretKey,
+    );
+    const http = this.o.url.replace(/^ws/, "http").replace(/\/ws$/, "");
+    const res = await fetch(
+      `${http}/api/v1/rooms/${encodeURIComponent(this.o.room)}/votes/${voteId}/ballots`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ballot }),
+      },
+    );
+    if (!res.ok) {
+      const { error } = await res.json() as { error: { code: string; message: string } };
+      throw new ServerError(error.code, error.message);
+    }
+    await res.body?.cancel();
   }
 
   async leave(): Promise<void> {
