@@ -4,6 +4,7 @@ import { VERSION } from "../config/version.ts";
 import { type Command, UsageError } from "./_command.ts";
 import { configCommand } from "./config.ts";
 import { guardianCommand } from "./guardian.ts";
+import { roomsCommand } from "./rooms.ts";
 import { serveCommand } from "./serve.ts";
 import { versionCommand } from "./version.ts";
 import { witnessCommand } from "./witness.ts";
@@ -11,6 +12,7 @@ import { witnessCommand } from "./witness.ts";
 const COMMANDS: readonly Command[] = [
   serveCommand,
   guardianCommand,
+  roomsCommand,
   witnessCommand,
   configCommand,
   versionCommand,

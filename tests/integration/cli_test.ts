@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { runDeno } from "../_helpers/council_process.ts";
+import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
+import { OPERATOR } from "../_helpers/council_api.ts";
 
 const cli = (args: string[], env: Record<string, string> = {}) => runDeno("cli/main.ts", args, env);
 
 Deno.test("council --help lists the commands; no command is a usage error", async () => {
   const help = await cli(["--help"]);
   assert.equal(help.code, 0);
-  for (const name of ["serve", "guardian", "witness", "config", "version"]) {
+  for (const name of ["serve", "guardian", "rooms", "witness", "config", "version"]) {
     assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
   }
   const none = await cli([]);
@@ -17,7 +18,7 @@ Deno.test("council --help lists the commands; no command is a usage error", asyn
 });
 
 Deno.test("every command has --help, and unknown flags are usage errors", async () => {
-  for (const name of ["serve", "guardian", "witness", "config", "version"]) {
+  for (const name of ["serve", "guardian", "rooms", "witness", "config", "version"]) {
     const help = await cli([name, "--help"]);
     assert.equal(help.code, 0, name);
     assert.match(help.stdout, new RegExp(`^council ${name}`), name);
@@ -91,5 +92,76 @@ Deno.test("council serve runs the same server", async () => {
   } finally {
     child.kill("SIGINT");
     assert.equal((await child.status).code, 0);
+  }
+});
+
+Deno.test("council rooms creates, lists, shows and closes rooms on a running server", async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
+  try {
+    const rooms = (...args: string[]) =>
+      cli(["rooms", ...args, "--url", council.url, "--token", OPERATOR], {
+        COUNCIL_KV_PATH: ":memory:",
+      });
+    const created = await rooms(
+      "create",
+      "war-room",
+      "--mixing",
+      "moderated",
+      "--codecs",
+      "PCMU,opus",
+      "--capacity",
+      "7",
+      "--call-type",
+      "ESCALATE",
+      "--json",
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(
+      (({ name, mixing, allowedCodecs, capacity, callType }) => ({
+        name,
+        mixing,
+        allowedCodecs,
+        capacity,
+        callType,
+      }))(JSON.parse(created.stdout)),
+      {
+        name: "war-room",
+        mixing: "moderated",
+        allowedCodecs: ["PCMU", "opus"],
+        capacity: 7,
+        callType: "ESCALATE",
+      },
+    );
+    const again = await rooms("create", "war-room");
+    assert.equal(again.code, 1, "a taken name is the server's refusal");
+    assert.match(again.stderr, /409 room war-room exists/);
+    const listed = await rooms("list", "--json");
+    assert.deepEqual(JSON.parse(listed.stdout).map((r: { room: string }) => r.room), ["war-room"]);
+    assert.match(
+      (await rooms("list")).stdout,
+      /^war-room {2}0 member\(s\) {2}ESCALATE moderated$/m,
+    );
+    const shown = await rooms("show", "war-room", "--json");
+    assert.deepEqual(JSON.parse(shown.stdout).members, []);
+    const nobody = await rooms("mute", "war-room", "no-such-member");
+    assert.equal(nobody.code, 1);
+    const unreachable = await rooms("invite", "war-room", "if://guardian/ghost");
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /404/);
+    for (
+      const bad of [["show"], ["create", "a", "b"], ["frobnicate"], [
+        "create",
+        "x",
+        "--capacity",
+        "many",
+      ]]
+    ) {
+      const r = await rooms(...bad);
+      assert.equal(r.code, 2, bad.join(" "));
+    }
+    assert.equal((await rooms("close", "war-room")).code, 0);
+    assert.equal((await rooms("show", "war-room")).code, 1, "gone");
+  } finally {
+    await council.stop();
   }
 });

@@ -1,0 +1,178 @@
+// `council rooms list|show|create|close|mute|unmute|invite|remove`: the rooms API
+// (docs/API.md, "Rooms") from a terminal.
+
+import { ApiError, operatorApi } from "./_api.ts";
+import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+
+const HELP = `council rooms <command> [options]
+
+  list                              rooms created or in use, with member counts
+  show ROOM                         a room's members (protocol, codec, loss, jitter, MOS)
+  create ROOM [--mixing all|moderated] [--codecs opus,PCMU,...] [--capacity N]
+        [--call-type ROUTINE|ESCALATE|EMERGENCY] [--layout grid|speaker|presentation]
+                                    create a room with its settings
+  close ROOM                        hang every member up and forget the room
+  mute ROOM MEMBER | unmute ROOM MEMBER
+                                    take a member out of (or back into) the mix
+  invite ROOM GUARDIAN [--protocol sip|h323]
+                                    call a guardian in where Council can reach them
+  remove ROOM MEMBER                end a member's leg
+
+options:
+  --url URL      server (default from config: http://<http.host>:<http.port>)
+  --token TOKEN  operator token (default: api.operatorToken, else operator.token
+                 beside the KV file)
+  --json         machine-readable output
+
+exit codes: 0 ok, 1 refused by the server (or not found), 2 usage error`;
+
+const FLAGS = {
+  url: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+  mixing: { type: "string" },
+  codecs: { type: "string" },
+  capacity: { type: "string" },
+  "call-type": { type: "string" },
+  layout: { type: "string" },
+  protocol: { type: "string" },
+} as const;
+
+interface RoomList {
+  rooms: {
+    room: string;
+    definition: { mixing: string; callType: string } | null;
+    members: number;
+  }[];
+}
+
+interface RoomStatus {
+  room: string;
+  definition: Record<string, unknown> | null;
+  speaker: string | null;
+  members: {
+    memberId: string;
+    guardianId: string;
+    protocol: string;
+    codec: string;
+    muted: boolean;
+    speaking: boolean;
+    stats?: { lossFraction: number; jitterMs: number; mos: number };
+  }[];
+}
+
+export const roomsCommand: Command = {
+  name: "rooms",
+  summary: "create, inspect and close rooms; mute, invite and remove members",
+  help: HELP,
+  async run(args): Promise<number> {
+    const parsed = parseSubcommand(args, FLAGS, HELP);
+    if (typeof parsed === "number") return parsed;
+    const { values, sub, rest } = parsed;
+    const take = (n: number, what: string) => {
+      if (rest.length !== n) throw new UsageError(`${sub} takes ${what}`);
+      return rest.map(encodeURIComponent);
+    };
+    const api = operatorApi(values);
+    const out = (data: unknown, text: () => string) =>
+      console.log(values.json ? JSON.stringify(data ?? {}) : text());
+    try {
+      switch (sub) {
+        case "list": {
+          take(0, "no arguments");
+          const { rooms } = await api.request<RoomList>("GET", "/api/v1/rooms");
+          out(
+            rooms,
+            () =>
+              rooms.map((r) =>
+                `${r.room}  ${r.members} member(s)${
+                  r.definition ? `  ${r.definition.callType} ${r.definition.mixing}` : ""
+                }`
+              ).join("\n") || "(no rooms)",
+          );
+          return 0;
+        }
+        case "show": {
+          const [room] = take(1, "one ROOM");
+          const s = await api.request<RoomStatus>("GET", `/api/v1/rooms/${room}`);
+          out(s, () =>
+            [
+              `${s.room}${s.definition ? `  ${JSON.stringify(s.definition)}` : ""}`,
+              ...s.members.map((m) =>
+                `  ${m.memberId}  ${m.guardianId}  ${m.protocol} ${m.codec}` +
+                (m.muted ? "  muted" : "") + (m.speaking ? "  speaking" : "") +
+                (m.stats
+                  ? `  loss ${(m.stats.lossFraction * 100).toFixed(1)}%  jitter ${
+                    m.stats.jitterMs.toFixed(1)
+                  } ms  MOS ${m.stats.mos.toFixed(2)}`
+                  : "")
+              ),
+            ].join("\n"));
+          return 0;
+        }
+        case "create": {
+          const [room] = take(1, "one ROOM");
+          const capacity = values.capacity === undefined ? undefined : Number(values.capacity);
+          if (capacity !== undefined && !Number.isInteger(capacity)) {
+            throw new UsageError("--capacity must be an integer");
+          }
+          const def = await api.request("POST", "/api/v1/rooms", {
+            name: decodeURIComponent(room),
+            ...(values.mixing ? { mixing: values.mixing } : {}),
+            ...(values.codecs ? { allowedCodecs: values.codecs.split(",") } : {}),
+            ...(capacity !== undefined ? { capacity } : {}),
+            ...(values["call-type"] ? { callType: values["call-type"] } : {}),
+            ...(values.layout ? { videoLayout: values.layout } : {}),
+          });
+          out(def, () => `created ${decodeURIComponent(room)}`);
+          return 0;
+        }
+        case "close": {
+          const [room] = take(1, "one ROOM");
+          await api.request("DELETE", `/api/v1/rooms/${room}`);
+          out({ closed: decodeURIComponent(room) }, () => `closed ${decodeURIComponent(room)}`);
+          return 0;
+        }
+        case "mute":
+        case "unmute": {
+          const [room, member] = take(2, "ROOM MEMBER");
+          const r = await api.request("POST", `/api/v1/rooms/${room}/members/${member}/mute`, {
+            muted: sub === "mute",
+          });
+          out(r, () => `${sub}d ${decodeURIComponent(member)}`);
+          return 0;
+        }
+        case "invite": {
+          const [room, guardian] = take(2, "ROOM GUARDIAN");
+          const placed = await api.request<{ legId: string; protocol: string }>(
+            "POST",
+            `/api/v1/rooms/${room}/members`,
+            {
+              guardianId: decodeURIComponent(guardian),
+              ...(values.protocol ? { protocol: values.protocol } : {}),
+            },
+          );
+          out(placed, () => `answered over ${placed.protocol}: member ${placed.legId}`);
+          return 0;
+        }
+        case "remove": {
+          const [room, member] = take(2, "ROOM MEMBER");
+          await api.request("DELETE", `/api/v1/rooms/${room}/members/${member}`);
+          out(
+            { removed: decodeURIComponent(member) },
+            () => `removed ${decodeURIComponent(member)}`,
+          );
+          return 0;
+        }
+        default:
+          throw new UsageError(`unknown rooms command '${sub}'`);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) {
+        console.error(`council rooms: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+  },
+};
