@@ -2,6 +2,7 @@
 
 import { VERSION } from "../config/version.ts";
 import { type Command, UsageError } from "./_command.ts";
+import { callsCommand } from "./calls.ts";
 import { configCommand } from "./config.ts";
 import { guardianCommand } from "./guardian.ts";
 import { roomsCommand } from "./rooms.ts";
@@ -13,6 +14,7 @@ const COMMANDS: readonly Command[] = [
   serveCommand,
   guardianCommand,
   roomsCommand,
+  callsCommand,
   witnessCommand,
   configCommand,
   versionCommand,

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
-import { OPERATOR } from "../_helpers/council_api.ts";
+import { addGuardian, OPERATOR } from "../_helpers/council_api.ts";
+import { until } from "../_helpers/wait.ts";
+import { joinWs } from "../_helpers/ws_member.ts";
 
 const cli = (args: string[], env: Record<string, string> = {}) => runDeno("cli/main.ts", args, env);
 
 Deno.test("council --help lists the commands; no command is a usage error", async () => {
   const help = await cli(["--help"]);
   assert.equal(help.code, 0);
-  for (const name of ["serve", "guardian", "rooms", "witness", "config", "version"]) {
+  for (const name of ["serve", "guardian", "rooms", "calls", "witness", "config", "version"]) {
     assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
   }
   const none = await cli([]);
@@ -18,7 +20,7 @@ Deno.test("council --help lists the commands; no command is a usage error", asyn
 });
 
 Deno.test("every command has --help, and unknown flags are usage errors", async () => {
-  for (const name of ["serve", "guardian", "rooms", "witness", "config", "version"]) {
+  for (const name of ["serve", "guardian", "rooms", "calls", "witness", "config", "version"]) {
     const help = await cli([name, "--help"]);
     assert.equal(help.code, 0, name);
     assert.match(help.stdout, new RegExp(`^council ${name}`), name);
@@ -159,6 +161,34 @@ Deno.test("council rooms creates, lists, shows and closes rooms on a running ser
       const r = await rooms(...bad);
       assert.equal(r.code, 2, bad.join(" "));
     }
+    // A member joins (over /ws); `calls` lists it and hangs it up.
+    const zed = await addGuardian(council.url, "zed");
+    const member = await joinWs(council, zed, "war-room");
+    const calls = (...args: string[]) =>
+      cli(["calls", ...args, "--url", council.url, "--token", OPERATOR], {
+        COUNCIL_KV_PATH: ":memory:",
+      });
+    const listedCalls = JSON.parse((await calls("list", "--json")).stdout);
+    assert.deepEqual(
+      listedCalls.map((l: { room: string; guardianId: string; protocol: string }) => [
+        l.room,
+        l.guardianId,
+        l.protocol,
+      ]),
+      [["war-room", zed.id, "webrtc"]],
+    );
+    const hung = await calls("hangup", listedCalls[0].memberId);
+    assert.equal(hung.code, 0, hung.stderr);
+    await until(
+      "the member is told",
+      () =>
+        member.events("session.ended").some((m) =>
+          (m.data as { reason: string }).reason === "removed"
+        ),
+    );
+    assert.equal((await calls("hangup", "no-such-leg")).code, 1);
+    assert.equal((await calls("list")).stdout.trim(), "(no calls)");
+    await member.close();
     assert.equal((await rooms("close", "war-room")).code, 0);
     assert.equal((await rooms("show", "war-room")).code, 1, "gone");
   } finally {

@@ -1,0 +1,113 @@
+// `council calls list|hangup`: every leg in every room, whatever its protocol, and
+// hanging one up (through its own stack: BYE, Release Complete, session end).
+
+import { ApiError, operatorApi } from "./_api.ts";
+import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+
+const HELP = `council calls <command> [options]
+
+  list                              every member leg of every room: protocol, codec,
+                                    guardian, loss, jitter, MOS
+  hangup LEG                        end that leg (LEG is a member id from list)
+
+options:
+  --url URL      server (default from config: http://<http.host>:<http.port>)
+  --token TOKEN  operator token (default: api.operatorToken, else operator.token
+                 beside the KV file)
+  --json         machine-readable output
+
+exit codes: 0 ok, 1 refused by the server or no such leg, 2 usage error`;
+
+const FLAGS = {
+  url: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+interface Leg {
+  room: string;
+  memberId: string;
+  guardianId: string;
+  protocol: string;
+  codec: string;
+  muted: boolean;
+  stats?: { lossFraction: number; jitterMs: number; mos: number };
+}
+
+export const callsCommand: Command = {
+  name: "calls",
+  summary: "list every leg in every room, hang one up",
+  help: HELP,
+  async run(args): Promise<number> {
+    const parsed = parseSubcommand(args, FLAGS, HELP);
+    if (typeof parsed === "number") return parsed;
+    const { values, sub, rest } = parsed;
+    const api = operatorApi(values);
+    const legs = async (): Promise<Leg[]> => {
+      const { rooms } = await api.request<{ rooms: { room: string; members: number }[] }>(
+        "GET",
+        "/api/v1/rooms",
+      );
+      const out: Leg[] = [];
+      // Gateway calls' private rooms are listed by /api/v1/gateway/calls instead.
+      for (const r of rooms.filter((r) => r.members > 0 && !r.room.includes("/"))) {
+        const s = await api.request<{ members: Omit<Leg, "room">[] }>(
+          "GET",
+          `/api/v1/rooms/${encodeURIComponent(r.room)}`,
+        );
+        out.push(...s.members.map((m) => ({ room: r.room, ...m })));
+      }
+      return out;
+    };
+    try {
+      switch (sub) {
+        case "list": {
+          if (rest.length) throw new UsageError("list takes no arguments");
+          const all = await legs();
+          if (values.json) console.log(JSON.stringify(all));
+          else if (all.length === 0) console.log("(no calls)");
+          else {
+            for (const l of all) {
+              console.log(
+                `${l.memberId}  ${l.room}  ${l.guardianId}  ${l.protocol} ${l.codec}` +
+                  (l.muted ? "  muted" : "") +
+                  (l.stats
+                    ? `  loss ${(l.stats.lossFraction * 100).toFixed(1)}%  jitter ${
+                      l.stats.jitterMs.toFixed(1)
+                    } ms  MOS ${l.stats.mos.toFixed(2)}`
+                    : ""),
+              );
+            }
+          }
+          return 0;
+        }
+        case "hangup": {
+          if (rest.length !== 1) throw new UsageError("hangup takes one LEG");
+          const leg = (await legs()).find((l) => l.memberId === rest[0]);
+          if (!leg) {
+            console.error(`council calls: no leg ${rest[0]}`);
+            return 1;
+          }
+          await api.request(
+            "DELETE",
+            `/api/v1/rooms/${encodeURIComponent(leg.room)}/members/${
+              encodeURIComponent(leg.memberId)
+            }`,
+          );
+          console.log(
+            values.json ? JSON.stringify({ hungUp: leg.memberId }) : `hung up ${leg.memberId}`,
+          );
+          return 0;
+        }
+        default:
+          throw new UsageError(`unknown calls command '${sub}'`);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) {
+        console.error(`council calls: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+  },
+};
