@@ -52,8 +52,10 @@ function retype(fastStart: Uint8Array[], capability: string, frames: number): Ui
   });
 }
 
+/** Every witnessed payload of a type (the whole log, not only its first page). */
 async function witnessed(url: string, type: string): Promise<Msg[]> {
-  const log = (await api(url, "GET", "/api/v1/witness/entries?start=0")).body as {
+  const { size } = (await api(url, "POST", "/api/v1/witness/head")).body as { size: number };
+  const log = (await api(url, "GET", `/api/v1/witness/entries?start=0&end=${size}`)).body as {
     entries: { type: string; payload: Msg }[];
   };
   return log.entries.filter((e) => e.type === type).map((e) => e.payload);
@@ -324,7 +326,11 @@ Deno.test("gateway: refusals carry their cause across: unknown names, a busy ter
     const gaveUp = await cancelled;
     assert.equal(gaveUp.code, 0, gaveUp.stdout.slice(-1500) + gaveUp.messages.slice(-4000));
 
-    const failed = await witnessed(council.url, "gateway.call.failed");
+    // The cancelled call is witnessed as its release completes, just after SIPp ends.
+    const failed = await waitFor(async () => {
+      const f = await witnessed(council.url, "gateway.call.failed");
+      return f.length >= 2 && f;
+    });
     assert.deepEqual(failed.map((f) => f.cause), [17, 16]);
     await allReleased(council.url);
     for (const c of clients) await assertCsDecodes(c);
