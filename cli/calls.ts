@@ -3,6 +3,8 @@
 
 import { ApiError, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+import { describeMember, type RoomStatus } from "./_rooms.ts";
+import type { MemberStatus } from "../rooms/mod.ts";
 
 const HELP = `council calls <command> [options]
 
@@ -24,15 +26,7 @@ const FLAGS = {
   json: { type: "boolean" },
 } as const;
 
-interface Leg {
-  room: string;
-  memberId: string;
-  guardianId: string;
-  protocol: string;
-  codec: string;
-  muted: boolean;
-  stats?: { lossFraction: number; jitterMs: number; mos: number };
-}
+type Leg = MemberStatus & { room: string };
 
 export const callsCommand: Command = {
   name: "calls",
@@ -51,7 +45,7 @@ export const callsCommand: Command = {
       const out: Leg[] = [];
       // Gateway calls' private rooms are listed by /api/v1/gateway/calls instead.
       for (const r of rooms.filter((r) => r.members > 0 && !r.room.includes("/"))) {
-        const s = await api.request<{ members: Omit<Leg, "room">[] }>(
+        const s = await api.request<RoomStatus>(
           "GET",
           `/api/v1/rooms/${encodeURIComponent(r.room)}`,
         );
@@ -67,17 +61,7 @@ export const callsCommand: Command = {
           if (values.json) console.log(JSON.stringify(all));
           else if (all.length === 0) console.log("(no calls)");
           else {
-            for (const l of all) {
-              console.log(
-                `${l.memberId}  ${l.room}  ${l.guardianId}  ${l.protocol} ${l.codec}` +
-                  (l.muted ? "  muted" : "") +
-                  (l.stats
-                    ? `  loss ${(l.stats.lossFraction * 100).toFixed(1)}%  jitter ${
-                      l.stats.jitterMs.toFixed(1)
-                    } ms  MOS ${l.stats.mos.toFixed(2)}`
-                    : ""),
-              );
-            }
+            for (const l of all) console.log(describeMember(l, l.room));
           }
           return 0;
         }

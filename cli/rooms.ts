@@ -3,6 +3,7 @@
 
 import { ApiError, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+import { describeMember, type RoomStatus } from "./_rooms.ts";
 
 const HELP = `council rooms <command> [options]
 
@@ -46,21 +47,6 @@ interface RoomList {
   }[];
 }
 
-interface RoomStatus {
-  room: string;
-  definition: Record<string, unknown> | null;
-  speaker: string | null;
-  members: {
-    memberId: string;
-    guardianId: string;
-    protocol: string;
-    codec: string;
-    muted: boolean;
-    speaking: boolean;
-    stats?: { lossFraction: number; jitterMs: number; mos: number };
-  }[];
-}
-
 export const roomsCommand: Command = {
   name: "rooms",
   summary: "create, inspect and close rooms; mute, invite and remove members",
@@ -98,15 +84,7 @@ export const roomsCommand: Command = {
           out(s, () =>
             [
               `${s.room}${s.definition ? `  ${JSON.stringify(s.definition)}` : ""}`,
-              ...s.members.map((m) =>
-                `  ${m.memberId}  ${m.guardianId}  ${m.protocol} ${m.codec}` +
-                (m.muted ? "  muted" : "") + (m.speaking ? "  speaking" : "") +
-                (m.stats
-                  ? `  loss ${(m.stats.lossFraction * 100).toFixed(1)}%  jitter ${
-                    m.stats.jitterMs.toFixed(1)
-                  } ms  MOS ${m.stats.mos.toFixed(2)}`
-                  : "")
-              ),
+              ...s.members.map((m) => `  ${describeMember(m)}`),
             ].join("\n"));
           return 0;
         }

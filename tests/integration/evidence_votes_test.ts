@@ -10,6 +10,7 @@ import { addGuardian, api, OPERATOR, type TestGuardian } from "../_helpers/counc
 import { sleep, until } from "../_helpers/wait.ts";
 import { joinWs, type WsMember } from "../_helpers/ws_member.ts";
 import { signBallot } from "../../guard/mod.ts";
+import type { Vote } from "../../rooms/mod.ts";
 import { fromHex, openTreeHead, parseVerifierKey, verifyInclusion } from "../../witness/mod.ts";
 
 function ballotFor(g: TestGuardian, voteId: string, choice: string, room = "council") {
@@ -123,39 +124,29 @@ Deno.test({
       // Carol's is the last ballot: the vote closes with it.
       const last = await cast(council, voteId, await ballotFor(carol, voteId, "no"));
       assert.equal(last.status, 201);
-      const vote = last.body as {
-        state: string;
-        ballots: unknown[];
-        result: { counts: Record<string, number>; winner: string };
-        record: {
-          witnessIndex: number;
-          leafHash: string;
-          treeSize: number;
-          rootHash: string;
-          signedHead: string;
-          inclusionPath: string[];
-        };
-      };
+      // The server's own Vote type: what the API returns is what the module keeps.
+      const vote = last.body as Vote;
+      const record = vote.record!;
       assert.equal(vote.state, "closed");
-      assert.deepEqual(vote.result.counts, { yes: 2, no: 1 });
-      assert.equal(vote.result.winner, "yes");
+      assert.deepEqual(vote.result!.counts, { yes: 2, no: 1 });
+      assert.equal(vote.result!.winner, "yes");
       assert.equal(vote.ballots.length, 3);
 
       // The proof: a tree head signed by the log's key, and the entry's inclusion in it.
       const key = (await api(council.url, "GET", "/api/v1/witness/key")).body as {
         verifierKey: string;
       };
-      const head = await openTreeHead(vote.record.signedHead, parseVerifierKey(key.verifierKey));
-      assert.equal(head.size, vote.record.treeSize);
+      const head = await openTreeHead(record.signedHead, parseVerifierKey(key.verifierKey));
+      assert.equal(head.size, record.treeSize);
       assert.ok(verifyInclusion(
-        vote.record.witnessIndex,
-        vote.record.treeSize,
-        fromHex(vote.record.leafHash)!,
-        vote.record.inclusionPath.map((h) => fromHex(h)!),
+        record.witnessIndex,
+        record.treeSize,
+        fromHex(record.leafHash)!,
+        record.inclusionPath.map((h) => fromHex(h)!),
         head.rootHash,
       ));
       const entry =
-        (await api(council.url, "GET", `/api/v1/witness/entries/${vote.record.witnessIndex}`))
+        (await api(council.url, "GET", `/api/v1/witness/entries/${record.witnessIndex}`))
           .body as { type: string; payload: { question: string; ballots: unknown[] } };
       assert.equal(entry.type, "room.vote.closed");
       assert.equal(entry.payload.ballots.length, 3);
