@@ -108,10 +108,21 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     const media = lifecycle.add(
       await MediaEngine.start({
         workers: config.media.workers,
+        opusComplexity: config.media.opusComplexity,
         log: log.child({ subsystem: "media" }),
       }),
     );
     registerMediaMetrics(media, metrics.registry);
+    // A failover moves calls between workers: the log keeps when and how long it took.
+    media.on((e) => {
+      if (e.ev !== "failover") return;
+      witness.append("media.worker_failover", {
+        worker: e.worker,
+        rooms: e.rooms,
+        ms: Math.round(e.ms * 10) / 10,
+        reason: e.reason,
+      }).catch((err) => log.warn("failover not witnessed", { err }));
+    });
     const rooms = lifecycle.add(new Rooms(media, policies, log.child({ subsystem: "rooms" })));
     // Rooms operators created (kept in KV) feed the policy guard admits by.
     const roomRegistry = await RoomRegistry.open(store, policies);
@@ -232,6 +243,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       sip,
       h323: h323.calls.calls,
       gateway,
+      media,
       webrtc,
       webrtcUnavailable,
       rooms: {

@@ -1,7 +1,10 @@
-// Whole-server figures: how fast a server becomes ready, and what the HTTP stack
-// (Hono + metrics middleware) costs against a bare Deno.serve answering the same.
+// Whole-server figures: how fast a server becomes ready, what the HTTP stack
+// (Hono + metrics middleware) costs against a bare Deno.serve answering the same,
+// and the production test's figures (tests/load/production.ts: twelve guardians over
+// SIP, H.323 and WebRTC for COUNCIL_BENCH_PRODUCTION_SECONDS, 60 by default).
 
 import { startCouncilProcess } from "../tests/_helpers/council_process.ts";
+import { productionFigures, runProduction } from "../tests/load/production.ts";
 import { type Figure, median, round } from "./figure.ts";
 
 const STARTS = 5;
@@ -46,6 +49,10 @@ export async function* councilSuite(): AsyncIterable<Figure> {
     baseline: round(baseline, 0),
     ratio: round(rps / baseline, 3),
   };
+
+  const seconds = Number(Deno.env.get("COUNCIL_BENCH_PRODUCTION_SECONDS") ?? 60);
+  const report = await runProduction({ seconds });
+  yield* productionFigures(report);
 }
 
 /** Closed-loop load: CONCURRENCY clients each sending the next request on reply. */

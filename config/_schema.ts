@@ -178,6 +178,13 @@ export const KEYS = [
     doc: "Media worker threads (RTP, jitter buffers, transcoding, mixing); 0: one per CPU core.",
   } satisfies KeySpec<number>,
   {
+    path: "media.opusComplexity",
+    kind: integer(0, 10),
+    defaultValue: 5,
+    doc:
+      "libopus encoder complexity for the mixes sent to Opus members: 5 costs under half of 9 per frame (docs/CODECS.md).",
+  } satisfies KeySpec<number>,
+  {
     path: "sip.host",
     kind: host,
     defaultValue: "127.0.0.1",

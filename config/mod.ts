@@ -33,6 +33,7 @@ export interface CouncilConfig {
     readonly rtpPortMin: number;
     readonly rtpPortMax: number;
     readonly workers: number;
+    readonly opusComplexity: number;
   };
   readonly sip: {
     readonly host: string;

@@ -12,6 +12,8 @@ import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { observe } from "./observe.ts";
 import { gatewayRoutes } from "./gateway.ts";
+import { mediaRoutes } from "./media.ts";
+import type { MediaEngine } from "../media/engine/mod.ts";
 import { h323Routes } from "./h323.ts";
 import { sipRoutes } from "./sip.ts";
 import { witnessRoutes } from "./witness.ts";
@@ -41,6 +43,8 @@ export interface AppDeps {
   /** Absent when H.323 is not running. */
   h323?: H323Calls;
   gateway?: Gateway;
+  /** The media workers; absent in tests that build the app without media. */
+  media?: MediaEngine;
   /** The rooms API; absent in tests that build the app without media. */
   rooms?: RoomServices;
   escalations?: Escalations;
@@ -66,6 +70,10 @@ export function buildApp(deps: AppDeps): Hono {
     .route(
       "/api/v1/gateway",
       deps.gateway ? gatewayRoutes(deps.gateway, deps.operatorToken) : new Hono(),
+    )
+    .route(
+      "/api/v1/media",
+      deps.media ? mediaRoutes(deps.media, deps.witness, deps.operatorToken) : new Hono(),
     )
     .route(
       "/api/v1/rooms",

@@ -33,6 +33,8 @@ export interface MediaEngineOptions {
   /** Heartbeats a worker may miss before it is declared hung and replaced. */
   readonly missedHeartbeats?: number;
   readonly log?: Logger;
+  /** libopus encoder complexity (0-10) for rooms that do not set their own. */
+  readonly opusComplexity?: number;
 }
 
 export type MediaEvent =
@@ -102,6 +104,14 @@ export class MediaEngine implements Subsystem {
     return this.#rooms.get(roomId)?.slot.index;
   }
 
+  /** Each live worker's rooms (for the operators' media view). */
+  placement(): { worker: number; rooms: string[] }[] {
+    return this.#slots.filter((s) => s.alive).map((s) => ({
+      worker: s.index,
+      rooms: [...s.rooms].sort(),
+    }));
+  }
+
   on(listener: (e: MediaEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -111,7 +121,8 @@ export class MediaEngine implements Subsystem {
     return !this.#closing && this.#slots.every((s) => s.alive);
   }
 
-  async createRoom(spec: RoomSpec): Promise<void> {
+  async createRoom(given: RoomSpec): Promise<void> {
+    const spec = { ...given, opusComplexity: given.opusComplexity ?? this.opts.opusComplexity };
     if (this.#rooms.has(spec.roomId)) throw new MediaError(`room ${spec.roomId} exists`);
     const slot = this.#leastLoaded();
     const entry = { spec, slot, legs: new Map<string, LegSpec>() };
@@ -190,10 +201,15 @@ export class MediaEngine implements Subsystem {
     return { legs: results.flatMap((r) => r.legs), workers: results };
   }
 
-  /** Kills a worker abruptly, as a crash would (tests and the failover benchmark). */
-  killWorker(index: number): void {
+  /**
+   * Kills a worker abruptly, as a crash would (failover drills, tests, benchmarks).
+   * False when there is no such live worker.
+   */
+  killWorker(index: number): boolean {
     const slot = this.#slots[index];
-    if (slot?.alive) this.#failover(slot, "killed");
+    if (!slot?.alive) return false;
+    this.#failover(slot, "killed");
+    return true;
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,11 @@ export interface RoomSpec {
   /** 16000, or 48000 for rooms with wideband Opus members. */
   /** 8000 for narrowband-only rooms (G.711/G.729: no resampling), 16000, or 48000 for Opus. */
   readonly mixRate: 8000 | 16000 | 48000;
+  /**
+   * libopus encoder complexity (0-10) for the room's Opus mixes: most of a media
+   * worker's CPU is Opus encoding, and 5 costs under half of 9 (docs/CODECS.md).
+   */
+  readonly opusComplexity?: number;
 }
 
 export interface LegSpec {

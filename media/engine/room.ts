@@ -18,8 +18,9 @@ export class Room {
     readonly id: string,
     readonly mixRate: number,
     private readonly onSpeaker: (room: Room, legId: string | null) => void,
+    opusComplexity?: number,
   ) {
-    this.mixer = new Mixer(mixRate);
+    this.mixer = new Mixer(mixRate, opusComplexity);
   }
 
   add(leg: Leg): void {

@@ -115,6 +115,7 @@ export class WorkerHost {
         spec.roomId,
         spec.mixRate,
         (room, legId) => this.post({ ev: "speaker", roomId: room.id, legId }),
+        spec.opusComplexity,
       ),
     );
     this.#ticker.start();

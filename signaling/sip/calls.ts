@@ -200,6 +200,8 @@ export class Calls {
     codec: Codec;
     direction: string;
     muted: boolean;
+    /** Council's RTP address and the peer's (from its SDP): one-way audio starts here. */
+    media: { local: string; remote: string };
     startedAt: string;
   }[] {
     return [...this.#calls.values()].map((c) => ({
@@ -210,6 +212,10 @@ export class Calls {
       codec: c.agreement.codec,
       direction: c.direction,
       muted: this.o.rooms.member(c.legId)?.muted ?? false,
+      media: {
+        local: `${c.session.media.host}:${c.session.media.port}`,
+        remote: `${c.agreement.remote.address}:${c.agreement.remote.port}`,
+      },
       startedAt: new Date(c.startedAt).toISOString(),
     }));
   }

@@ -3,11 +3,19 @@
 
 import { type Browser, chromium, type Page } from "playwright-core";
 import { writeWav } from "./baresip.ts";
+import { confine } from "./cpus.ts";
+import type { InboundCounters } from "../../web/src/client.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
 export interface TestBrowser {
   browser: Browser;
+  /**
+   * Moves Chromium and every process it started (all their threads) onto `cpus`
+   * (taskset syntax). Browsers standing in for guardians' own machines then leave
+   * the server's CPUs alone: as root, Chromium runs its audio threads SCHED_RR.
+   */
+  confine(cpus: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -16,8 +24,15 @@ export async function launchChromium(audio: Int16Array, rate: number): Promise<T
   const dir = await Deno.makeTempDir({ prefix: "council-chromium-" });
   const wav = `${dir}/mic.wav`;
   await writeWav(wav, audio, rate);
+  // A wrapper that leaves Chromium's pid behind (exec keeps it), for confine().
+  const executablePath = `${dir}/chromium`;
+  await Deno.writeTextFile(
+    executablePath,
+    `#!/bin/sh\necho $$ > ${dir}/pid\nexec ${CHROMIUM} "$@"\n`,
+    { mode: 0o755 },
+  );
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       "--no-sandbox",
       "--disable-gpu",
@@ -39,6 +54,9 @@ export async function launchChromium(audio: Int16Array, rate: number): Promise<T
   });
   return {
     browser,
+    async confine(cpus) {
+      await confine(Number(await Deno.readTextFile(`${dir}/pid`)), cpus);
+    },
     async close() {
       await browser.close().catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -81,8 +99,8 @@ export async function joinThroughPage(b: Browser, base: string, o: JoinOptions):
 }
 
 export interface Inbound {
-  audio?: { packets: number; bytes: number; energy: number; frames: number };
-  video?: { packets: number; bytes: number; energy: number; frames: number };
+  audio?: InboundCounters;
+  video?: InboundCounters;
 }
 
 /** The page's inbound RTP counters (from its receive transport's getStats). */

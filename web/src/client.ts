@@ -22,6 +22,16 @@ import {
   type Welcome,
 } from "../../signaling/webrtc/protocol.ts";
 
+/** What a page received per kind, from its receive transport's inbound-rtp stats. */
+export interface InboundCounters {
+  packets: number;
+  bytes: number;
+  energy: number;
+  frames: number;
+  lost: number;
+  jitterMs: number;
+}
+
 export interface ClientOptions {
   /** ws:// or wss:// URL of Council's /ws. */
   url: string;
@@ -525,21 +535,21 @@ export class CouncilClient extends EventTarget {
   }
 
   /** Inbound RTP counters per kind, from the receive transport. */
-  async inboundStats(): Promise<
-    Record<string, { packets: number; bytes: number; energy: number; frames: number }>
-  > {
-    const out: Record<string, { packets: number; bytes: number; energy: number; frames: number }> =
-      {};
+  async inboundStats(): Promise<Record<string, InboundCounters>> {
+    const out: Record<string, InboundCounters> = {};
     if (!this.#recv) return out;
     const report = await this.#recv.getStats();
     report.forEach((s) => {
       if (s.type !== "inbound-rtp") return;
       const kind = s.kind as string;
-      const o = out[kind] ??= { packets: 0, bytes: 0, energy: 0, frames: 0 };
+      const o = out[kind] ??= { packets: 0, bytes: 0, energy: 0, frames: 0, lost: 0, jitterMs: 0 };
       o.packets += s.packetsReceived ?? 0;
       o.bytes += s.bytesReceived ?? 0;
       o.energy += s.totalAudioEnergy ?? 0;
       o.frames += s.framesDecoded ?? 0;
+      o.lost += s.packetsLost ?? 0;
+      // RFC 3550 interarrival jitter as the browser measured it (seconds in getStats).
+      o.jitterMs = Math.max(o.jitterMs, (s.jitter ?? 0) * 1000);
     });
     return out;
   }

@@ -1,0 +1,50 @@
+// The media workers for operators: where each room is mixed, how busy each worker
+// is, and a failover drill that kills one as a crash would (its rooms move and
+// their calls stay up; the drill is witnessed like any other operator action).
+
+import { Hono } from "hono";
+import type { MediaEngine } from "../media/engine/mod.ts";
+import type { WitnessLog } from "../witness/mod.ts";
+import { operatorOnly } from "./auth.ts";
+import { BadRequest } from "./errors.ts";
+
+export function mediaRoutes(media: MediaEngine, witness: WitnessLog, token: string): Hono {
+  return new Hono()
+    .use("*", operatorOnly(token))
+    .get("/", async (c) => {
+      const [placement, stats] = await Promise.all([media.placement(), media.stats()]);
+      const byIndex = new Map(stats.workers.map((w) => [w.index, w]));
+      return c.json({
+        workers: placement.map(({ worker, rooms }) => {
+          const s = byIndex.get(worker);
+          return {
+            index: worker,
+            rooms,
+            legs: s?.legs.length ?? 0,
+            tickMs: s?.tickMs ?? null,
+            tickMaxMs: s?.tickMaxMs ?? null,
+            lateTicks: s?.lateTicks ?? 0,
+            skippedTicks: s?.skippedTicks ?? 0,
+            cpuMs: s?.cpuMs ?? null,
+          };
+        }),
+      });
+    })
+    .post("/workers/:index/kill", async (c) => {
+      const raw = c.req.param("index");
+      if (!/^(0|[1-9][0-9]{0,3})$/.test(raw)) {
+        throw new BadRequest("worker index must be a non-negative integer");
+      }
+      const index = Number(raw);
+      if (index >= media.workerCount) {
+        throw new BadRequest(`no media worker ${index}`, "NOT_FOUND", 404);
+      }
+      const rooms = media.placement().find((p) => p.worker === index)?.rooms ?? [];
+      // Witnessed before the kill: the log shows the drill ahead of the failover.
+      await witness.append("media.worker_drill", { worker: index, rooms, by: "operator" });
+      if (!media.killWorker(index)) {
+        throw new BadRequest(`media worker ${index} is not running`, "CONFLICT", 409);
+      }
+      return c.json({ worker: index, rooms }, 202);
+    });
+}
