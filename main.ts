@@ -109,6 +109,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       await MediaEngine.start({
         workers: config.media.workers,
         opusComplexity: config.media.opusComplexity,
+        realtimePriority: config.media.realtimePriority,
         log: log.child({ subsystem: "media" }),
       }),
     );

@@ -178,6 +178,13 @@ export const KEYS = [
     doc: "Media worker threads (RTP, jitter buffers, transcoding, mixing); 0: one per CPU core.",
   } satisfies KeySpec<number>,
   {
+    path: "media.realtimePriority",
+    kind: integer(0, 99),
+    defaultValue: 10,
+    doc:
+      "SCHED_RR priority for the media workers' threads, so a busy host does not make the 20 ms mix late; needs CAP_SYS_NICE or LimitRTPRIO (otherwise logged and skipped); 0: off.",
+  } satisfies KeySpec<number>,
+  {
     path: "media.opusComplexity",
     kind: integer(0, 10),
     defaultValue: 5,

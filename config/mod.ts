@@ -34,6 +34,7 @@ export interface CouncilConfig {
     readonly rtpPortMax: number;
     readonly workers: number;
     readonly opusComplexity: number;
+    readonly realtimePriority: number;
   };
   readonly sip: {
     readonly host: string;

@@ -4,7 +4,7 @@
 import { lazyLibrary, NativeLibraryError } from "./_library.ts";
 
 /** The interface version this binding expects (council_native_abi() in the C file). */
-const ABI = 2;
+const ABI = 3;
 
 const file = new URL("./build/libcouncil_native.so", import.meta.url);
 
@@ -28,6 +28,7 @@ const open = lazyLibrary(
     },
     council_udp_send: { parameters: ["i32", "buffer", "i32", "u32", "i32"], result: "i32" },
     council_udp_close: { parameters: ["i32"], result: "i32" },
+    council_thread_realtime: { parameters: ["i32"], result: "i32" },
   } as const,
 );
 

@@ -25,6 +25,7 @@ export {
 } from "./opus.ts";
 export { Concealer, G722Decoder, G722Encoder } from "./spandsp.ts";
 export { SpeexResampler, VOIP_QUALITY } from "./speexdsp.ts";
+export { realtimeThread } from "./realtime.ts";
 export {
   closeDescriptor,
   type Datagram,

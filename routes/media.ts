@@ -15,11 +15,12 @@ export function mediaRoutes(media: MediaEngine, witness: WitnessLog, token: stri
       const [placement, stats] = await Promise.all([media.placement(), media.stats()]);
       const byIndex = new Map(stats.workers.map((w) => [w.index, w]));
       return c.json({
-        workers: placement.map(({ worker, rooms }) => {
+        workers: placement.map(({ worker, rooms, realtime }) => {
           const s = byIndex.get(worker);
           return {
             index: worker,
             rooms,
+            realtime,
             legs: s?.legs.length ?? 0,
             tickMs: s?.tickMs ?? null,
             tickMaxMs: s?.tickMaxMs ?? null,

@@ -35,6 +35,8 @@ export interface MediaEngineOptions {
   readonly log?: Logger;
   /** libopus encoder complexity (0-10) for rooms that do not set their own. */
   readonly opusComplexity?: number;
+  /** SCHED_RR priority (1-99) for the workers' threads where permitted; 0 or absent: off. */
+  readonly realtimePriority?: number;
 }
 
 export type MediaEvent =
@@ -54,6 +56,8 @@ class WorkerSlot {
   alive = false;
   missed = 0;
   ready!: Promise<void>;
+  /** Whether the worker's thread runs SCHED_RR (media.realtimePriority). */
+  realtime = false;
 
   constructor(readonly index: number) {}
 }
@@ -88,7 +92,22 @@ export class MediaEngine implements Subsystem {
       await engine.close();
       throw err;
     }
+    const refused = await Promise.all(engine.#slots.map((s) => engine.#realtime(s)));
+    if (opts.realtimePriority) {
+      const why = refused.find((r) => r !== null);
+      if (why) opts.log?.warn("media workers keep the normal scheduler", { reason: why });
+      else opts.log?.info("media workers run real-time", { priority: opts.realtimePriority });
+    }
     return engine;
+  }
+
+  /** Asks a worker to go SCHED_RR (when configured); null when it did or was not asked. */
+  async #realtime(slot: WorkerSlot): Promise<string | null> {
+    const priority = this.opts.realtimePriority ?? 0;
+    if (priority <= 0) return null;
+    const why = await this.#request(slot, { op: "realtime", priority }) as string | null;
+    slot.realtime = why === null;
+    return why;
   }
 
   get workerCount(): number {
@@ -104,11 +123,12 @@ export class MediaEngine implements Subsystem {
     return this.#rooms.get(roomId)?.slot.index;
   }
 
-  /** Each live worker's rooms (for the operators' media view). */
-  placement(): { worker: number; rooms: string[] }[] {
+  /** Each live worker's rooms and scheduling (for the operators' media view). */
+  placement(): { worker: number; rooms: string[]; realtime: boolean }[] {
     return this.#slots.filter((s) => s.alive).map((s) => ({
       worker: s.index,
       rooms: [...s.rooms].sort(),
+      realtime: s.realtime,
     }));
   }
 
@@ -331,6 +351,7 @@ export class MediaEngine implements Subsystem {
     this.#spawn(slot);
     try {
       await slot.ready;
+      await this.#realtime(slot);
     } catch (err) {
       this.opts.log?.error("replacement media worker failed", { error: String(err) });
     }

@@ -62,7 +62,9 @@ export type Command =
   | { op: "leg.dtmf"; legId: string; digits: string }
   | { op: "leg.close"; legId: string }
   | { op: "stats" }
-  | { op: "ping" };
+  | { op: "ping" }
+  /** SCHED_RR for the worker's thread; answers null, or why it was refused. */
+  | { op: "realtime"; priority: number };
 
 export type Request = Command & { id: number };
 

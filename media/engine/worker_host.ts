@@ -13,7 +13,7 @@ import type {
 } from "./protocol.ts";
 import { Ticker } from "./clock.ts";
 import { Room } from "./room.ts";
-import { UdpSocket } from "../../native/mod.ts";
+import { realtimeThread, UdpSocket } from "../../native/mod.ts";
 
 const HOUSEKEEP_EVERY_TICKS = 10;
 const BIND_ATTEMPTS = 20;
@@ -104,6 +104,8 @@ export class WorkerHost {
         return this.#stats();
       case "ping":
         return undefined;
+      case "realtime":
+        return realtimeThread(cmd.priority);
     }
   }
 

@@ -9,7 +9,13 @@ import { api, OPERATOR } from "../_helpers/council_api.ts";
 import { waitFor } from "../_helpers/wait.ts";
 
 interface MediaView {
-  workers: { index: number; rooms: string[]; legs: number; lateTicks: number }[];
+  workers: {
+    index: number;
+    rooms: string[];
+    legs: number;
+    lateTicks: number;
+    realtime: boolean;
+  }[];
 }
 
 async function witnessed(url: string, type: string): Promise<Record<string, unknown>[]> {
@@ -32,6 +38,8 @@ Deno.test("media API: the workers; a failover drill is witnessed and the worker 
     const view = (await api(council.url, "GET", "/api/v1/media")).body as MediaView;
     assert.equal(view.workers.length, 2);
     assert.deepEqual(view.workers.map((w) => w.index), [0, 1]);
+    // Real-time scheduling was asked for (the default) and is reported either way.
+    assert.ok(view.workers.every((w) => typeof w.realtime === "boolean"));
 
     // Bad indexes: not a number, no such worker.
     const bad = await api(council.url, "POST", "/api/v1/media/workers/x1/kill");
@@ -53,6 +61,20 @@ Deno.test("media API: the workers; a failover drill is witnessed and the worker 
     assert.deepEqual(drills.map((d) => [d.worker, d.by]), [[1, "operator"]]);
     const after = (await api(council.url, "GET", "/api/v1/media")).body as MediaView;
     assert.equal(after.workers.length, 2, "the dead worker was replaced");
+  } finally {
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+Deno.test("media workers stay on the normal scheduler when real-time priority is off", async () => {
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_MEDIA_WORKERS: "1",
+    COUNCIL_MEDIA_REALTIME_PRIORITY: "0",
+  });
+  try {
+    const view = (await api(council.url, "GET", "/api/v1/media")).body as MediaView;
+    assert.deepEqual(view.workers.map((w) => w.realtime), [false]);
   } finally {
     assert.equal(await council.stop(), 0);
   }

@@ -90,6 +90,8 @@ export class Probe {
   readonly #report: ProbeReport;
   readonly #run = new Array<number>(PLAN.frequencies.length).fill(0);
   readonly #runStart = new Array<number>(PLAN.frequencies.length).fill(0);
+  /** Arrival of the previous frame when it carried part of the tone, else 0. */
+  readonly #partial = new Array<number>(PLAN.frequencies.length).fill(0);
   #source?: Source;
   #excludeUntil = 0;
   #closed = false;
@@ -233,26 +235,31 @@ export class Probe {
     this.#report.received += s.count;
   }
 
-  /** Marker onsets: two frames in a row where the frequency holds most of the energy. */
+  /**
+   * Marker onsets: two frames in a row where the frequency holds most of the energy.
+   * The frame before them counts as the onset when it already carries some of the
+   * tone (a marker rarely starts on the mixer's frame boundary, and other talkers
+   * share the frame), so the onset is not put a frame late.
+   */
   #analyse(frame: Int16Array, at: number): void {
     let energy = 0;
     for (let i = 0; i < frame.length; i++) energy += frame[i] * frame[i];
-    if (energy === 0) {
-      this.#run.fill(0);
-      return;
-    }
     // A full-frame tone of amplitude A has Goertzel power (A N / 2)^2 and N A^2 / 2 energy.
     const floor = (PLAN.amplitude * 0.25 * SAMPLES / 2) ** 2;
     let marker = false;
     for (const [i, hz] of PLAN.frequencies.entries()) {
-      const power = goertzel(frame, hz);
-      const share = power / (energy * SAMPLES / 2);
+      const power = energy ? goertzel(frame, hz) : 0;
+      const share = energy ? power / (energy * SAMPLES / 2) : 0;
       if (power > floor && share > 0.5) {
         marker = true;
-        if (this.#run[i]++ === 0) this.#runStart[i] = at;
+        if (this.#run[i]++ === 0) {
+          this.#runStart[i] = this.#partial[i] > 0 ? this.#partial[i] : at;
+        }
         if (this.#run[i] === 2) this.#report.onsets.push({ from: i, at: this.#runStart[i] });
+        this.#partial[i] = 0;
       } else {
         this.#run[i] = 0;
+        this.#partial[i] = power > floor / 4 && share > 0.2 ? at : 0;
       }
     }
     // Anything audible that is not a marker: someone else talking (-45 dBov: the mixer's VAD).

@@ -6,8 +6,13 @@
 
 import { Probe } from "./probe.ts";
 import type { ProbeReply, ProbeRequest } from "./probe_host.ts";
+import { realtimeThread } from "../../native/mod.ts";
 
 const probes = new Map<string, Probe>();
+// Phones send on a hardware clock: the probes' thread runs real-time where permitted
+// (as Council's media workers do), so what they send is steady and when they note
+// an arrival is when it came. Without the privilege they run as they are.
+realtimeThread(10);
 
 self.onmessage = (e: MessageEvent<ProbeRequest>) => {
   const m = e.data;

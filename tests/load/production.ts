@@ -332,11 +332,13 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
     // Everyone talks from t0: markers on the shared schedule.
     const t0 = now() + 300;
     const end = t0 + o.seconds * 1000;
-    for (const name of names.sip) {
-      await probes.speak(name, sipPorts.get(probePort.get(name)!)!, t0, end);
+    // Real phones are not in step: each probe's 20 ms frames start at its own phase.
+    const phase = (i: number) => (i * 20) / rtpNames.length;
+    for (const [i, name] of names.sip.entries()) {
+      await probes.speak(name, sipPorts.get(probePort.get(name)!)!, t0 + phase(i), end);
     }
     for (const [i, leg] of h323.entries()) {
-      await probes.speak(names.h323[i], leg.councilPort, t0, end);
+      await probes.speak(names.h323[i], leg.councilPort, t0 + phase(nSip + i), end);
     }
 
     // Steady CPU and memory over the first third, before any failover.
