@@ -89,6 +89,38 @@ const realm: ValueKind<string> = {
   fromEnv: (raw) => (REALM_RE.test(raw) ? raw : undefined),
 };
 
+// A price: a non-negative decimal with at most 6 places (a rate card's entries).
+const PRICE_RE = /^(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?$/;
+const price: ValueKind<number> = {
+  describe: "a non-negative price with at most 6 decimal places",
+  fromJson: (raw) =>
+    typeof raw === "number" && raw >= 0 && PRICE_RE.test(String(raw)) ? raw : undefined,
+  fromEnv: (raw) => (PRICE_RE.test(raw.trim()) ? Number(raw.trim()) : undefined),
+};
+
+const CURRENCY_RE = /^[A-Z]{3}$/;
+const currency: ValueKind<string> = {
+  describe: "an ISO 4217 code of three capital letters",
+  fromJson: (raw) => (typeof raw === "string" && CURRENCY_RE.test(raw) ? raw : undefined),
+  fromEnv: (raw) => (CURRENCY_RE.test(raw) ? raw : undefined),
+};
+
+// Where budget alerts are POSTed: an http(s) URL, or "" for none.
+function isWebhook(raw: string): boolean {
+  if (raw === "") return true;
+  try {
+    const u = new URL(raw);
+    return (u.protocol === "http:" || u.protocol === "https:") && raw.length <= 2048;
+  } catch {
+    return false;
+  }
+}
+const webhook: ValueKind<string> = {
+  describe: `an http(s) URL, or "" for none`,
+  fromJson: (raw) => (typeof raw === "string" && isWebhook(raw) ? raw : undefined),
+  fromEnv: (raw) => (isWebhook(raw) ? raw : undefined),
+};
+
 export type SipTransports = "udp+tcp" | "udp" | "tcp";
 export type H323Video = "off" | "on";
 export type SipMedia = "mix" | "none";
@@ -325,6 +357,67 @@ export const KEYS = [
     defaultValue: 65_536,
     doc: "Largest WebSocket message accepted; a larger one closes the socket (1009).",
   } satisfies KeySpec<number>,
+  {
+    path: "cost.currency",
+    kind: currency,
+    defaultValue: "USD",
+    doc: "Currency of the rate card and of every cost figure.",
+  } satisfies KeySpec<string>,
+  {
+    path: "cost.sipPerMinute",
+    kind: price,
+    defaultValue: 0.004,
+    doc: "Rate card: price of a minute of a SIP leg in a room.",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.h323PerMinute",
+    kind: price,
+    defaultValue: 0.004,
+    doc: "Rate card: price of a minute of an H.323 leg in a room.",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.webrtcPerMinute",
+    kind: price,
+    defaultValue: 0.003,
+    doc: "Rate card: price of a minute of a browser (WebRTC) leg in a room.",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.trunkPerMinute",
+    kind: price,
+    defaultValue: 0.01,
+    doc: "Rate card: price of a minute of a gateway call (SIP <-> H.323, a PSTN-like trunk).",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.transcodedPerMinute",
+    kind: price,
+    defaultValue: 0.002,
+    doc:
+      "Rate card: added price of a leg minute while its room holds other codecs (Council converts its audio).",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.recordedPerMinute",
+    kind: price,
+    defaultValue: 0.001,
+    doc: "Rate card: added price of a recorded leg minute (no leg is recorded yet: always 0 minutes).",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.meterIntervalMs",
+    kind: integer(100, 60_000),
+    defaultValue: 1000,
+    doc: "How often legs are metered and budgets checked.",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.reportIntervalSec",
+    kind: integer(10, 86_400),
+    defaultValue: 600,
+    doc: "How often a cost report is published (event, log) and witnessed.",
+  } satisfies KeySpec<number>,
+  {
+    path: "cost.webhookUrl",
+    kind: webhook,
+    defaultValue: "",
+    doc: "Where budget alerts are POSTed as JSON (retried with backoff); empty: no webhook.",
+  } satisfies KeySpec<string>,
   {
     path: "shutdown.timeoutMs",
     kind: integer(100, 600_000),

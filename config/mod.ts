@@ -63,6 +63,18 @@ export interface CouncilConfig {
     readonly resumeWindowMs: number;
     readonly maxMessageBytes: number;
   };
+  readonly cost: {
+    readonly currency: string;
+    readonly sipPerMinute: number;
+    readonly h323PerMinute: number;
+    readonly webrtcPerMinute: number;
+    readonly trunkPerMinute: number;
+    readonly transcodedPerMinute: number;
+    readonly recordedPerMinute: number;
+    readonly meterIntervalMs: number;
+    readonly reportIntervalSec: number;
+    readonly webhookUrl: string;
+  };
   readonly shutdown: { readonly timeoutMs: number };
 }
 

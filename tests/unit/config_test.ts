@@ -26,7 +26,14 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
     witness: { origin: "council.local/witness", headIntervalMs: 200, headEveryEntries: 1000 },
     api: { operatorToken: "" },
     guard: { policyFile: "" },
-    media: { host: "127.0.0.1", rtpPortMin: 40000, rtpPortMax: 49999, workers: 0 },
+    media: {
+      host: "127.0.0.1",
+      rtpPortMin: 40000,
+      rtpPortMax: 49999,
+      workers: 0,
+      realtimePriority: 10,
+      opusComplexity: 5,
+    },
     sip: {
       host: "127.0.0.1",
       port: 5060,
@@ -53,6 +60,18 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       heartbeatMs: 2500,
       resumeWindowMs: 30_000,
       maxMessageBytes: 65_536,
+    },
+    cost: {
+      currency: "USD",
+      sipPerMinute: 0.004,
+      h323PerMinute: 0.004,
+      webrtcPerMinute: 0.003,
+      trunkPerMinute: 0.01,
+      transcodedPerMinute: 0.002,
+      recordedPerMinute: 0.001,
+      meterIntervalMs: 1000,
+      reportIntervalSec: 600,
+      webhookUrl: "",
     },
     shutdown: { timeoutMs: 10_000 },
   });
@@ -205,4 +224,28 @@ Deno.test("the WebRTC port range must hold the workers' ports", () => {
     })
   );
   assert.equal(err.key, "webrtc.rtcPortMax");
+});
+
+Deno.test("a malformed rate card is refused at load, naming the key", () => {
+  const negative = configError(() =>
+    loadConfig({ configPath: tempConfig(JSON.stringify({ cost: { sipPerMinute: -0.01 } })) })
+  );
+  assert.equal(negative.key, "cost.sipPerMinute");
+  const text = configError(() =>
+    loadConfig({ configPath: tempConfig(JSON.stringify({ cost: { h323PerMinute: "cheap" } })) })
+  );
+  assert.equal(text.key, "cost.h323PerMinute");
+  const fine = configError(() =>
+    loadConfig({ env: { COUNCIL_COST_TRUNK_PER_MINUTE: "0.0000001" } })
+  );
+  assert.equal(fine.key, "cost.trunkPerMinute");
+  assert.match(fine.message, /at most 6 decimal places/);
+  const hook = configError(() => loadConfig({ env: { COUNCIL_COST_WEBHOOK_URL: "ftp://x/y" } }));
+  assert.equal(hook.key, "cost.webhookUrl");
+  const money = configError(() => loadConfig({ env: { COUNCIL_COST_CURRENCY: "usd" } }));
+  assert.equal(money.key, "cost.currency");
+  const ok = loadConfig({
+    env: { COUNCIL_COST_SIP_PER_MINUTE: "1.25", COUNCIL_COST_WEBHOOK_URL: "http://127.0.0.1:9/h" },
+  }).config.cost;
+  assert.deepEqual([ok.sipPerMinute, ok.webhookUrl], [1.25, "http://127.0.0.1:9/h"]);
 });
