@@ -27,6 +27,7 @@ import {
   VoteBox,
 } from "./rooms/mod.ts";
 import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
+import { BudgetBook, CostMeter, rateCardOf, Webhook } from "./cost/mod.ts";
 import { type H323, startH323 } from "./signaling/h323/mod.ts";
 import { startWebRtc, type WebRtcSignalling } from "./signaling/webrtc/mod.ts";
 
@@ -227,6 +228,36 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       const w = webrtc;
       escalations.useBrowsers((guardianId, invitation) => w.invite(guardianId, invitation));
     }
+    // Cost: the rate card meters every room member; budgets alert at 80 % and 100 %.
+    const budgets = await BudgetBook.open(store);
+    const webhook = config.cost.webhookUrl
+      ? new Webhook(
+        config.cost.webhookUrl,
+        log.child({ subsystem: "webhook" }),
+        `council/${VERSION}`,
+      )
+      : undefined;
+    const meter = lifecycle.add(
+      await CostMeter.start({
+        legs: () => rooms.members(),
+        card: rateCardOf(config.cost),
+        store,
+        budgets,
+        witness,
+        events: rooms.events,
+        webhook,
+        log: log.child({ subsystem: "cost" }),
+        intervalMs: config.cost.meterIntervalMs,
+        reportIntervalSec: config.cost.reportIntervalSec,
+      }),
+    );
+    if (webhook) {
+      lifecycle.add({
+        name: "webhook",
+        ready: () => true,
+        close: () => Promise.resolve(webhook.close()),
+      });
+    }
     const operator = await operatorToken(store, config.api.operatorToken);
     if (operator.generated) {
       log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
@@ -245,6 +276,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       h323: h323.calls.calls,
       gateway,
       media,
+      cost: { meter, budgets },
       webrtc,
       webrtcUnavailable,
       rooms: {

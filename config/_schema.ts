@@ -398,7 +398,8 @@ export const KEYS = [
     path: "cost.recordedPerMinute",
     kind: price,
     defaultValue: 0.001,
-    doc: "Rate card: added price of a recorded leg minute (no leg is recorded yet: always 0 minutes).",
+    doc:
+      "Rate card: added price of a recorded leg minute (no leg is recorded yet: always 0 minutes).",
   } satisfies KeySpec<number>,
   {
     path: "cost.meterIntervalMs",

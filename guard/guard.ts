@@ -19,7 +19,7 @@ import { Counter, Histogram, type Logger, type Registry } from "../telemetry/mod
 import type { JsonValue, WitnessLog } from "../witness/mod.ts";
 import { decodeEntry, fromBase64 } from "../witness/mod.ts";
 import { signedBytes } from "./canonical.ts";
-import { NonceCache, PortPool, TokenBucket } from "./limits.ts";
+import { NonceCache, PortPool, TokenBucket, udpPairBusy } from "./limits.ts";
 import { type Policy, type PolicyStore, roomPolicy } from "./policy.ts";
 import type { GuardianRegistry } from "./registry.ts";
 import {
@@ -296,7 +296,7 @@ export class Guard implements Subsystem {
       return no("CODEC_UNSUPPORTED", `room ${req.room} allows ${room.allowedCodecs.join(", ")}`);
     }
 
-    const port = this.#ports.take();
+    const port = this.#ports.take((p) => udpPairBusy(this.opts.media.host, p));
     if (port === undefined) return no("CAPACITY_EXCEEDED", "no media ports left", 30);
     const session: Session = {
       id: crypto.randomUUID(),

@@ -75,6 +75,20 @@ export class NonceCache {
   }
 }
 
+const BUSY_TRIES = 32;
+
+/** Whether another socket holds UDP `port` or `port + 1` on `host` (a bind and close). */
+export function udpPairBusy(host: string, port: number): boolean {
+  for (const p of [port, port + 1]) {
+    try {
+      Deno.listenDatagram({ transport: "udp", hostname: host, port: p }).close();
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** RTP ports handed to admitted sessions: even ports of the range (RTCP is port+1). */
 export class PortPool {
   #free: number[] = [];
@@ -89,10 +103,23 @@ export class PortPool {
     return this.#free.length;
   }
 
-  take(): number | undefined {
-    const port = this.#free.pop();
-    if (port !== undefined) this.#used.add(port);
-    return port;
+  /**
+   * The next free port. `busy` says when another program holds one (Council is
+   * not alone on the host): that port goes to the back of the line and the next is
+   * tried, at most BUSY_TRIES times.
+   */
+  take(busy?: (port: number) => boolean): number | undefined {
+    for (let i = 0; i < BUSY_TRIES; i++) {
+      const port = this.#free.pop();
+      if (port === undefined) return undefined;
+      if (busy?.(port)) {
+        this.#free.unshift(port);
+        continue;
+      }
+      this.#used.add(port);
+      return port;
+    }
+    return undefined;
   }
 
   release(port: number): void {

@@ -26,7 +26,17 @@ export type RoomEvent =
     name: "vote.opened";
     data: { voteId: string; question: string; options: string[]; deadline: string };
   }
-  | { name: "vote.closed"; data: { voteId: string; result: unknown; witnessIndex: number } };
+  | { name: "vote.closed"; data: { voteId: string; result: unknown; witnessIndex: number } }
+  // Server-wide events, on the operators' channel (and a room's, when about it).
+  | { name: "room.event"; data: { room: string; name: string; data: unknown } }
+  | { name: "cost.alert"; data: Record<string, unknown> }
+  | { name: "cost.report"; data: Record<string, unknown> };
+
+/**
+ * The operators' channel (`/api/v1/events`): every room's events as `room.event`,
+ * and server-wide ones (cost alerts and reports). No room can have this name.
+ */
+export const OPERATOR_CHANNEL = "*";
 
 export type NumberedRoomEvent = Numbered<RoomEvent>;
 type Listener = (e: NumberedRoomEvent) => void;
@@ -75,6 +85,12 @@ export class RoomEvents {
     const numbered = this.#log(room).append(event);
     for (const l of this.#listeners.get(room) ?? []) this.#call(() => l(numbered));
     for (const l of this.#any) this.#call(() => l(room, numbered));
+    if (room !== OPERATOR_CHANNEL) {
+      this.publish(OPERATOR_CHANNEL, {
+        name: "room.event",
+        data: { room, name: event.name, data: event.data },
+      });
+    }
     return numbered;
   }
 

@@ -21,6 +21,7 @@ import type { RoomRegistry } from "./registry.ts";
 export type Protocol = "sip" | "h323" | "webrtc";
 export {
   type NumberedRoomEvent,
+  OPERATOR_CHANNEL,
   type RoomEvent,
   RoomEvents,
   type RoomMemberInfo,

@@ -13,6 +13,9 @@ import { metricsRoutes } from "./metrics.ts";
 import { observe } from "./observe.ts";
 import { gatewayRoutes } from "./gateway.ts";
 import { mediaRoutes } from "./media.ts";
+import { costRoutes } from "./cost.ts";
+import { eventsRoutes } from "./events.ts";
+import type { BudgetBook, CostMeter } from "../cost/mod.ts";
 import type { MediaEngine } from "../media/engine/mod.ts";
 import { h323Routes } from "./h323.ts";
 import { sipRoutes } from "./sip.ts";
@@ -43,6 +46,8 @@ export interface AppDeps {
   /** Absent when H.323 is not running. */
   h323?: H323Calls;
   gateway?: Gateway;
+  /** Cost metering and budgets; absent in tests that build the app without them. */
+  cost?: { meter: CostMeter; budgets: BudgetBook };
   /** The media workers; absent in tests that build the app without media. */
   media?: MediaEngine;
   /** The rooms API; absent in tests that build the app without media. */
@@ -70,6 +75,16 @@ export function buildApp(deps: AppDeps): Hono {
     .route(
       "/api/v1/gateway",
       deps.gateway ? gatewayRoutes(deps.gateway, deps.operatorToken) : new Hono(),
+    )
+    .route(
+      "/api/v1/cost",
+      deps.cost
+        ? costRoutes(deps.cost.meter, deps.cost.budgets, deps.witness, deps.operatorToken)
+        : new Hono(),
+    )
+    .route(
+      "/api/v1/events",
+      deps.rooms ? eventsRoutes(deps.rooms.rooms.events, deps.operatorToken) : new Hono(),
     )
     .route(
       "/api/v1/media",

@@ -3,13 +3,11 @@
 // server-sent stream or over a WebSocket (docs/API.md, "Rooms").
 
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import type { Context } from "hono";
 import {
   CallError,
   type EvidenceBoard,
   EvidenceError,
-  type NumberedRoomEvent,
   parseEvidence,
   parseRoomDefinition,
   parseVoteSpec,
@@ -24,10 +22,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { BadRequest } from "./errors.ts";
 import { guardianField, jsonBody, onlyFields } from "./_params.ts";
 import { operatorOnly } from "./auth.ts";
+import { eventStream } from "./_event_stream.ts";
 
 const PROTOCOLS = ["sip", "h323", "webrtc"] as const;
-/** Keeps proxies from closing an idle stream. */
-const KEEPALIVE_MS = 15_000;
 
 function roomParam(c: Context): string {
   const room = c.req.param("room") ?? "";
@@ -40,12 +37,6 @@ function notFound(what: string): BadRequest {
 }
 
 /** The event number to continue after: Last-Event-ID (SSE reconnects) or ?after=. */
-function afterParam(c: Context): number | undefined {
-  const raw = c.req.header("last-event-id") ?? c.req.query("after");
-  if (raw === undefined || raw === "") return undefined;
-  if (!/^[0-9]{1,15}$/.test(raw)) throw new BadRequest("after: expected an event number");
-  return Number(raw);
-}
 
 export interface RoomServices {
   rooms: Rooms;
@@ -108,56 +99,7 @@ export function roomsRoutes(services: RoomServices, token: string): Hono {
 
   return new Hono()
     .use("/:room/events", operatorOnly(token, { streams: true }))
-    .get("/:room/events", (c) => {
-      const room = roomParam(c);
-      const after = afterParam(c);
-      if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
-        const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
-        let unsubscribe = () => {};
-        socket.onopen = () => {
-          const sub = rooms.events.subscribe(room, after, (e) => socket.send(JSON.stringify(e)));
-          unsubscribe = sub.unsubscribe;
-          if (!sub.replayed) {
-            socket.send(JSON.stringify({ type: "resync", seq: rooms.events.seq(room) }));
-          } else for (const e of sub.replayed) socket.send(JSON.stringify(e));
-        };
-        socket.onclose = () => unsubscribe();
-        return response;
-      }
-      return streamSSE(c, async (stream) => {
-        const send = (e: NumberedRoomEvent) =>
-          stream.writeSSE({ id: String(e.seq), event: e.name, data: JSON.stringify(e.data) });
-        const queue: NumberedRoomEvent[] = [];
-        let wake = () => {};
-        const sub = rooms.events.subscribe(room, after, (e) => {
-          queue.push(e);
-          wake();
-        });
-        stream.onAbort(() => {
-          sub.unsubscribe();
-          wake();
-        });
-        try {
-          if (!sub.replayed) {
-            // Too much was missed: the client reloads the room's state and goes on from here.
-            await stream.writeSSE({
-              event: "resync",
-              data: JSON.stringify({ seq: rooms.events.seq(room) }),
-            });
-          } else for (const e of sub.replayed) await send(e);
-          while (!stream.aborted) {
-            while (queue.length) await send(queue.shift()!);
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, KEEPALIVE_MS);
-            });
-            if (!queue.length && !stream.aborted) await stream.write(": keepalive\n\n");
-          }
-        } finally {
-          sub.unsubscribe();
-        }
-      });
-    })
+    .get("/:room/events", (c) => eventStream(c, rooms.events, roomParam(c)))
     // A ballot carries its own signature (checked by guard): no operator token.
     .post("/:room/votes/:voteId/ballots", async (c) => {
       const room = roomParam(c);

@@ -87,7 +87,9 @@ export class WebRtcSignalling {
     // The room's events (members of every protocol, the speaker, evidence, votes)
     // reach the browsers in it as their own numbered events.
     this.#unsubscribe.push(o.rooms.events.onAny((room, e) => {
-      if (e.name !== "room.created" && e.name !== "room.closed") {
+      // Members see the room's life, not operators' business (room lifecycle, cost).
+      const operators = ["room.created", "room.closed", "room.event", "cost.alert", "cost.report"];
+      if (!operators.includes(e.name)) {
         this.#broadcast(room, { name: e.name, data: e.data } as MemberEvent);
       }
     }));

@@ -15,6 +15,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
     assert.equal(ready.status, 200);
     const readiness = await ready.json();
     assert.deepEqual(Object.keys(readiness.subsystems).sort(), [
+      "cost",
       "guard",
       "h323-cs",
       "h323-ras",
@@ -54,6 +55,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.equal(stopped.clean, true);
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
+    "cost",
     "votes",
     "webrtc",
     "h323-cs",
