@@ -4,6 +4,7 @@ import { VERSION } from "../config/version.ts";
 import { type Command, UsageError } from "./_command.ts";
 import { callsCommand } from "./calls.ts";
 import { configCommand } from "./config.ts";
+import { costCommand } from "./cost.ts";
 import { guardianCommand } from "./guardian.ts";
 import { roomsCommand } from "./rooms.ts";
 import { serveCommand } from "./serve.ts";
@@ -15,6 +16,7 @@ const COMMANDS: readonly Command[] = [
   guardianCommand,
   roomsCommand,
   callsCommand,
+  costCommand,
   witnessCommand,
   configCommand,
   versionCommand,

@@ -9,7 +9,9 @@ const cli = (args: string[], env: Record<string, string> = {}) => runDeno("cli/m
 Deno.test("council --help lists the commands; no command is a usage error", async () => {
   const help = await cli(["--help"]);
   assert.equal(help.code, 0);
-  for (const name of ["serve", "guardian", "rooms", "calls", "witness", "config", "version"]) {
+  for (
+    const name of ["serve", "guardian", "rooms", "calls", "cost", "witness", "config", "version"]
+  ) {
     assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
   }
   const none = await cli([]);
@@ -20,7 +22,9 @@ Deno.test("council --help lists the commands; no command is a usage error", asyn
 });
 
 Deno.test("every command has --help, and unknown flags are usage errors", async () => {
-  for (const name of ["serve", "guardian", "rooms", "calls", "witness", "config", "version"]) {
+  for (
+    const name of ["serve", "guardian", "rooms", "calls", "cost", "witness", "config", "version"]
+  ) {
     const help = await cli([name, "--help"]);
     assert.equal(help.code, 0, name);
     assert.match(help.stdout, new RegExp(`^council ${name}`), name);
@@ -193,5 +197,65 @@ Deno.test("council rooms creates, lists, shows and closes rooms on a running ser
     assert.equal((await rooms("show", "war-room")).code, 1, "gone");
   } finally {
     await council.stop();
+  }
+});
+
+Deno.test("council cost sets, lists and deletes budgets and reports spend on a running server", async () => {
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_COST_CURRENCY: "EUR",
+  });
+  try {
+    const cost = (...args: string[]) =>
+      cli(["cost", ...args, "--url", council.url, "--token", OPERATOR], {
+        COUNCIL_KV_PATH: ":memory:",
+      });
+    const set = await cost("budget", "set", "ops", "--limit", "12.5", "--period", "day", "--json");
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(
+      (({ id, scope, period, limit }) => ({ id, scope, period, limit }))(JSON.parse(set.stdout)),
+      { id: "ops", scope: "*", period: "day", limit: 12.5 },
+    );
+    const room = await cost("budget", "set", "war", "--limit", "3", "--room", "war-room");
+    assert.equal(room.code, 0, room.stderr);
+    const list = await cost("budget", "list", "--json");
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((b: { id: string; state: string; spent: number }) => [
+        b.id,
+        b.state,
+        b.spent,
+      ]),
+      [["ops", "ok", 0], ["war", "ok", 0]],
+    );
+    const human = await cost("budget", "list");
+    assert.match(
+      human.stdout,
+      /^ops {2}all rooms, day \d{4}-\d\d-\d\d: 0 of 12.5 EUR \(0.0 %\) ok$/m,
+    );
+    assert.match(human.stdout, /^war {2}room war-room, month/m);
+
+    const report = await cost("report", "--json");
+    assert.equal(report.code, 0, report.stderr);
+    const r = JSON.parse(report.stdout);
+    assert.equal(r.currency, "EUR");
+    assert.deepEqual(Object.keys(r.periods), ["day", "month", "total"]);
+    assert.match((await cost("report")).stdout, /^cost in EUR/);
+
+    // Refusals: the server's (bad period: 1), the CLI's (no limit: 2), unknown budget.
+    const badPeriod = await cost("budget", "set", "x", "--limit", "1", "--period", "week");
+    assert.equal(badPeriod.code, 1);
+    assert.match(badPeriod.stderr, /period/);
+    assert.equal((await cost("budget", "set", "x")).code, 2);
+    assert.equal((await cost("budget", "set", "x", "--limit", "-3")).code, 2);
+    assert.equal((await cost("budget", "frobnicate")).code, 2);
+    assert.equal((await cost("budget", "delete", "ops")).code, 0);
+    assert.equal((await cost("budget", "delete", "ops")).code, 1);
+    const wrongToken = await cli(
+      ["cost", "report", "--url", council.url, "--token", "not-the-operator-token"],
+      { COUNCIL_KV_PATH: ":memory:" },
+    );
+    assert.equal(wrongToken.code, 1);
+  } finally {
+    assert.equal(await council.stop(), 0);
   }
 });
