@@ -8,6 +8,7 @@ import { costCommand } from "./cost.ts";
 import { guardianCommand } from "./guardian.ts";
 import { roomsCommand } from "./rooms.ts";
 import { serveCommand } from "./serve.ts";
+import { topCommand } from "./top.ts";
 import { versionCommand } from "./version.ts";
 import { witnessCommand } from "./witness.ts";
 
@@ -17,6 +18,7 @@ const COMMANDS: readonly Command[] = [
   roomsCommand,
   callsCommand,
   costCommand,
+  topCommand,
   witnessCommand,
   configCommand,
   versionCommand,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
-import { addGuardian, OPERATOR } from "../_helpers/council_api.ts";
+import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
+import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
 import { until } from "../_helpers/wait.ts";
 import { joinWs } from "../_helpers/ws_member.ts";
 
@@ -255,6 +256,55 @@ Deno.test("council cost sets, lists and deletes budgets and reports spend on a r
       { COUNCIL_KV_PATH: ":memory:" },
     );
     assert.equal(wrongToken.code, 1);
+  } finally {
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+Deno.test("council top shows a room's SIP member and the workers, as text and JSON", async () => {
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_MEDIA_WORKERS: "2",
+  });
+  try {
+    const top = (...args: string[]) =>
+      cli(["top", ...args, "--url", council.url, "--token", OPERATOR], {
+        COUNCIL_KV_PATH: ":memory:",
+      });
+    const g = await addGuardian(council.url, "watched");
+    const call = runSipp({
+      scenario: "production_call.xml",
+      target: `127.0.0.1:${council.sipPort}`,
+      inject: ["SEQUENTIAL", `main;${await g.token("main")};${freeUdpPort()}`],
+      extra: ["-d", "8000"],
+      timeoutS: 30,
+    });
+    await until("the call is up", async () => {
+      const r = await api(council.url, "GET", "/api/v1/sip/calls");
+      return (r.body as { calls: unknown[] }).calls.length === 1;
+    });
+    const json = await top("--once", "--json", "--interval", "300");
+    assert.equal(json.code, 0, json.stderr);
+    const f = JSON.parse(json.stdout);
+    assert.deepEqual(f.rooms.map((r: { room: string }) => r.room), ["main"]);
+    assert.deepEqual(
+      f.rooms[0].members.map((m: { guardianId: string; protocol: string; codec: string }) => [
+        m.guardianId,
+        m.protocol,
+        m.codec,
+      ]),
+      [["if://guardian/watched", "sip", "PCMA"]],
+    );
+    assert.equal(f.mediaWorkers.length, 2);
+    assert.ok(f.mediaWorkers.some((w: { rooms: string[] }) => w.rooms.includes("main")));
+    const text = await top("--once");
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^ROOMS 1 {2}MEMBERS 1$/m);
+    assert.match(text.stdout, /if:\/\/guardian\/watched {2}sip PCMA/);
+    assert.match(text.stdout, /^MEDIA WORKERS$/m);
+    assert.equal((await top("--json")).code, 2, "--json without --once");
+    assert.equal((await top("--interval", "5")).code, 2);
+    assert.equal((await call).code, 0);
   } finally {
     assert.equal(await council.stop(), 0);
   }
