@@ -21,6 +21,7 @@ import {
   Escalations,
   EvidenceBoard,
   Gateway,
+  OPERATOR_CHANNEL,
   RoomOperations,
   RoomRegistry,
   Rooms,
@@ -228,6 +229,11 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       const w = webrtc;
       escalations.useBrowsers((guardianId, invitation) => w.invite(guardianId, invitation));
     }
+    // Guard's decisions (admissions, and rejections with their reason) for operators.
+    guard.events.addEventListener("decision", (e) => {
+      const detail = (e as CustomEvent<Record<string, unknown>>).detail;
+      rooms.events.publish(OPERATOR_CHANNEL, { name: "guard.decision", data: detail });
+    });
     // Cost: the rate card meters every room member; budgets alert at 80 % and 100 %.
     const budgets = await BudgetBook.open(store);
     const webhook = config.cost.webhookUrl

@@ -164,6 +164,10 @@ export class Guard implements Subsystem {
       this.#count("INTERNAL_ERROR", started);
       return this.#reject("INTERNAL_ERROR", "the decision could not be witnessed", policy);
     }
+    // Watchers (the operators' event stream, the dashboard) see each decision as logged.
+    this.events.dispatchEvent(
+      new CustomEvent("decision", { detail: { ...payload, witnessIndex } }),
+    );
     if (!verdict.ok) {
       this.#count(verdict.reason, started);
       return {

@@ -30,6 +30,7 @@ export type RoomEvent =
   // Server-wide events, on the operators' channel (and a room's, when about it).
   | { name: "room.event"; data: { room: string; name: string; data: unknown } }
   | { name: "cost.alert"; data: Record<string, unknown> }
+  | { name: "guard.decision"; data: Record<string, unknown> }
   | { name: "cost.report"; data: Record<string, unknown> };
 
 /**

@@ -1,6 +1,7 @@
-// The join page (web/): static files read from the checkout. The page's script is
-// bundled by `deno task setup` into web/build/ (mediasoup-client and the shared
-// signing code), so there is no build step at request time.
+// The join page (web/) and the operators' dashboard (/dashboard): static files read
+// from the checkout. Their scripts are bundled by `deno task setup` into web/build/
+// (mediasoup-client, the shared signing and witness-checking code), so there is no
+// build step at request time.
 
 import { Hono } from "hono";
 import { apiError } from "./errors.ts";
@@ -12,7 +13,16 @@ const TYPES: Record<string, string> = {
   css: "text/css; charset=utf-8",
   map: "application/json",
 };
-const FILES = new Set(["index.html", "style.css", "build/council.js", "build/council.js.map"]);
+const FILES = new Set([
+  "index.html",
+  "style.css",
+  "build/council.js",
+  "build/council.js.map",
+  "dashboard.html",
+  "dashboard.css",
+  "build/dashboard.js",
+  "build/dashboard.js.map",
+]);
 
 export function webRoutes(): Hono {
   const serve = async (name: string) => {
@@ -28,6 +38,8 @@ export function webRoutes(): Hono {
   return new Hono()
     .get("/", (c) => c.redirect("/web/"))
     .get("/web", (c) => c.redirect("/web/"))
+    // The operators' dashboard: the page is public, everything it shows needs the token.
+    .get("/dashboard", () => serve("dashboard.html"))
     .get("/web/*", async (c) => {
       const name = c.req.path.slice("/web/".length) || "index.html";
       if (!FILES.has(name)) return apiError(c, 404, "NOT_FOUND", `no file ${name}`);

@@ -4,7 +4,6 @@
 // (per-call op overhead), @noble/hashes ~4.5 us, async WebCrypto ~25 us. Hashing
 // bounds append CPU and audit time, so the hot path uses hash-wasm.
 
-import { createHash } from "node:crypto";
 import { createSHA256 } from "hash-wasm";
 
 const wasm = await createSHA256();
@@ -28,12 +27,16 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return wasm.digest("binary");
 }
 
-/** MTH({}) = SHA-256 of the empty string. */
-export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash("sha256").digest());
-
+// hash-wasm only (no node:crypto): the dashboard verifies heads and proofs in the
+// browser with this same module.
 export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(data).digest());
+  wasm.init();
+  wasm.update(data);
+  return wasm.digest("binary");
 }
+
+/** MTH({}) = SHA-256 of the empty string. */
+export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 

@@ -88,7 +88,14 @@ export class WebRtcSignalling {
     // reach the browsers in it as their own numbered events.
     this.#unsubscribe.push(o.rooms.events.onAny((room, e) => {
       // Members see the room's life, not operators' business (room lifecycle, cost).
-      const operators = ["room.created", "room.closed", "room.event", "cost.alert", "cost.report"];
+      const operators = [
+        "room.created",
+        "room.closed",
+        "room.event",
+        "cost.alert",
+        "cost.report",
+        "guard.decision",
+      ];
       if (!operators.includes(e.name)) {
         this.#broadcast(room, { name: e.name, data: e.data } as MemberEvent);
       }
