@@ -4,6 +4,13 @@
 import { loadConfig } from "../config/mod.ts";
 import { readOperatorToken } from "../store/operator_token.ts";
 
+/** The options every command that talks to a server takes, as its help shows them. */
+export const OPERATOR_OPTIONS =
+  `  --url URL      server (default from config: http://<http.host>:<http.port>)
+  --token TOKEN  operator token (default: api.operatorToken, else operator.token
+                 beside the KV file)
+  --json         machine-readable output`;
+
 export class ApiError extends Error {
   override name = "ApiError";
   constructor(readonly status: number, readonly code: string, message: string) {

@@ -1,7 +1,7 @@
 // `council calls list|hangup`: every leg in every room, whatever its protocol, and
 // hanging one up (through its own stack: BYE, Release Complete, session end).
 
-import { ApiError, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 import type { MemberStatus } from "../rooms/mod.ts";
@@ -13,10 +13,7 @@ const HELP = `council calls <command> [options]
   hangup LEG                        end that leg (LEG is a member id from list)
 
 options:
-  --url URL      server (default from config: http://<http.host>:<http.port>)
-  --token TOKEN  operator token (default: api.operatorToken, else operator.token
-                 beside the KV file)
-  --json         machine-readable output
+${OPERATOR_OPTIONS}
 
 exit codes: 0 ok, 1 refused by the server or no such leg, 2 usage error`;
 

@@ -1,7 +1,7 @@
 // `council cost report|budget`: what the council has spent under the rate card,
 // and the budgets that alert at 80 % and 100 %.
 
-import { ApiError, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import type { BudgetState, CostMeter } from "../cost/mod.ts";
 
@@ -16,10 +16,7 @@ const HELP = `council cost <command> [options]
   budget delete ID                  remove a budget
 
 options:
-  --url URL      server (default from config: http://<http.host>:<http.port>)
-  --token TOKEN  operator token (default: api.operatorToken, else operator.token
-                 beside the KV file)
-  --json         machine-readable output
+${OPERATOR_OPTIONS}
 
 exit codes: 0 ok, 1 refused by the server or no such budget, 2 usage error`;
 

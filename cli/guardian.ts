@@ -9,7 +9,7 @@ import {
   signAdmissionRequest,
 } from "../guard/mod.ts";
 import { fromBase64 } from "../witness/mod.ts";
-import { ApiError, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 
 const HELP = `council guardian <command> [options]
@@ -29,10 +29,7 @@ const HELP = `council guardian <command> [options]
                                     (from keygen --out) and ask the server
 
 options:
-  --url URL      server (default from config: http://<http.host>:<http.port>)
-  --token TOKEN  operator token (default: api.operatorToken, else operator.token
-                 beside the KV file)
-  --json         machine-readable output
+${OPERATOR_OPTIONS}
 
 exit codes: 0 ok, 1 refused by the server, 2 usage error`;
 

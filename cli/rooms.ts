@@ -1,7 +1,7 @@
 // `council rooms list|show|create|close|mute|unmute|invite|remove`: the rooms API
 // (docs/API.md, "Rooms") from a terminal.
 
-import { ApiError, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 
@@ -20,10 +20,7 @@ const HELP = `council rooms <command> [options]
   remove ROOM MEMBER                end a member's leg
 
 options:
-  --url URL      server (default from config: http://<http.host>:<http.port>)
-  --token TOKEN  operator token (default: api.operatorToken, else operator.token
-                 beside the KV file)
-  --json         machine-readable output
+${OPERATOR_OPTIONS}
 
 exit codes: 0 ok, 1 refused by the server (or not found), 2 usage error`;
 
