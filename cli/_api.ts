@@ -11,6 +11,13 @@ export const OPERATOR_OPTIONS =
                  beside the KV file)
   --json         machine-readable output`;
 
+/** The flags behind OPERATOR_OPTIONS (node:util parseArgs options). */
+export const OPERATOR_FLAGS = {
+  url: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
 export class ApiError extends Error {
   override name = "ApiError";
   constructor(readonly status: number, readonly code: string, message: string) {

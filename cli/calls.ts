@@ -1,7 +1,7 @@
 // `council calls list|hangup`: every leg in every room, whatever its protocol, and
 // hanging one up (through its own stack: BYE, Release Complete, session end).
 
-import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 import type { MemberStatus } from "../rooms/mod.ts";
@@ -18,9 +18,7 @@ ${OPERATOR_OPTIONS}
 exit codes: 0 ok, 1 refused by the server or no such leg, 2 usage error`;
 
 const FLAGS = {
-  url: { type: "string" },
-  token: { type: "string" },
-  json: { type: "boolean" },
+  ...OPERATOR_FLAGS,
 } as const;
 
 type Leg = MemberStatus & { room: string };

@@ -1,7 +1,7 @@
 // `council cost report|budget`: what the council has spent under the rate card,
 // and the budgets that alert at 80 % and 100 %.
 
-import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import type { BudgetState, CostMeter } from "../cost/mod.ts";
 
@@ -21,9 +21,7 @@ ${OPERATOR_OPTIONS}
 exit codes: 0 ok, 1 refused by the server or no such budget, 2 usage error`;
 
 const FLAGS = {
-  url: { type: "string" },
-  token: { type: "string" },
-  json: { type: "boolean" },
+  ...OPERATOR_FLAGS,
   limit: { type: "string" },
   room: { type: "string" },
   period: { type: "string" },

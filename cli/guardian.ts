@@ -9,7 +9,7 @@ import {
   signAdmissionRequest,
 } from "../guard/mod.ts";
 import { fromBase64 } from "../witness/mod.ts";
-import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 
 const HELP = `council guardian <command> [options]
@@ -34,9 +34,7 @@ ${OPERATOR_OPTIONS}
 exit codes: 0 ok, 1 refused by the server, 2 usage error`;
 
 const FLAGS = {
-  url: { type: "string" },
-  token: { type: "string" },
-  json: { type: "boolean" },
+  ...OPERATOR_FLAGS,
   out: { type: "string" },
   name: { type: "string" },
   role: { type: "string" },

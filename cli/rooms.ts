@@ -1,7 +1,7 @@
 // `council rooms list|show|create|close|mute|unmute|invite|remove`: the rooms API
 // (docs/API.md, "Rooms") from a terminal.
 
-import { ApiError, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
+import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 
@@ -25,9 +25,7 @@ ${OPERATOR_OPTIONS}
 exit codes: 0 ok, 1 refused by the server (or not found), 2 usage error`;
 
 const FLAGS = {
-  url: { type: "string" },
-  token: { type: "string" },
-  json: { type: "boolean" },
+  ...OPERATOR_FLAGS,
   mixing: { type: "string" },
   codecs: { type: "string" },
   capacity: { type: "string" },
