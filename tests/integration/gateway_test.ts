@@ -139,9 +139,12 @@ Deno.test("gateway: an H.323 terminal dials a SIP user by name; its G.729 and ba
     const rc = await client.cs("releaseComplete");
     assert.equal(causeOf(rc.cs!.q931), 16);
 
-    const bobHears = bestCorrelation(
+    // Windowed: baresip records after its own adaptive jitter buffer, which may shift
+    // the stream by a frame or two mid-call under load (one lag for 3 s then fails).
+    const bobHears = windowedCorrelation(
       s1,
       heardByBob.heard,
+      4000,
       Math.max(0, heardByBob.heard.length - s1.length),
     );
     assert.ok(bobHears.value > 0.6, `bob hears alice (G.729 -> u-law): ${bobHears.value}`);
