@@ -400,8 +400,12 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
 
     await sleep(end - now());
     const members = ((await api(council.url, "GET", `/api/v1/rooms/${ROOM}`)).body as {
-      members?: { guardianId: string }[];
+      members?: { guardianId: string; protocol: string; stats?: { packetsIn: number } }[];
     }).members ?? [];
+    log(`members at the end: ${
+      members.map((m) => `${m.guardianId.slice(14)}/${m.protocol}/${m.stats?.packetsIn ?? "-"}`)
+        .join(" ")
+    }`);
     const browsers: BrowserEnd[] = [];
     for (const [i, p] of pages.entries()) {
       const state = await p.evaluate("globalThis.council.client.state").catch(() => "gone");
@@ -476,6 +480,10 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
       },
     };
   } finally {
+    // The server's own warnings and errors explain a figure gone wrong.
+    for (const line of council.lines) {
+      if (/"level":"(warn|error)"/.test(line)) log(`council: ${line.slice(0, 600)}`);
+    }
     for (const leg of h323) leg.client?.close();
     await probes.close();
     await chromium?.close();
