@@ -217,6 +217,8 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       log: log.child({ subsystem: "votes" }),
     });
     lifecycle.add({ name: "votes", ready: () => true, close: () => Promise.resolve(votes.stop()) });
+    const restoredVotes = await votes.restore();
+    if (restoredVotes) log.info("open votes restored from the witness", { votes: restoredVotes });
     const operations = new RoomOperations(rooms, roomRegistry, witness, evidence);
     const escalations = new Escalations({
       rooms,

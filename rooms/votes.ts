@@ -7,7 +7,7 @@
 
 import { type Ballot, ballotBytes } from "../guard/canonical.ts";
 import type { Logger } from "../telemetry/mod.ts";
-import { toHex } from "../witness/mod.ts";
+import { decodeEntry, toHex } from "../witness/mod.ts";
 import type { JsonValue, WitnessLog } from "../witness/mod.ts";
 import type { RoomEvents } from "./events.ts";
 
@@ -131,6 +131,63 @@ export class VoteBox {
     },
   ) {}
 
+  /**
+   * After a restart: votes still open are rebuilt from the witness (their opening
+   * and ballots are all logged), and their deadlines run on; one whose deadline
+   * passed while the server was down closes now. Returns how many were restored.
+   */
+  async restore(): Promise<number> {
+    const oldest = Date.now() - MAX_DEADLINE_S * 1000;
+    const found = new Map<string, Vote>();
+    const closed = new Set<string>();
+    const ballots: Ballot[] = [];
+    for (let end = this.o.witness.size; end > 0; end -= 1000) {
+      const page = await this.o.witness.entries(Math.max(0, end - 1000), end);
+      let older = false;
+      for (const { bytes } of page.reverse()) {
+        const entry = decodeEntry(bytes);
+        if (entry.timestamp < oldest) {
+          older = true;
+          break;
+        }
+        const p = entry.payload as Record<string, unknown>;
+        if (entry.type === "room.vote.closed") closed.add(String(p.voteId));
+        else if (entry.type === "room.vote.ballot") ballots.push(p as unknown as Ballot);
+        else if (entry.type === "room.vote.opened" && !closed.has(String(p.voteId))) {
+          found.set(String(p.voteId), {
+            id: String(p.voteId),
+            room: String(p.room),
+            question: String(p.question),
+            options: p.options as string[],
+            openedAt: new Date(entry.timestamp).toISOString(),
+            deadline: String(p.deadline),
+            state: "open",
+            ballots: [],
+          });
+        }
+      }
+      if (older) break;
+    }
+    // Ballots were read newest first.
+    for (const b of ballots.reverse()) found.get(b.voteId)?.ballots.push(b);
+    for (const vote of found.values()) {
+      this.#votes.set(vote.id, vote);
+      this.#schedule(vote, Math.max(0, Date.parse(vote.deadline) - Date.now()));
+    }
+    return found.size;
+  }
+
+  #schedule(vote: Vote, ms: number): void {
+    this.#timers.set(
+      vote.id,
+      setTimeout(() => {
+        this.close(vote.room, vote.id, "deadline").catch((err) =>
+          this.o.log.error("vote not closed at its deadline", { err, voteId: vote.id })
+        );
+      }, ms),
+    );
+  }
+
   list(room: string): Vote[] {
     return [...this.#votes.values()].filter((v) => v.room === room);
   }
@@ -175,14 +232,7 @@ export class VoteBox {
     for (const v of closed.slice(0, Math.max(0, closed.length - MAX_KEPT + 1))) {
       this.#votes.delete(v.id);
     }
-    this.#timers.set(
-      vote.id,
-      setTimeout(() => {
-        this.close(room, vote.id, "deadline").catch((err) =>
-          this.o.log.error("vote not closed at its deadline", { err, voteId: vote.id })
-        );
-      }, spec.deadlineSec * 1000),
-    );
+    this.#schedule(vote, spec.deadlineSec * 1000);
     this.o.events.publish(room, {
       name: "vote.opened",
       data: {

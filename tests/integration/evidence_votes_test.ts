@@ -190,3 +190,63 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "open votes survive a restart: ballots cast before it count, deadlines that passed meanwhile close",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "council-votes-" });
+    const env = { COUNCIL_API_OPERATOR_TOKEN: OPERATOR, COUNCIL_KV_PATH: `${dir}/council.kv` };
+    let council = await startCouncilProcess(env);
+    const members: WsMember[] = [];
+    try {
+      const [alice, bob] = await Promise.all(
+        ["alice", "bob"].map((n) => addGuardian(council.url, n)),
+      );
+      for (const g of [alice, bob]) members.push(await joinWs(council, g, "council"));
+      const open = async (deadlineSec: number) =>
+        ((await api(council.url, "POST", "/api/v1/rooms/council/votes", {
+          question: "Hold the line?",
+          options: ["yes", "no"],
+          deadlineSec,
+        })).body as { id: string }).id;
+      const long = await open(120);
+      const short = await open(5);
+      assert.equal((await cast(council, long, await ballotFor(alice, long, "yes"))).status, 201);
+
+      for (const m of members.splice(0)) await m.close();
+      assert.equal(await council.stop(), 0);
+      await sleep(5500); // the short vote's deadline passes while the server is down
+      council = await startCouncilProcess(env);
+
+      const restored = (await api(council.url, "GET", `/api/v1/rooms/council/votes/${long}`))
+        .body as Vote;
+      assert.equal(restored.state, "open");
+      assert.deepEqual(restored.ballots.map((b) => [b.guardianId, b.choice]), [[alice.id, "yes"]]);
+      const lapsed = await until("the lapsed vote closes", async () => {
+        const v = (await api(council.url, "GET", `/api/v1/rooms/council/votes/${short}`))
+          .body as Vote;
+        return v.state === "closed" ? v : undefined;
+      });
+      assert.equal(lapsed.result?.ballots, 0);
+
+      // Alice's ballot still counts (a second one is a duplicate); Bob's closes the vote.
+      for (const g of [alice, bob]) members.push(await joinWs(council, g, "council"));
+      const again = await cast(council, long, await ballotFor(alice, long, "no"));
+      assert.deepEqual([again.status, again.body.error.code], [409, "DUPLICATE"]);
+      assert.equal((await cast(council, long, await ballotFor(bob, long, "yes"))).status, 201);
+      const done = await until("the vote closes", async () => {
+        const v = (await api(council.url, "GET", `/api/v1/rooms/council/votes/${long}`))
+          .body as Vote;
+        return v.state === "closed" ? v : undefined;
+      });
+      assert.deepEqual(done.result?.counts, { yes: 2, no: 0 });
+    } finally {
+      for (const m of members) await m.close();
+      await council.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
