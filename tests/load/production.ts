@@ -402,10 +402,12 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
     const members = ((await api(council.url, "GET", `/api/v1/rooms/${ROOM}`)).body as {
       members?: { guardianId: string; protocol: string; stats?: { packetsIn: number } }[];
     }).members ?? [];
-    log(`members at the end: ${
-      members.map((m) => `${m.guardianId.slice(14)}/${m.protocol}/${m.stats?.packetsIn ?? "-"}`)
-        .join(" ")
-    }`);
+    log(
+      `members at the end: ${
+        members.map((m) => `${m.guardianId.slice(14)}/${m.protocol}/${m.stats?.packetsIn ?? "-"}`)
+          .join(" ")
+      }`,
+    );
     const browsers: BrowserEnd[] = [];
     for (const [i, p] of pages.entries()) {
       const state = await p.evaluate("globalThis.council.client.state").catch(() => "gone");
