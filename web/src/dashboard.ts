@@ -27,8 +27,8 @@ class Refused extends Error {}
 let token = sessionStorage.getItem(TOKEN_KEY) ?? "";
 let socket: WebSocket | undefined;
 const timers: ReturnType<typeof setInterval>[] = [];
-/** Per member: recent MOS and jitter, one sample a second, for the charts. */
-const history = new Map<string, { mos: number[]; jitter: number[] }>();
+/** Per member: recent MOS, jitter and loss, one sample a second, for the charts. */
+const history = new Map<string, { mos: number[]; jitter: number[]; loss: number[] }>();
 
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(path, {
@@ -68,13 +68,14 @@ function spark(values: number[], max: number): SVGSVGElement {
   return svg;
 }
 
-function remember(m: MemberStatus): { mos: number[]; jitter: number[] } {
+function remember(m: MemberStatus): { mos: number[]; jitter: number[]; loss: number[] } {
   let h = history.get(m.memberId);
-  if (!h) history.set(m.memberId, h = { mos: [], jitter: [] });
+  if (!h) history.set(m.memberId, h = { mos: [], jitter: [], loss: [] });
   if (m.stats) {
     h.mos.push(m.stats.mos);
     h.jitter.push(m.stats.jitterMs);
-    if (h.mos.length > HISTORY) h.mos.shift(), h.jitter.shift();
+    h.loss.push(m.stats.lossFraction * 100);
+    if (h.mos.length > HISTORY) h.mos.shift(), h.jitter.shift(), h.loss.shift();
   }
   return h;
 }
@@ -96,7 +97,7 @@ async function refreshRooms(): Promise<void> {
     card.append(el("h3", `${r.room}${kind}`));
     const table = el("table");
     const head = el("tr");
-    for (const h of ["", "guardian", "protocol", "level", "loss", "jitter", "MOS", ""]) {
+    for (const h of ["", "guardian", "protocol", "level", "loss", "", "jitter", "", "MOS", ""]) {
       head.append(el("th", h));
     }
     table.append(head);
@@ -116,7 +117,9 @@ async function refreshRooms(): Promise<void> {
         `${m.protocol} ${m.codec}`,
         level,
         m.stats ? `${(m.stats.lossFraction * 100).toFixed(1)} %` : "-",
+        spark(h.loss, 5),
         m.stats ? `${m.stats.jitterMs.toFixed(1)} ms` : "-",
+        spark(h.jitter, 20),
         m.stats ? m.stats.mos.toFixed(2) : "-",
         spark(h.mos, 4.5),
       ];
