@@ -17,7 +17,7 @@
 import type { Subsystem } from "../lifecycle/mod.ts";
 import { Counter, Histogram, type Logger, type Registry } from "../telemetry/mod.ts";
 import type { JsonValue, WitnessLog } from "../witness/mod.ts";
-import { decodeEntry, fromBase64 } from "../witness/mod.ts";
+import { fromBase64 } from "../witness/mod.ts";
 import { signedBytes } from "./canonical.ts";
 import { NonceCache, PortPool, TokenBucket, udpPairBusy } from "./limits.ts";
 import { type Policy, type PolicyStore, roomPolicy } from "./policy.ts";
@@ -90,26 +90,13 @@ export class Guard implements Subsystem {
     const windowMs = this.opts.policies.current.freshnessWindowSec * 1000;
     const oldest = this.#now() - windowMs;
     let restored = 0;
-    for (let end = this.opts.witness.size; end > 0; end -= 1000) {
-      const page = await this.opts.witness.entries(Math.max(0, end - 1000), end);
-      let older = false;
-      for (const { bytes } of page.reverse()) {
-        const entry = decodeEntry(bytes);
-        if (entry.timestamp < oldest) {
-          older = true;
-          break;
-        }
-        const request =
-          (entry.payload as { request?: { guardianId?: string; nonce?: string } }).request;
-        if (entry.type === "guard.decision" && request?.guardianId && request.nonce) {
-          this.#nonces.add(
-            `${request.guardianId} ${request.nonce}`,
-            entry.timestamp + 2 * windowMs,
-          );
-          restored++;
-        }
+    for await (const entry of this.opts.witness.newestFirst(oldest)) {
+      const request = (entry.payload as { request?: { guardianId?: string; nonce?: string } })
+        .request;
+      if (entry.type === "guard.decision" && request?.guardianId && request.nonce) {
+        this.#nonces.add(`${request.guardianId} ${request.nonce}`, entry.timestamp + 2 * windowMs);
+        restored++;
       }
-      if (older) break;
     }
     return restored;
   }

@@ -7,7 +7,7 @@
 
 import { type Ballot, ballotBytes } from "../guard/canonical.ts";
 import type { Logger } from "../telemetry/mod.ts";
-import { decodeEntry, toHex } from "../witness/mod.ts";
+import { toHex } from "../witness/mod.ts";
 import type { JsonValue, WitnessLog } from "../witness/mod.ts";
 import type { RoomEvents } from "./events.ts";
 
@@ -141,32 +141,22 @@ export class VoteBox {
     const found = new Map<string, Vote>();
     const closed = new Set<string>();
     const ballots: Ballot[] = [];
-    for (let end = this.o.witness.size; end > 0; end -= 1000) {
-      const page = await this.o.witness.entries(Math.max(0, end - 1000), end);
-      let older = false;
-      for (const { bytes } of page.reverse()) {
-        const entry = decodeEntry(bytes);
-        if (entry.timestamp < oldest) {
-          older = true;
-          break;
-        }
-        const p = entry.payload as Record<string, unknown>;
-        if (entry.type === "room.vote.closed") closed.add(String(p.voteId));
-        else if (entry.type === "room.vote.ballot") ballots.push(p as unknown as Ballot);
-        else if (entry.type === "room.vote.opened" && !closed.has(String(p.voteId))) {
-          found.set(String(p.voteId), {
-            id: String(p.voteId),
-            room: String(p.room),
-            question: String(p.question),
-            options: p.options as string[],
-            openedAt: new Date(entry.timestamp).toISOString(),
-            deadline: String(p.deadline),
-            state: "open",
-            ballots: [],
-          });
-        }
+    for await (const entry of this.o.witness.newestFirst(oldest)) {
+      const p = entry.payload as Record<string, unknown>;
+      if (entry.type === "room.vote.closed") closed.add(String(p.voteId));
+      else if (entry.type === "room.vote.ballot") ballots.push(p as unknown as Ballot);
+      else if (entry.type === "room.vote.opened" && !closed.has(String(p.voteId))) {
+        found.set(String(p.voteId), {
+          id: String(p.voteId),
+          room: String(p.room),
+          question: String(p.question),
+          options: p.options as string[],
+          openedAt: new Date(entry.timestamp).toISOString(),
+          deadline: String(p.deadline),
+          state: "open",
+          ballots: [],
+        });
       }
-      if (older) break;
     }
     // Ballots were read newest first.
     for (const b of ballots.reverse()) found.get(b.voteId)?.ballots.push(b);

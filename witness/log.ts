@@ -19,7 +19,7 @@ import {
   signTreeHead,
   type TreeHead,
 } from "./checkpoint.ts";
-import { encodeEntry, type Entry, type JsonValue } from "./entry.ts";
+import { decodeEntry, encodeEntry, type Entry, type JsonValue } from "./entry.ts";
 import { equalBytes, leafHash, toHex } from "./hash.ts";
 import {
   consistencyProof,
@@ -412,6 +412,21 @@ export class WitnessLog implements Subsystem {
     if (!(start >= 0 && start < stop)) return out;
     for await (const e of readEntries(this.store.kv, KEYS.bundlePrefix, start, stop)) out.push(e);
     return out;
+  }
+
+  /**
+   * Committed entries newest first, decoded, down to the first one older than
+   * `oldest` (ms since the epoch): what a restart rebuilds recent state from.
+   */
+  async *newestFirst(oldest: number): AsyncIterable<Entry & { index: number }> {
+    for (let end = this.committed.size; end > 0; end -= 1000) {
+      const page = await this.entries(Math.max(0, end - 1000), end);
+      for (const { index, bytes } of page.reverse()) {
+        const entry = decodeEntry(bytes);
+        if (entry.timestamp < oldest) return;
+        yield { ...entry, index };
+      }
+    }
   }
 
   async indexOf(leaf: Uint8Array): Promise<number | undefined> {
