@@ -13,8 +13,8 @@ Deno.test("the port pool hands out even ports and skips ones another program hol
   assert.equal(pool.available, 3);
   assert.equal(pool.take(), 41006);
   pool.release(41004);
-  // All busy: no port rather than a bad one.
-  assert.equal(pool.take(() => true), undefined);
+  // All busy (a minute on, so every port is asked again): no port rather than a bad one.
+  assert.equal(pool.take(() => true, Date.now() + 61_000), undefined);
 });
 
 Deno.test("udpPairBusy sees a socket bound on the RTP or the RTCP port", () => {
@@ -27,4 +27,21 @@ Deno.test("udpPairBusy sees a socket bound on the RTP or the RTCP port", () => {
     held.close();
   }
   assert.equal(udpPairBusy("127.0.0.1", port), false);
+});
+
+Deno.test("a port found free is not bind-checked again within a minute", () => {
+  const pool = new PortPool(41100, 41103);
+  let checks = 0;
+  const busy = () => (checks++, false);
+  const p = pool.take(busy, 0)!;
+  pool.release(p);
+  const q = pool.take(busy, 0)!; // the other port: checked
+  pool.release(q);
+  assert.equal(pool.take(busy, 30_000), p); // p again, checked 30 s ago: not asked
+  assert.equal(checks, 2);
+  pool.release(p);
+  pool.take(busy, 30_000); // q
+  pool.release(q);
+  assert.equal(pool.take(busy, 61_000), p); // a minute on: asked again
+  assert.equal(checks, 3);
 });
