@@ -82,7 +82,9 @@ async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  // The pipe locks child.stdout: cancelling the decoded stream releases both.
+  const text = child.stdout.pipeThrough(new TextDecoderStream());
+  const reader = text.getReader();
   const { value } = await reader.read();
   reader.releaseLock();
   return {
@@ -90,7 +92,7 @@ async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
     async close() {
       child.kill("SIGTERM");
       await child.status;
-      await child.stdout.cancel();
+      await text.cancel();
     },
   };
 }
