@@ -25,6 +25,20 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Runs a command's work against the server: a refusal or an unreachable server is
+ * one line on stderr and exit code 1; anything else is the command's own error.
+ */
+export async function againstServer(command: string, work: () => Promise<number>): Promise<number> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    console.error(`council ${command}: ${err.message}`);
+    return 1;
+  }
+}
+
 export interface Api {
   url: string;
   request<T>(method: string, path: string, body?: unknown): Promise<T>;

@@ -1,7 +1,7 @@
 // `council calls list|hangup`: every leg in every room, whatever its protocol, and
 // hanging one up (through its own stack: BYE, Release Complete, session end).
 
-import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
+import { againstServer, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 import type { MemberStatus } from "../rooms/mod.ts";
@@ -48,7 +48,7 @@ export const callsCommand: Command = {
       }
       return out;
     };
-    try {
+    return await againstServer("calls", async () => {
       switch (sub) {
         case "list": {
           if (rest.length) throw new UsageError("list takes no arguments");
@@ -81,12 +81,6 @@ export const callsCommand: Command = {
         default:
           throw new UsageError(`unknown calls command '${sub}'`);
       }
-    } catch (err) {
-      if (err instanceof ApiError) {
-        console.error(`council calls: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    });
   },
 };

@@ -1,7 +1,7 @@
 // `council cost report|budget`: what the council has spent under the rate card,
 // and the budgets that alert at 80 % and 100 %.
 
-import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
+import { againstServer, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import type { BudgetState, CostMeter } from "../cost/mod.ts";
 
@@ -67,7 +67,7 @@ export const costCommand: Command = {
     if (typeof parsed === "number") return parsed;
     const { values, sub, rest } = parsed;
     const api = operatorApi(values);
-    try {
+    return await againstServer("cost", async () => {
       if (sub === "report") {
         if (rest.length) throw new UsageError("report takes no arguments");
         const r = await api.request<Report>("GET", "/api/v1/cost");
@@ -118,12 +118,6 @@ export const costCommand: Command = {
         default:
           throw new UsageError("budget takes list, set ID or delete ID");
       }
-    } catch (err) {
-      if (err instanceof ApiError) {
-        console.error(`council cost: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    });
   },
 };

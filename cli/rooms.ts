@@ -1,7 +1,7 @@
 // `council rooms list|show|create|close|mute|unmute|invite|remove`: the rooms API
 // (docs/API.md, "Rooms") from a terminal.
 
-import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
+import { againstServer, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 
@@ -57,7 +57,7 @@ export const roomsCommand: Command = {
     const api = operatorApi(values);
     const out = (data: unknown, text: () => string) =>
       console.log(values.json ? JSON.stringify(data ?? {}) : text());
-    try {
+    return await againstServer("rooms", async () => {
       switch (sub) {
         case "list": {
           take(0, "no arguments");
@@ -140,12 +140,6 @@ export const roomsCommand: Command = {
         default:
           throw new UsageError(`unknown rooms command '${sub}'`);
       }
-    } catch (err) {
-      if (err instanceof ApiError) {
-        console.error(`council rooms: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    });
   },
 };

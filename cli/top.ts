@@ -2,7 +2,7 @@
 // and its members (protocol, codec, loss, jitter, MOS, who speaks), and each worker
 // with the share of a core it used since the last frame.
 
-import { type Api, ApiError, operatorApi } from "./_api.ts";
+import { againstServer, type Api, operatorApi } from "./_api.ts";
 import { type Command, parseFlags, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 
@@ -142,7 +142,7 @@ export const topCommand: Command = {
     }
     if (values.json && !values.once) throw new UsageError("--json needs --once");
     const api = operatorApi(values);
-    try {
+    return await againstServer("top", async () => {
       let prev = await sample(api);
       if (values.once) {
         await new Promise((r) => setTimeout(r, Math.min(interval, 1000)));
@@ -167,12 +167,6 @@ export const topCommand: Command = {
         Deno.removeSignalListener("SIGINT", onSignal);
       }
       return 0;
-    } catch (err) {
-      if (err instanceof ApiError) {
-        console.error(`council top: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    });
   },
 };
