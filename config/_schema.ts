@@ -436,4 +436,13 @@ export function envName(keyPath: string): string {
 
 /** Names the file to read; not a config key itself. */
 export const CONFIG_FILE_ENV = "COUNCIL_CONFIG";
+/**
+ * COUNCIL_* variables that are not settings: the config file, the build cache
+ * (scripts/setup, the mediasoup worker) and the folder a single-file build runs from.
+ */
+export const NOT_SETTINGS: ReadonlySet<string> = new Set([
+  CONFIG_FILE_ENV,
+  "COUNCIL_CACHE_DIR",
+  "COUNCIL_DIST",
+]);
 export const DEFAULT_CONFIG_FILE = "council.json";

@@ -9,6 +9,7 @@ import {
   KEYS,
   type KeySpec,
   type LogLevel,
+  NOT_SETTINGS,
   type SipDigest,
   type SipMedia,
   type SipTransports,
@@ -132,7 +133,7 @@ export function loadConfig(options: LoadOptions = {}): {
 
   const byEnvName = new Map(KEYS.map((key) => [envName(key.path), key] as const));
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith("COUNCIL_") || name === CONFIG_FILE_ENV) continue;
+    if (!name.startsWith("COUNCIL_") || NOT_SETTINGS.has(name)) continue;
     const spec = byEnvName.get(name);
     if (!spec) {
       throw new ConfigError(name, `env:${name}`, `unknown setting; ${suggest(name, byEnvName)}`);

@@ -49,10 +49,17 @@ export async function runDeno(
 
 export async function startCouncilProcess(
   env: Record<string, string>,
-  opts: { timeoutMs?: number; cwd?: string; withoutDefaults?: boolean } = {},
+  opts: {
+    timeoutMs?: number;
+    cwd?: string;
+    withoutDefaults?: boolean;
+    /** The server's command line; default `deno run -A main.ts` from the checkout. */
+    command?: readonly string[];
+  } = {},
 ): Promise<CouncilProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`],
+  const [program, ...args] = opts.command ?? [Deno.execPath(), "run", "-A", `${ROOT}main.ts`];
+  const child = new Deno.Command(program, {
+    args,
     // Tests get a free port and a throwaway KV unless they ask for the real defaults.
     env: childEnv(
       opts.withoutDefaults ? {} : {

@@ -174,6 +174,14 @@ Deno.test("unknown COUNCIL_ variables are refused with a suggestion", () => {
   assert.match(err.message, /unknown setting; did you mean COUNCIL_HTTP_PORT\?/);
 });
 
+Deno.test("the build cache and a single-file build's folder are not settings", () => {
+  const { config } = loadConfig({
+    env: { COUNCIL_CACHE_DIR: "/var/cache/council", COUNCIL_DIST: "/opt/council" },
+    cwd: "/nonexistent",
+  });
+  assert.equal(config.http.port, loadConfig({ env: {}, cwd: "/nonexistent" }).config.http.port);
+});
+
 Deno.test("an explicit file must exist, be JSON and be an object", () => {
   assert.match(
     configError(() => loadConfig({ configPath: "/nonexistent/council.json", env: {} })).message,

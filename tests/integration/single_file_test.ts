@@ -1,0 +1,210 @@
+// `deno task compile`'s single file, run as a deployer would: a clean environment,
+// a fresh home, no network for its first start. The server it starts must take a
+// SIP call and a WebRTC join, its own CLI must drive that server, and the codecs
+// and the mediasoup worker must load the libraries it carries, not the system's.
+
+import assert from "node:assert/strict";
+import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
+import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
+import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
+import { until } from "../_helpers/wait.ts";
+import { joinWs } from "../_helpers/ws_member.ts";
+
+const decoder = new TextDecoder();
+const work = Deno.makeTempDirSync({ prefix: "council-single-file-" });
+const binary = `${work}/council`;
+let built: Promise<void> | undefined;
+
+/** Builds once for every test in this file (about 12 s). */
+function build(): Promise<void> {
+  return built ??= runDeno("scripts/compile.ts", ["--output", binary, "--no-setup"], {})
+    .then((r) => assert.equal(r.code, 0, r.stderr));
+}
+
+/** A deployer's shell: no Deno on PATH beyond the system's, its own home. */
+function deployerEnv(home: string): Record<string, string> {
+  return { HOME: home, PATH: "/usr/local/bin:/usr/bin:/bin", NO_COLOR: "1" };
+}
+
+async function runBinary(
+  args: string[],
+  env: Record<string, string>,
+  opts: { offline?: boolean; file?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const file = opts.file ?? binary;
+  // unshare -n: a new network namespace with nothing in it (root only; CI is root).
+  const [program, ...rest] = opts.offline ? ["unshare", "-n", file, ...args] : [file, ...args];
+  const out = await new Deno.Command(program, {
+    args: rest,
+    env,
+    clearEnv: true,
+    cwd: work,
+    stdin: "null",
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+async function canUnshareNetwork(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("unshare", { args: ["-n", "true"] }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
+/** Paths of the shared objects a process has mapped. */
+function mapped(pid: number): string[] {
+  return Deno.readTextFileSync(`/proc/${pid}/maps`).split("\n")
+    .map((line) => line.split(/\s+/).slice(5).join(" "))
+    .filter((p) => p.includes(".so"));
+}
+
+function processesRunning(exe: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (Deno.readLinkSync(`/proc/${entry.name}/exe`) === exe) pids.push(Number(entry.name));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return pids;
+}
+
+Deno.test("the single file starts offline, serves calls, and runs on the libraries it carries", async () => {
+  await build();
+  const head = decoder.decode(Deno.readFileSync(binary).subarray(0, 10));
+  assert.equal(head, "#!/bin/sh\n");
+
+  const home = `${work}/home`;
+  const env = deployerEnv(home);
+  const offline = await canUnshareNetwork();
+  if (!offline) console.warn("unshare -n is not permitted here: the first start has a network");
+  const version = await runBinary(["version", "--json"], env, { offline });
+  assert.equal(version.code, 0, version.stderr);
+  const info = JSON.parse(version.stdout);
+  const dist: string = info.build.dist;
+  assert.ok(dist.startsWith(`${home}/.cache/council/dist-${info.council}-`), dist);
+  assert.equal(info.runtime, `${dist}/bin/deno`, "the bundled Deno runs, not the system's");
+  assert.ok(info.build.libraries > 0);
+
+  // Offline commands work from the binary too: a key pair for the guardian below.
+  const keyFile = `${work}/alice.key`;
+  const keygen = await runBinary(["guardian", "keygen", "--out", keyFile], env);
+  assert.equal(keygen.code, 0, keygen.stderr);
+  const { publicKey } = JSON.parse(Deno.readTextFileSync(keyFile));
+
+  const council = await startCouncilProcess({
+    ...env,
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_MEDIA_WORKERS: "2",
+  }, { command: [binary, "serve"], cwd: work });
+  try {
+    const cli = (...args: string[]) =>
+      runBinary([...args, "--url", council.url, "--token", OPERATOR], env);
+
+    const add = await cli(
+      "guardian",
+      "add",
+      "if://guardian/alice",
+      "--name",
+      "Alice",
+      "--role",
+      "engineer",
+      "--key",
+      publicKey,
+      "--json",
+    );
+    assert.equal(add.code, 0, add.stderr);
+    const admit = await cli(
+      "guardian",
+      "admit",
+      "if://guardian/alice",
+      "--key-file",
+      keyFile,
+      "--room",
+      "main",
+      "--codecs",
+      "opus",
+      "--json",
+    );
+    assert.equal(admit.code, 0, admit.stderr);
+    assert.equal(JSON.parse(admit.stdout).codec, "opus");
+
+    // A SIP phone (SIPp) in the room, and a browser's signalling over /ws.
+    const caller = await addGuardian(council.url, "caller");
+    const call = runSipp({
+      scenario: "production_call.xml",
+      target: `127.0.0.1:${council.sipPort}`,
+      inject: ["SEQUENTIAL", `main;${await caller.token("main")};${freeUdpPort()}`],
+      extra: ["-d", "6000"],
+      timeoutS: 30,
+    });
+    await until("the SIP call is up", async () => {
+      const r = await api(council.url, "GET", "/api/v1/sip/calls");
+      return (r.body as { calls: unknown[] }).calls.length === 1;
+    });
+    const browser = await joinWs(council, await addGuardian(council.url, "browser"), "main");
+    try {
+      const top = await cli("top", "--once", "--json", "--interval", "300");
+      assert.equal(top.code, 0, top.stderr);
+      const members = JSON.parse(top.stdout).rooms[0].members
+        .map((m: { protocol: string }) => m.protocol).sort();
+      assert.deepEqual(members, ["sip", "webrtc"]);
+    } finally {
+      browser.close();
+    }
+    assert.equal((await call).code, 0);
+
+    const verify = await runBinary(["witness", "verify", "--json", "--url", council.url], env);
+    assert.equal(verify.code, 0, verify.stderr);
+
+    // The server's codecs and native helpers come from the build's folder...
+    const server = mapped(council.child.pid);
+    for (const lib of ["libopus.so.0", "libbcg729.so.0", "libspandsp.so.2", "libspeexdsp.so.1"]) {
+      const paths = server.filter((p) => p.includes(`/${lib.split(".so")[0]}.so`));
+      assert.ok(paths.length > 0, `${lib} not loaded`);
+      assert.ok(paths.every((p) => p.startsWith(`${dist}/lib/`)), `${lib}: ${paths}`);
+    }
+    assert.ok(server.includes(`${dist}/app/native/build/libcouncil_native.so`));
+    // ...and so does the mediasoup worker, with its SRTP and TLS libraries.
+    const workers = processesRunning(`${dist}/bin/mediasoup-worker`);
+    assert.ok(workers.length > 0, "no mediasoup worker from the build is running");
+    const linked = mapped(workers[0]);
+    for (const lib of ["libsrtp2.so.1", "libssl.so.3", "libuv.so.1"]) {
+      assert.ok(linked.includes(`${dist}/lib/${lib}`), `${lib}: ${linked.join(" ")}`);
+    }
+  } finally {
+    assert.equal(await council.stop(), 0);
+  }
+});
+
+Deno.test("a damaged single file says so and unpacks nothing", async () => {
+  await build();
+  const damaged = `${work}/damaged`;
+  const bytes = Deno.readFileSync(binary);
+  bytes[bytes.length - 100] ^= 0xff;
+  Deno.writeFileSync(damaged, bytes, { mode: 0o755 });
+  const home = `${work}/home-damaged`;
+  const res = await runBinary(["version"], deployerEnv(home), { file: damaged });
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /^council: .*damaged \(payload checksum [0-9a-f]{64}, expected/);
+  let left: string[] = [];
+  try {
+    left = [...Deno.readDirSync(`${home}/.cache/council`)].map((e) => e.name);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  assert.deepEqual(left, [], "nothing unpacked");
+});
+
+Deno.test("compile refuses bad arguments with its usage", async () => {
+  const res = await runDeno("scripts/compile.ts", ["--frobnicate"], {});
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /usage: deno task compile/);
+});
+
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(work, { recursive: true });
+  } catch { /* already gone */ }
+});
