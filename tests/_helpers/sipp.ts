@@ -109,3 +109,32 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
+
+/** One phone of tokenCalls: the room it dials and its signed admission token. */
+export interface TokenCall {
+  readonly room: string;
+  readonly token: string;
+  /** Where SIPp says its RTP goes (production_call.xml's rtp-port); a free port if absent. */
+  readonly rtpPort?: number;
+}
+
+/** SIP phones (SIPp's production_call.xml) that dial rooms with tokens and hold for holdMs. */
+export function tokenCalls(
+  target: string,
+  calls: readonly TokenCall[],
+  holdMs: number,
+  more: Partial<SippOptions> = {},
+): Promise<SippRun> {
+  return runSipp({
+    scenario: "production_call.xml",
+    target,
+    calls: calls.length,
+    inject: [
+      "SEQUENTIAL",
+      ...calls.map((c) => `${c.room};${c.token};${c.rtpPort ?? freeUdpPort()}`),
+    ],
+    extra: ["-d", String(holdMs)],
+    timeoutS: Math.ceil(holdMs / 1000) + 25,
+    ...more,
+  });
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
-import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
+import { tokenCalls } from "../_helpers/sipp.ts";
 import { until } from "../_helpers/wait.ts";
 import { joinWs } from "../_helpers/ws_member.ts";
 
@@ -272,13 +272,10 @@ Deno.test("council top shows a room's SIP member and the workers, as text and JS
         COUNCIL_KV_PATH: ":memory:",
       });
     const g = await addGuardian(council.url, "watched");
-    const call = runSipp({
-      scenario: "production_call.xml",
-      target: `127.0.0.1:${council.sipPort}`,
-      inject: ["SEQUENTIAL", `main;${await g.token("main")};${freeUdpPort()}`],
-      extra: ["-d", "8000"],
-      timeoutS: 30,
-    });
+    const call = tokenCalls(`127.0.0.1:${council.sipPort}`, [{
+      room: "main",
+      token: await g.token("main"),
+    }], 8000);
     await until("the call is up", async () => {
       const r = await api(council.url, "GET", "/api/v1/sip/calls");
       return (r.body as { calls: unknown[] }).calls.length === 1;

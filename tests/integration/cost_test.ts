@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
-import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
+import { tokenCalls } from "../_helpers/sipp.ts";
 import { until } from "../_helpers/wait.ts";
 
 type Msg = Record<string, unknown>;
@@ -69,13 +69,10 @@ Deno.test("cost: a SIP leg is metered; a room budget alerts once at 80 % and onc
 
     // A SIP guardian talks for six seconds: ~6 units against a budget of 3.
     const g = await addGuardian(council.url, "payer");
-    const run = await runSipp({
-      scenario: "production_call.xml",
-      target: `127.0.0.1:${council.sipPort}`,
-      inject: ["SEQUENTIAL", `main;${await g.token("main")};${freeUdpPort()}`],
-      extra: ["-d", "6000"],
-      timeoutS: 30,
-    });
+    const run = await tokenCalls(`127.0.0.1:${council.sipPort}`, [{
+      room: "main",
+      token: await g.token("main"),
+    }], 6000);
     assert.equal(run.code, 0, run.stdout.slice(-1500) + council.lines.slice(-15).join("\n"));
     await until("both alerts reach the webhook", () => hooks.length >= 2, 15_000);
     await new Promise((r) => setTimeout(r, 1000));

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, OPERATOR } from "../_helpers/council_api.ts";
 import { launchChromium } from "../_helpers/browser.ts";
-import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
+import { runSipp, tokenCalls } from "../_helpers/sipp.ts";
 
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
 
@@ -36,18 +36,10 @@ Deno.test({
 
       // Two guardians dial in over SIP and stay a while.
       const [a, b] = [await addGuardian(council.url, "ada"), await addGuardian(council.url, "bo")];
-      const calls = runSipp({
-        scenario: "production_call.xml",
-        target: `127.0.0.1:${council.sipPort}`,
-        calls: 2,
-        inject: [
-          "SEQUENTIAL",
-          `main;${await a.token("main")};${freeUdpPort()}`,
-          `main;${await b.token("main")};${freeUdpPort()}`,
-        ],
-        extra: ["-d", "8000"],
-        timeoutS: 30,
-      });
+      const calls = tokenCalls(`127.0.0.1:${council.sipPort}`, [
+        { room: "main", token: await a.token("main") },
+        { room: "main", token: await b.token("main") },
+      ], 8000);
       await page.waitForFunction(
         `document.querySelectorAll('[data-room="main"] tr[data-member]').length === 2`,
         undefined,

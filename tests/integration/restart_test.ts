@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
-import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
+import { freeUdpPort, runSipp, tokenCalls } from "../_helpers/sipp.ts";
 import { RasClient, registerTerminal } from "../_helpers/ras.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
 import { terminalAnswer } from "../_helpers/h323_setup.ts";
@@ -61,13 +61,7 @@ Deno.test("a restart keeps registrations, rooms, the registry and the witness; t
     ras.close();
 
     // Carol is in a call when the server stops.
-    const held = runSipp({
-      scenario: "production_call.xml",
-      target: target(),
-      inject: ["SEQUENTIAL", `${ROOM};${await carol.token(ROOM)};${freeUdpPort()}`],
-      extra: ["-d", "20000"],
-      timeoutS: 40,
-    });
+    const held = tokenCalls(target(), [{ room: ROOM, token: await carol.token(ROOM) }], 20000);
     await waitFor(async () =>
       ((await api(council.url, "GET", "/api/v1/sip/calls")).body as { calls: unknown[] })
         .calls.length === 1

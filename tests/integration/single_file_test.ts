@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
-import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
+import { tokenCalls } from "../_helpers/sipp.ts";
 import { until } from "../_helpers/wait.ts";
 import { joinWs } from "../_helpers/ws_member.ts";
 
@@ -132,13 +132,10 @@ Deno.test("the single file starts offline, serves calls, and runs on the librari
 
     // A SIP phone (SIPp) in the room, and a browser's signalling over /ws.
     const caller = await addGuardian(council.url, "caller");
-    const call = runSipp({
-      scenario: "production_call.xml",
-      target: `127.0.0.1:${council.sipPort}`,
-      inject: ["SEQUENTIAL", `main;${await caller.token("main")};${freeUdpPort()}`],
-      extra: ["-d", "6000"],
-      timeoutS: 30,
-    });
+    const call = tokenCalls(`127.0.0.1:${council.sipPort}`, [{
+      room: "main",
+      token: await caller.token("main"),
+    }], 6000);
     await until("the SIP call is up", async () => {
       const r = await api(council.url, "GET", "/api/v1/sip/calls");
       return (r.body as { calls: unknown[] }).calls.length === 1;
