@@ -218,7 +218,9 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     });
     lifecycle.add({ name: "votes", ready: () => true, close: () => Promise.resolve(votes.stop()) });
     const restoredVotes = await votes.restore();
-    if (restoredVotes) log.info("open votes restored from the witness", { votes: restoredVotes });
+    if (restoredVotes.open + restoredVotes.closed) {
+      log.info("votes restored from the witness", restoredVotes);
+    }
     const operations = new RoomOperations(rooms, roomRegistry, witness, evidence);
     const escalations = new Escalations({
       rooms,

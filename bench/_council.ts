@@ -26,10 +26,17 @@ export async function benchCouncil(
   const policyFile = await Deno.makeTempFile({ suffix: ".json" });
   const policy = codecs ? { ...POLICY, room: { ...POLICY.room, allowedCodecs: codecs } } : POLICY;
   await Deno.writeTextFile(policyFile, JSON.stringify(policy));
+  // COUNCIL_BENCH_PROFILE=DIR: the server writes a V8 CPU profile there when it stops.
+  const profile = Deno.env.get("COUNCIL_BENCH_PROFILE");
+  const main = new URL("../main.ts", import.meta.url).pathname;
   const c = await startCouncilProcess({
     COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
     COUNCIL_GUARD_POLICY_FILE: policyFile,
     ...env,
+  }, {
+    command: profile
+      ? [Deno.execPath(), "run", "-A", "--cpu-prof", `--cpu-prof-dir=${profile}`, main]
+      : undefined,
   });
   return {
     ...c,

@@ -28,7 +28,7 @@ export {
 } from "./events.ts";
 export { RoomOperations } from "./operations.ts";
 export { type Evidence, EvidenceBoard, EvidenceError, parseEvidence } from "./evidence.ts";
-export { parseVoteSpec, type Vote, VoteBox, VoteError } from "./votes.ts";
+export { parseVoteSpec, type Vote, VoteBox, VoteError, type VoteRecord } from "./votes.ts";
 export { type EscalationRecord, Escalations, type Outcome } from "./escalations.ts";
 export { CallError } from "../signaling/call_error.ts";
 export {

@@ -7,7 +7,7 @@
 
 import { type Ballot, ballotBytes } from "../guard/canonical.ts";
 import type { Logger } from "../telemetry/mod.ts";
-import { toHex } from "../witness/mod.ts";
+import { leafHash, toHex } from "../witness/mod.ts";
 import type { JsonValue, WitnessLog } from "../witness/mod.ts";
 import type { RoomEvents } from "./events.ts";
 
@@ -132,39 +132,83 @@ export class VoteBox {
   ) {}
 
   /**
-   * After a restart: votes still open are rebuilt from the witness (their opening
-   * and ballots are all logged), and their deadlines run on; one whose deadline
-   * passed while the server was down closes now. Returns how many were restored.
+   * After a restart: votes of the last day are rebuilt from the witness (opening,
+   * ballots and closing are all logged). Open ones run on to their deadline, and
+   * one whose deadline passed while the server was down closes now; closed ones
+   * are listed again with their result and a fresh inclusion proof.
    */
-  async restore(): Promise<number> {
+  async restore(): Promise<{ open: number; closed: number }> {
     const oldest = Date.now() - MAX_DEADLINE_S * 1000;
-    const found = new Map<string, Vote>();
-    const closed = new Set<string>();
+    const found: Vote[] = []; // newest opening first
+    const closings = new Map<
+      string,
+      { payload: Record<string, unknown>; index: number; leaf: Uint8Array }
+    >();
     const ballots: Ballot[] = [];
     for await (const entry of this.o.witness.newestFirst(oldest)) {
       const p = entry.payload as Record<string, unknown>;
-      if (entry.type === "room.vote.closed") closed.add(String(p.voteId));
-      else if (entry.type === "room.vote.ballot") ballots.push(p as unknown as Ballot);
-      else if (entry.type === "room.vote.opened" && !closed.has(String(p.voteId))) {
-        found.set(String(p.voteId), {
-          id: String(p.voteId),
+      const id = String(p.voteId);
+      if (entry.type === "room.vote.closed") {
+        closings.set(id, { payload: p, index: entry.index, leaf: leafHash(entry.bytes) });
+      } else if (entry.type === "room.vote.ballot") ballots.push(p as unknown as Ballot);
+      else if (entry.type === "room.vote.opened") {
+        const closing = closings.get(id)?.payload;
+        found.push({
+          id,
           room: String(p.room),
           question: String(p.question),
           options: p.options as string[],
           openedAt: new Date(entry.timestamp).toISOString(),
           deadline: String(p.deadline),
-          state: "open",
-          ballots: [],
+          state: closing ? "closed" : "open",
+          ballots: closing ? closing.ballots as unknown as Ballot[] : [],
+          ...(closing ? { result: closing.result as unknown as VoteResult } : {}),
         });
       }
     }
+    const byId = new Map(found.map((v) => [v.id, v]));
     // Ballots were read newest first.
-    for (const b of ballots.reverse()) found.get(b.voteId)?.ballots.push(b);
-    for (const vote of found.values()) {
-      this.#votes.set(vote.id, vote);
-      this.#schedule(vote, Math.max(0, Date.parse(vote.deadline) - Date.now()));
+    for (const b of ballots.reverse()) {
+      const vote = byId.get(b.voteId);
+      if (vote?.state === "open") vote.ballots.push(b);
     }
-    return found.size;
+    const kept = new Map<string, number>();
+    const restored = { open: 0, closed: 0 };
+    for (const vote of found) {
+      if (vote.state === "closed") {
+        const n = kept.get(vote.room) ?? 0;
+        if (n >= MAX_KEPT) byId.delete(vote.id);
+        kept.set(vote.room, n + 1);
+      }
+    }
+    // Oldest first, as they were opened.
+    for (const vote of found.reverse()) {
+      if (!byId.has(vote.id)) continue;
+      this.#votes.set(vote.id, vote);
+      if (vote.state === "open") {
+        restored.open++;
+        this.#schedule(vote, Math.max(0, Date.parse(vote.deadline) - Date.now()));
+      } else {
+        restored.closed++;
+        const closing = closings.get(vote.id)!;
+        vote.record = await this.#prove(closing.index, closing.leaf);
+      }
+    }
+    return restored;
+  }
+
+  /** Where an entry sits in the log, against a head that covers it. */
+  async #prove(index: number, leaf: Uint8Array): Promise<VoteRecord> {
+    const head = await this.o.witness.publishHead();
+    const path = await this.o.witness.inclusionProof(index, head.size);
+    return {
+      witnessIndex: index,
+      leafHash: toHex(leaf),
+      treeSize: head.size,
+      rootHash: toHex(head.rootHash),
+      signedHead: head.note,
+      inclusionPath: path.map(toHex),
+    };
   }
 
   #schedule(vote: Vote, ms: number): void {
@@ -296,16 +340,7 @@ export class VoteBox {
         result: vote.result as unknown as JsonValue,
         why,
       });
-      const head = await this.o.witness.publishHead();
-      const path = await this.o.witness.inclusionProof(appended.index, head.size);
-      vote.record = {
-        witnessIndex: appended.index,
-        leafHash: toHex(appended.leafHash),
-        treeSize: head.size,
-        rootHash: toHex(head.rootHash),
-        signedHead: head.note,
-        inclusionPath: path.map(toHex),
-      };
+      vote.record = await this.#prove(appended.index, appended.leafHash);
       this.o.events.publish(room, {
         name: "vote.closed",
         data: { voteId, result: vote.result, witnessIndex: appended.index },

@@ -418,13 +418,15 @@ export class WitnessLog implements Subsystem {
    * Committed entries newest first, decoded, down to the first one older than
    * `oldest` (ms since the epoch): what a restart rebuilds recent state from.
    */
-  async *newestFirst(oldest: number): AsyncIterable<Entry & { index: number }> {
+  async *newestFirst(
+    oldest: number,
+  ): AsyncIterable<Entry & { index: number; bytes: Uint8Array }> {
     for (let end = this.committed.size; end > 0; end -= 1000) {
       const page = await this.entries(Math.max(0, end - 1000), end);
       for (const { index, bytes } of page.reverse()) {
         const entry = decodeEntry(bytes);
         if (entry.timestamp < oldest) return;
-        yield { ...entry, index };
+        yield { ...entry, index, bytes };
       }
     }
   }

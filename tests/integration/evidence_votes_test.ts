@@ -10,8 +10,24 @@ import { addGuardian, api, OPERATOR, type TestGuardian } from "../_helpers/counc
 import { sleep, until } from "../_helpers/wait.ts";
 import { joinWs, type WsMember } from "../_helpers/ws_member.ts";
 import { signBallot } from "../../guard/mod.ts";
-import type { Vote } from "../../rooms/mod.ts";
+import type { Vote, VoteRecord } from "../../rooms/mod.ts";
 import { fromHex, openTreeHead, parseVerifierKey, verifyInclusion } from "../../witness/mod.ts";
+
+/** The vote's record: a tree head signed by the log's key, and the entry's inclusion in it. */
+async function assertProven(council: CouncilProcess, record: VoteRecord): Promise<void> {
+  const key = (await api(council.url, "GET", "/api/v1/witness/key")).body as {
+    verifierKey: string;
+  };
+  const head = await openTreeHead(record.signedHead, parseVerifierKey(key.verifierKey));
+  assert.equal(head.size, record.treeSize);
+  assert.ok(verifyInclusion(
+    record.witnessIndex,
+    record.treeSize,
+    fromHex(record.leafHash)!,
+    record.inclusionPath.map((h) => fromHex(h)!),
+    head.rootHash,
+  ));
+}
 
 function ballotFor(g: TestGuardian, voteId: string, choice: string, room = "council") {
   return signBallot({ voteId, room, guardianId: g.id, choice }, g.secret);
@@ -132,19 +148,7 @@ Deno.test({
       assert.equal(vote.result!.winner, "yes");
       assert.equal(vote.ballots.length, 3);
 
-      // The proof: a tree head signed by the log's key, and the entry's inclusion in it.
-      const key = (await api(council.url, "GET", "/api/v1/witness/key")).body as {
-        verifierKey: string;
-      };
-      const head = await openTreeHead(record.signedHead, parseVerifierKey(key.verifierKey));
-      assert.equal(head.size, record.treeSize);
-      assert.ok(verifyInclusion(
-        record.witnessIndex,
-        record.treeSize,
-        fromHex(record.leafHash)!,
-        record.inclusionPath.map((h) => fromHex(h)!),
-        head.rootHash,
-      ));
+      await assertProven(council, record);
       const entry =
         (await api(council.url, "GET", `/api/v1/witness/entries/${record.witnessIndex}`))
           .body as { type: string; payload: { question: string; ballots: unknown[] } };
@@ -193,7 +197,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "open votes survive a restart: ballots cast before it count, deadlines that passed meanwhile close",
+    "votes survive a restart: ballots cast before it count, lapsed deadlines close, decided votes keep their proof",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -215,6 +219,18 @@ Deno.test({
       const long = await open(120);
       const short = await open(5);
       assert.equal((await cast(council, long, await ballotFor(alice, long, "yes"))).status, 201);
+      // One decided before the restart: listed again after it, result and proof intact.
+      const decided = await open(60);
+      assert.equal(
+        (await cast(council, decided, await ballotFor(bob, decided, "no"))).status,
+        201,
+      );
+      const closed = (await api(
+        council.url,
+        "POST",
+        `/api/v1/rooms/council/votes/${decided}/close`,
+      )).body as Vote;
+      assert.equal(closed.state, "closed");
 
       for (const m of members.splice(0)) await m.close();
       assert.equal(await council.stop(), 0);
@@ -225,6 +241,17 @@ Deno.test({
         .body as Vote;
       assert.equal(restored.state, "open");
       assert.deepEqual(restored.ballots.map((b) => [b.guardianId, b.choice]), [[alice.id, "yes"]]);
+      const listed = ((await api(council.url, "GET", "/api/v1/rooms/council/votes")).body as {
+        votes: Vote[];
+      }).votes;
+      assert.deepEqual(listed.map((v) => v.id), [long, short, decided]);
+      const relisted = listed.find((v) => v.id === decided)!;
+      assert.equal(relisted.state, "closed");
+      assert.deepEqual(relisted.result, closed.result);
+      assert.deepEqual(relisted.ballots, closed.ballots);
+      assert.equal(relisted.record!.witnessIndex, closed.record!.witnessIndex);
+      assert.equal(relisted.record!.leafHash, closed.record!.leafHash);
+      await assertProven(council, relisted.record!);
       const lapsed = await until("the lapsed vote closes", async () => {
         const v = (await api(council.url, "GET", `/api/v1/rooms/council/votes/${short}`))
           .body as Vote;
