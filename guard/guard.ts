@@ -19,7 +19,8 @@ import { Counter, Histogram, type Logger, type Registry } from "../telemetry/mod
 import type { JsonValue, WitnessLog } from "../witness/mod.ts";
 import { fromBase64 } from "../witness/mod.ts";
 import { signedBytes } from "./canonical.ts";
-import { NonceCache, PortPool, TokenBucket, udpPairBusy } from "./limits.ts";
+import { NonceCache, PortPool, TokenBucket } from "./limits.ts";
+import { UdpPortsInUse } from "./udp_ports.ts";
 import { type Policy, type PolicyStore, roomPolicy } from "./policy.ts";
 import type { GuardianRegistry } from "./registry.ts";
 import {
@@ -66,6 +67,7 @@ export class Guard implements Subsystem {
   #typeBuckets: Record<CallType, TokenBucket>;
   #guardianBuckets = new Map<string, TokenBucket>();
   #ports: PortPool;
+  #portsInUse: UdpPortsInUse;
   #inFlight = new Set<Promise<unknown>>();
   #closing = false;
   #metrics;
@@ -78,6 +80,7 @@ export class Guard implements Subsystem {
       CALL_TYPES.map((t) => [t, new TokenBucket(policy.rateLimits[t])]),
     ) as Record<CallType, TokenBucket>;
     this.#ports = new PortPool(opts.media.portMin, opts.media.portMax);
+    this.#portsInUse = new UdpPortsInUse(opts.media.host);
     opts.policies.onChange((p) => this.#applyLimits(p));
     this.#metrics = guardMetrics(opts.metrics);
   }
@@ -287,7 +290,7 @@ export class Guard implements Subsystem {
       return no("CODEC_UNSUPPORTED", `room ${req.room} allows ${room.allowedCodecs.join(", ")}`);
     }
 
-    const port = this.#ports.take((p) => udpPairBusy(this.opts.media.host, p));
+    const port = this.#ports.take((p) => this.#portsInUse.pairBusy(p));
     if (port === undefined) return no("CAPACITY_EXCEEDED", "no media ports left", 30);
     const session: Session = {
       id: crypto.randomUUID(),

@@ -76,25 +76,11 @@ export class NonceCache {
 }
 
 const BUSY_TRIES = 32;
-const BUSY_RECHECK_MS = 60_000;
-
-/** Whether another socket holds UDP `port` or `port + 1` on `host` (a bind and close). */
-export function udpPairBusy(host: string, port: number): boolean {
-  for (const p of [port, port + 1]) {
-    try {
-      Deno.listenDatagram({ transport: "udp", hostname: host, port: p }).close();
-    } catch {
-      return true;
-    }
-  }
-  return false;
-}
 
 /** RTP ports handed to admitted sessions: even ports of the range (RTCP is port+1). */
 export class PortPool {
   #free: number[] = [];
   #used = new Set<number>();
-  #checkedAt = new Map<number, number>();
 
   constructor(min: number, max: number) {
     for (let p = min + (min % 2); p + 1 <= max; p += 2) this.#free.push(p);
@@ -107,21 +93,16 @@ export class PortPool {
 
   /**
    * The next free port. `busy` says when another program holds one (Council is
-   * not alone on the host): that port goes to the back of the line and the next is
-   * tried, at most BUSY_TRIES times. A port found free is not asked about again for
-   * BUSY_RECHECK_MS (the check costs two binds, ~46 us: 14 % of an admission).
+   * not alone on the host; udp_ports.ts): that port goes to the back of the line
+   * and the next is tried, at most BUSY_TRIES times.
    */
-  take(busy?: (port: number) => boolean, now = Date.now()): number | undefined {
+  take(busy?: (port: number) => boolean): number | undefined {
     for (let i = 0; i < BUSY_TRIES; i++) {
       const port = this.#free.pop();
       if (port === undefined) return undefined;
-      const fresh = now - (this.#checkedAt.get(port) ?? -Infinity) < BUSY_RECHECK_MS;
-      if (busy && !fresh) {
-        if (busy(port)) {
-          this.#free.unshift(port);
-          continue;
-        }
-        this.#checkedAt.set(port, now);
+      if (busy?.(port)) {
+        this.#free.unshift(port);
+        continue;
       }
       this.#used.add(port);
       return port;

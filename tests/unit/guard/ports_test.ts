@@ -2,7 +2,8 @@
 // over (sent to the back of the line), not handed to a call that would then fail.
 
 import assert from "node:assert/strict";
-import { PortPool, udpPairBusy } from "../../../guard/limits.ts";
+import { PortPool } from "../../../guard/limits.ts";
+import { parseProcNetUdp, udpPairBusy, UdpPortsInUse } from "../../../guard/udp_ports.ts";
 
 Deno.test("the port pool hands out even ports and skips ones another program holds", () => {
   const pool = new PortPool(41001, 41010);
@@ -13,8 +14,8 @@ Deno.test("the port pool hands out even ports and skips ones another program hol
   assert.equal(pool.available, 3);
   assert.equal(pool.take(), 41006);
   pool.release(41004);
-  // All busy (a minute on, so every port is asked again): no port rather than a bad one.
-  assert.equal(pool.take(() => true, Date.now() + 61_000), undefined);
+  // All busy: no port rather than a bad one.
+  assert.equal(pool.take(() => true), undefined);
 });
 
 Deno.test("udpPairBusy sees a socket bound on the RTP or the RTCP port", () => {
@@ -29,19 +30,45 @@ Deno.test("udpPairBusy sees a socket bound on the RTP or the RTCP port", () => {
   assert.equal(udpPairBusy("127.0.0.1", port), false);
 });
 
-Deno.test("a port found free is not bind-checked again within a minute", () => {
-  const pool = new PortPool(41100, 41103);
-  let checks = 0;
-  const busy = () => (checks++, false);
-  const p = pool.take(busy, 0)!;
-  pool.release(p);
-  const q = pool.take(busy, 0)!; // the other port: checked
-  pool.release(q);
-  assert.equal(pool.take(busy, 30_000), p); // p again, checked 30 s ago: not asked
-  assert.equal(checks, 2);
-  pool.release(p);
-  pool.take(busy, 30_000); // q
-  pool.release(q);
-  assert.equal(pool.take(busy, 61_000), p); // a minute on: asked again
-  assert.equal(checks, 3);
+Deno.test("/proc/net/udp rows give their local ports, IPv4 and IPv6", () => {
+  const v4 = "   sl  local_address rem_address   st tx_queue rx_queue\n" +
+    "    3: 0100007F:13C4 00000000:0000 07 00000000:00000000 00:00000000\n" +
+    "   12: 00000000:A000 00000000:0000 07 00000000:00000000 00:00000000\n";
+  const v6 = "  sl  local_address                         remote_address\n" +
+    "    0: 00000000000000000000000000000000:9C41 00000000000000000000000000000000:0000 07\n";
+  assert.deepEqual(parseProcNetUdp(v4), [5060, 40960]);
+  assert.deepEqual(parseProcNetUdp(v6), [40001]);
+  assert.deepEqual(parseProcNetUdp("garbage\n: :\n"), []);
+});
+
+Deno.test("ports in use: one table read answers every port until it is refreshed", () => {
+  let reads = 0;
+  let now = 0;
+  let table = "    1: 0100007F:9C41 00000000:0000 07\n"; // 40001 held
+  const ports = new UdpPortsInUse("127.0.0.1", {
+    read: (path) => (reads++, path.endsWith("udp") ? table : undefined),
+    now: () => now,
+  });
+  assert.equal(ports.pairBusy(40000), true, "RTCP port held");
+  assert.equal(ports.pairBusy(40002), false);
+  assert.equal(reads, 2); // udp and udp6, once
+  table = "";
+  assert.equal(ports.pairBusy(40000), true, "still the old table");
+  now = 1001;
+  assert.equal(ports.pairBusy(40000), false);
+  assert.equal(reads, 4);
+});
+
+Deno.test("ports in use: this host's real sockets are seen; without /proc, a bind decides", () => {
+  const held = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (held.addr as Deno.NetAddr).port;
+  try {
+    assert.equal(new UdpPortsInUse("127.0.0.1").pairBusy(port), true);
+    assert.equal(new UdpPortsInUse("127.0.0.1").pairBusy(port - 1), true);
+    const noProc = new UdpPortsInUse("127.0.0.1", { read: () => undefined });
+    assert.equal(noProc.pairBusy(port), true);
+  } finally {
+    held.close();
+  }
+  assert.equal(new UdpPortsInUse("127.0.0.1").pairBusy(port), false);
 });
