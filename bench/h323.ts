@@ -254,7 +254,11 @@ export async function* h323Suite(): AsyncIterable<Figure> {
     const paced = await prepare(c.url, ras, 3000, "lat", 61_000);
     const l = await drive(c.rasPort, paced.arqs, { rate: 1000 });
     const sorted = l.rtts.sort((a, b) => a - b);
-    console.error(`h323 arq latency: ${l.confirmed}/${paced.arqs.length} confirmed`);
+    console.error(
+      `h323 arq latency: ${l.confirmed}/${paced.arqs.length} confirmed; p50 ` +
+        `${round(percentile(sorted, 50), 2)} p90 ${round(percentile(sorted, 90), 2)} max ` +
+        `${round(sorted.at(-1) ?? NaN, 2)} ms`,
+    );
     yield {
       suite: "h323",
       name: "h323.arq_p99_ms",
