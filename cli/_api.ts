@@ -3,6 +3,7 @@
 
 import { loadConfig } from "../config/mod.ts";
 import { readOperatorToken } from "../store/operator_token.ts";
+import { type Command, parseSubcommand } from "./_command.ts";
 
 /** The options every command that talks to a server takes, as its help shows them. */
 export const OPERATOR_OPTIONS =
@@ -81,6 +82,32 @@ export function operatorApi(flags: { url?: string; token?: string }): Api {
         );
       }
       return data as T;
+    },
+  };
+}
+
+type Parsed<T extends typeof OPERATOR_FLAGS> = Exclude<
+  ReturnType<typeof parseSubcommand<T>>,
+  number
+>;
+
+/**
+ * A command whose subcommands talk to the server as its operator: flags parsed
+ * (help for --help or no subcommand), the API client made, refusals reported.
+ */
+export function operatorCommand<T extends typeof OPERATOR_FLAGS>(
+  spec: { name: string; summary: string; help: string; flags: T },
+  work: (c: Parsed<T> & { api: Api }) => Promise<number>,
+): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help: spec.help,
+    async run(args): Promise<number> {
+      const parsed = parseSubcommand(args, spec.flags, spec.help);
+      if (typeof parsed === "number") return parsed;
+      const api = operatorApi(parsed.values);
+      return await againstServer(spec.name, () => work({ ...parsed, api }));
     },
   };
 }

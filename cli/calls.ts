@@ -1,8 +1,8 @@
 // `council calls list|hangup`: every leg in every room, whatever its protocol, and
 // hanging one up (through its own stack: BYE, Release Complete, session end).
 
-import { againstServer, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
-import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
+import { type Command, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 import type { MemberStatus } from "../rooms/mod.ts";
 
@@ -23,64 +23,56 @@ const FLAGS = {
 
 type Leg = MemberStatus & { room: string };
 
-export const callsCommand: Command = {
+export const callsCommand: Command = operatorCommand({
   name: "calls",
   summary: "list every leg in every room, hang one up",
   help: HELP,
-  async run(args): Promise<number> {
-    const parsed = parseSubcommand(args, FLAGS, HELP);
-    if (typeof parsed === "number") return parsed;
-    const { values, sub, rest } = parsed;
-    const api = operatorApi(values);
-    const legs = async (): Promise<Leg[]> => {
-      const { rooms } = await api.request<{ rooms: { room: string; members: number }[] }>(
+  flags: FLAGS,
+}, async ({ values, sub, rest, api }) => {
+  const legs = async (): Promise<Leg[]> => {
+    const { rooms } = await api.request<{ rooms: { room: string; members: number }[] }>(
+      "GET",
+      "/api/v1/rooms",
+    );
+    const out: Leg[] = [];
+    // Gateway calls' private rooms are listed by /api/v1/gateway/calls instead.
+    for (const r of rooms.filter((r) => r.members > 0 && !r.room.includes("/"))) {
+      const s = await api.request<RoomStatus>(
         "GET",
-        "/api/v1/rooms",
+        `/api/v1/rooms/${encodeURIComponent(r.room)}`,
       );
-      const out: Leg[] = [];
-      // Gateway calls' private rooms are listed by /api/v1/gateway/calls instead.
-      for (const r of rooms.filter((r) => r.members > 0 && !r.room.includes("/"))) {
-        const s = await api.request<RoomStatus>(
-          "GET",
-          `/api/v1/rooms/${encodeURIComponent(r.room)}`,
-        );
-        out.push(...s.members.map((m) => ({ room: r.room, ...m })));
+      out.push(...s.members.map((m) => ({ room: r.room, ...m })));
+    }
+    return out;
+  };
+  switch (sub) {
+    case "list": {
+      if (rest.length) throw new UsageError("list takes no arguments");
+      const all = await legs();
+      if (values.json) console.log(JSON.stringify(all));
+      else if (all.length === 0) console.log("(no calls)");
+      else {
+        for (const l of all) console.log(describeMember(l, l.room));
       }
-      return out;
-    };
-    return await againstServer("calls", async () => {
-      switch (sub) {
-        case "list": {
-          if (rest.length) throw new UsageError("list takes no arguments");
-          const all = await legs();
-          if (values.json) console.log(JSON.stringify(all));
-          else if (all.length === 0) console.log("(no calls)");
-          else {
-            for (const l of all) console.log(describeMember(l, l.room));
-          }
-          return 0;
-        }
-        case "hangup": {
-          if (rest.length !== 1) throw new UsageError("hangup takes one LEG");
-          const leg = (await legs()).find((l) => l.memberId === rest[0]);
-          if (!leg) {
-            console.error(`council calls: no leg ${rest[0]}`);
-            return 1;
-          }
-          await api.request(
-            "DELETE",
-            `/api/v1/rooms/${encodeURIComponent(leg.room)}/members/${
-              encodeURIComponent(leg.memberId)
-            }`,
-          );
-          console.log(
-            values.json ? JSON.stringify({ hungUp: leg.memberId }) : `hung up ${leg.memberId}`,
-          );
-          return 0;
-        }
-        default:
-          throw new UsageError(`unknown calls command '${sub}'`);
+      return 0;
+    }
+    case "hangup": {
+      if (rest.length !== 1) throw new UsageError("hangup takes one LEG");
+      const leg = (await legs()).find((l) => l.memberId === rest[0]);
+      if (!leg) {
+        console.error(`council calls: no leg ${rest[0]}`);
+        return 1;
       }
-    });
-  },
-};
+      await api.request(
+        "DELETE",
+        `/api/v1/rooms/${encodeURIComponent(leg.room)}/members/${encodeURIComponent(leg.memberId)}`,
+      );
+      console.log(
+        values.json ? JSON.stringify({ hungUp: leg.memberId }) : `hung up ${leg.memberId}`,
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown calls command '${sub}'`);
+  }
+});

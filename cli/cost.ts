@@ -1,8 +1,8 @@
 // `council cost report|budget`: what the council has spent under the rate card,
 // and the budgets that alert at 80 % and 100 %.
 
-import { againstServer, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
-import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
+import { type Command, UsageError } from "./_command.ts";
 import type { BudgetState, CostMeter } from "../cost/mod.ts";
 
 const HELP = `council cost <command> [options]
@@ -58,66 +58,60 @@ function printReport(r: Report): void {
   for (const b of r.budgets) console.log(`  ${budgetLine(b, r.currency)}`);
 }
 
-export const costCommand: Command = {
+export const costCommand: Command = operatorCommand({
   name: "cost",
   summary: "spend under the rate card; budgets and their alerts",
   help: HELP,
-  async run(args): Promise<number> {
-    const parsed = parseSubcommand(args, FLAGS, HELP);
-    if (typeof parsed === "number") return parsed;
-    const { values, sub, rest } = parsed;
-    const api = operatorApi(values);
-    return await againstServer("cost", async () => {
-      if (sub === "report") {
-        if (rest.length) throw new UsageError("report takes no arguments");
-        const r = await api.request<Report>("GET", "/api/v1/cost");
-        if (values.json) console.log(JSON.stringify(r));
-        else printReport(r);
-        return 0;
+  flags: FLAGS,
+}, async ({ values, sub, rest, api }) => {
+  if (sub === "report") {
+    if (rest.length) throw new UsageError("report takes no arguments");
+    const r = await api.request<Report>("GET", "/api/v1/cost");
+    if (values.json) console.log(JSON.stringify(r));
+    else printReport(r);
+    return 0;
+  }
+  if (sub !== "budget") throw new UsageError(`unknown cost command '${sub}'`);
+  const [action, id, ...extra] = rest;
+  if (extra.length) throw new UsageError(`unexpected '${extra[0]}'`);
+  switch (action) {
+    case "list": {
+      if (id) throw new UsageError("budget list takes no arguments");
+      const [{ budgets }, { currency }] = await Promise.all([
+        api.request<{ budgets: BudgetState[] }>("GET", "/api/v1/cost/budgets"),
+        api.request<Report>("GET", "/api/v1/cost"),
+      ]);
+      if (values.json) console.log(JSON.stringify(budgets));
+      else if (budgets.length === 0) console.log("(no budgets)");
+      else for (const b of budgets) console.log(budgetLine(b, currency));
+      return 0;
+    }
+    case "set": {
+      if (!id) throw new UsageError("budget set needs an ID");
+      if (values.limit === undefined) throw new UsageError("budget set needs --limit N");
+      const limit = Number(values.limit);
+      if (!/^[0-9]+(\.[0-9]+)?$/.test(values.limit) || !(limit > 0)) {
+        throw new UsageError("--limit must be a positive number");
       }
-      if (sub !== "budget") throw new UsageError(`unknown cost command '${sub}'`);
-      const [action, id, ...extra] = rest;
-      if (extra.length) throw new UsageError(`unexpected '${extra[0]}'`);
-      switch (action) {
-        case "list": {
-          if (id) throw new UsageError("budget list takes no arguments");
-          const [{ budgets }, { currency }] = await Promise.all([
-            api.request<{ budgets: BudgetState[] }>("GET", "/api/v1/cost/budgets"),
-            api.request<Report>("GET", "/api/v1/cost"),
-          ]);
-          if (values.json) console.log(JSON.stringify(budgets));
-          else if (budgets.length === 0) console.log("(no budgets)");
-          else for (const b of budgets) console.log(budgetLine(b, currency));
-          return 0;
-        }
-        case "set": {
-          if (!id) throw new UsageError("budget set needs an ID");
-          if (values.limit === undefined) throw new UsageError("budget set needs --limit N");
-          const limit = Number(values.limit);
-          if (!/^[0-9]+(\.[0-9]+)?$/.test(values.limit) || !(limit > 0)) {
-            throw new UsageError("--limit must be a positive number");
-          }
-          const budget = await api.request<BudgetState>(
-            "PUT",
-            `/api/v1/cost/budgets/${encodeURIComponent(id)}`,
-            {
-              limit,
-              scope: values.room ?? "*",
-              ...(values.period ? { period: values.period } : {}),
-            },
-          );
-          console.log(values.json ? JSON.stringify(budget) : `budget ${budget.id} set`);
-          return 0;
-        }
-        case "delete": {
-          if (!id) throw new UsageError("budget delete needs an ID");
-          await api.request("DELETE", `/api/v1/cost/budgets/${encodeURIComponent(id)}`);
-          console.log(values.json ? JSON.stringify({ deleted: id }) : `budget ${id} deleted`);
-          return 0;
-        }
-        default:
-          throw new UsageError("budget takes list, set ID or delete ID");
-      }
-    });
-  },
-};
+      const budget = await api.request<BudgetState>(
+        "PUT",
+        `/api/v1/cost/budgets/${encodeURIComponent(id)}`,
+        {
+          limit,
+          scope: values.room ?? "*",
+          ...(values.period ? { period: values.period } : {}),
+        },
+      );
+      console.log(values.json ? JSON.stringify(budget) : `budget ${budget.id} set`);
+      return 0;
+    }
+    case "delete": {
+      if (!id) throw new UsageError("budget delete needs an ID");
+      await api.request("DELETE", `/api/v1/cost/budgets/${encodeURIComponent(id)}`);
+      console.log(values.json ? JSON.stringify({ deleted: id }) : `budget ${id} deleted`);
+      return 0;
+    }
+    default:
+      throw new UsageError("budget takes list, set ID or delete ID");
+  }
+});

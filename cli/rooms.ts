@@ -1,8 +1,8 @@
 // `council rooms list|show|create|close|mute|unmute|invite|remove`: the rooms API
 // (docs/API.md, "Rooms") from a terminal.
 
-import { againstServer, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
-import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
+import { type Command, UsageError } from "./_command.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 
 const HELP = `council rooms <command> [options]
@@ -42,104 +42,98 @@ interface RoomList {
   }[];
 }
 
-export const roomsCommand: Command = {
+export const roomsCommand: Command = operatorCommand({
   name: "rooms",
   summary: "create, inspect and close rooms; mute, invite and remove members",
   help: HELP,
-  async run(args): Promise<number> {
-    const parsed = parseSubcommand(args, FLAGS, HELP);
-    if (typeof parsed === "number") return parsed;
-    const { values, sub, rest } = parsed;
-    const take = (n: number, what: string) => {
-      if (rest.length !== n) throw new UsageError(`${sub} takes ${what}`);
-      return rest.map(encodeURIComponent);
-    };
-    const api = operatorApi(values);
-    const out = (data: unknown, text: () => string) =>
-      console.log(values.json ? JSON.stringify(data ?? {}) : text());
-    return await againstServer("rooms", async () => {
-      switch (sub) {
-        case "list": {
-          take(0, "no arguments");
-          const { rooms } = await api.request<RoomList>("GET", "/api/v1/rooms");
-          out(
-            rooms,
-            () =>
-              rooms.map((r) =>
-                `${r.room}  ${r.members} member(s)${
-                  r.definition ? `  ${r.definition.callType} ${r.definition.mixing}` : ""
-                }`
-              ).join("\n") || "(no rooms)",
-          );
-          return 0;
-        }
-        case "show": {
-          const [room] = take(1, "one ROOM");
-          const s = await api.request<RoomStatus>("GET", `/api/v1/rooms/${room}`);
-          out(s, () =>
-            [
-              `${s.room}${s.definition ? `  ${JSON.stringify(s.definition)}` : ""}`,
-              ...s.members.map((m) => `  ${describeMember(m)}`),
-            ].join("\n"));
-          return 0;
-        }
-        case "create": {
-          const [room] = take(1, "one ROOM");
-          const capacity = values.capacity === undefined ? undefined : Number(values.capacity);
-          if (capacity !== undefined && !Number.isInteger(capacity)) {
-            throw new UsageError("--capacity must be an integer");
-          }
-          const def = await api.request("POST", "/api/v1/rooms", {
-            name: decodeURIComponent(room),
-            ...(values.mixing ? { mixing: values.mixing } : {}),
-            ...(values.codecs ? { allowedCodecs: values.codecs.split(",") } : {}),
-            ...(capacity !== undefined ? { capacity } : {}),
-            ...(values["call-type"] ? { callType: values["call-type"] } : {}),
-            ...(values.layout ? { videoLayout: values.layout } : {}),
-          });
-          out(def, () => `created ${decodeURIComponent(room)}`);
-          return 0;
-        }
-        case "close": {
-          const [room] = take(1, "one ROOM");
-          await api.request("DELETE", `/api/v1/rooms/${room}`);
-          out({ closed: decodeURIComponent(room) }, () => `closed ${decodeURIComponent(room)}`);
-          return 0;
-        }
-        case "mute":
-        case "unmute": {
-          const [room, member] = take(2, "ROOM MEMBER");
-          const r = await api.request("POST", `/api/v1/rooms/${room}/members/${member}/mute`, {
-            muted: sub === "mute",
-          });
-          out(r, () => `${sub}d ${decodeURIComponent(member)}`);
-          return 0;
-        }
-        case "invite": {
-          const [room, guardian] = take(2, "ROOM GUARDIAN");
-          const placed = await api.request<{ legId: string; protocol: string }>(
-            "POST",
-            `/api/v1/rooms/${room}/members`,
-            {
-              guardianId: decodeURIComponent(guardian),
-              ...(values.protocol ? { protocol: values.protocol } : {}),
-            },
-          );
-          out(placed, () => `answered over ${placed.protocol}: member ${placed.legId}`);
-          return 0;
-        }
-        case "remove": {
-          const [room, member] = take(2, "ROOM MEMBER");
-          await api.request("DELETE", `/api/v1/rooms/${room}/members/${member}`);
-          out(
-            { removed: decodeURIComponent(member) },
-            () => `removed ${decodeURIComponent(member)}`,
-          );
-          return 0;
-        }
-        default:
-          throw new UsageError(`unknown rooms command '${sub}'`);
+  flags: FLAGS,
+}, async ({ values, sub, rest, api }) => {
+  const take = (n: number, what: string) => {
+    if (rest.length !== n) throw new UsageError(`${sub} takes ${what}`);
+    return rest.map(encodeURIComponent);
+  };
+  const out = (data: unknown, text: () => string) =>
+    console.log(values.json ? JSON.stringify(data ?? {}) : text());
+  switch (sub) {
+    case "list": {
+      take(0, "no arguments");
+      const { rooms } = await api.request<RoomList>("GET", "/api/v1/rooms");
+      out(
+        rooms,
+        () =>
+          rooms.map((r) =>
+            `${r.room}  ${r.members} member(s)${
+              r.definition ? `  ${r.definition.callType} ${r.definition.mixing}` : ""
+            }`
+          ).join("\n") || "(no rooms)",
+      );
+      return 0;
+    }
+    case "show": {
+      const [room] = take(1, "one ROOM");
+      const s = await api.request<RoomStatus>("GET", `/api/v1/rooms/${room}`);
+      out(s, () =>
+        [
+          `${s.room}${s.definition ? `  ${JSON.stringify(s.definition)}` : ""}`,
+          ...s.members.map((m) => `  ${describeMember(m)}`),
+        ].join("\n"));
+      return 0;
+    }
+    case "create": {
+      const [room] = take(1, "one ROOM");
+      const capacity = values.capacity === undefined ? undefined : Number(values.capacity);
+      if (capacity !== undefined && !Number.isInteger(capacity)) {
+        throw new UsageError("--capacity must be an integer");
       }
-    });
-  },
-};
+      const def = await api.request("POST", "/api/v1/rooms", {
+        name: decodeURIComponent(room),
+        ...(values.mixing ? { mixing: values.mixing } : {}),
+        ...(values.codecs ? { allowedCodecs: values.codecs.split(",") } : {}),
+        ...(capacity !== undefined ? { capacity } : {}),
+        ...(values["call-type"] ? { callType: values["call-type"] } : {}),
+        ...(values.layout ? { videoLayout: values.layout } : {}),
+      });
+      out(def, () => `created ${decodeURIComponent(room)}`);
+      return 0;
+    }
+    case "close": {
+      const [room] = take(1, "one ROOM");
+      await api.request("DELETE", `/api/v1/rooms/${room}`);
+      out({ closed: decodeURIComponent(room) }, () => `closed ${decodeURIComponent(room)}`);
+      return 0;
+    }
+    case "mute":
+    case "unmute": {
+      const [room, member] = take(2, "ROOM MEMBER");
+      const r = await api.request("POST", `/api/v1/rooms/${room}/members/${member}/mute`, {
+        muted: sub === "mute",
+      });
+      out(r, () => `${sub}d ${decodeURIComponent(member)}`);
+      return 0;
+    }
+    case "invite": {
+      const [room, guardian] = take(2, "ROOM GUARDIAN");
+      const placed = await api.request<{ legId: string; protocol: string }>(
+        "POST",
+        `/api/v1/rooms/${room}/members`,
+        {
+          guardianId: decodeURIComponent(guardian),
+          ...(values.protocol ? { protocol: values.protocol } : {}),
+        },
+      );
+      out(placed, () => `answered over ${placed.protocol}: member ${placed.legId}`);
+      return 0;
+    }
+    case "remove": {
+      const [room, member] = take(2, "ROOM MEMBER");
+      await api.request("DELETE", `/api/v1/rooms/${room}/members/${member}`);
+      out(
+        { removed: decodeURIComponent(member) },
+        () => `removed ${decodeURIComponent(member)}`,
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown rooms command '${sub}'`);
+  }
+});
