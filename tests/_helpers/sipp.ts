@@ -42,6 +42,29 @@ export function freeUdpPort(): number {
   return port;
 }
 
+/**
+ * A base for SIPp's -mp: SIPp binds that port and the three above it (audio RTP and
+ * RTCP, video RTP and RTCP), so all four must be free, not only the first.
+ */
+export function freeMediaPorts(): number {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = freeUdpPort();
+    if (base > 65531) continue;
+    const held: Deno.DatagramConn[] = [];
+    try {
+      for (let p = base; p < base + 4; p++) {
+        held.push(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: p }));
+      }
+      return base;
+    } catch {
+      continue; // one of them is taken: another base
+    } finally {
+      for (const h of held) h.close();
+    }
+  }
+  throw new Error("no four consecutive free UDP ports for SIPp's media");
+}
+
 export async function runSipp(o: SippOptions): Promise<SippRun> {
   const dir = await Deno.makeTempDir({ prefix: "sipp-" });
   try {
@@ -59,7 +82,7 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
       "-mi",
       "127.0.0.1",
       "-mp",
-      String(o.mediaPort ?? freeUdpPort()),
+      String(o.mediaPort ?? freeMediaPorts()),
       "-m",
       String(o.calls ?? 1),
       "-r",
