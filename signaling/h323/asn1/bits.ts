@@ -31,11 +31,19 @@ export class BitReader {
     if (n === 0) return 0;
     if (n > 32) throw new PerError(`cannot read ${n} bits as one number`);
     this.#need(n);
+    // A byte's worth at a time: as many bits as are left in the current octet.
     let v = 0;
-    for (let i = 0; i < n; i++) {
-      const b = this.#bit++;
-      v = v * 2 + ((this.data[b >> 3] >> (7 - (b & 7))) & 1);
+    let left = n;
+    let bit = this.#bit;
+    while (left > 0) {
+      const avail = 8 - (bit & 7);
+      const take = avail < left ? avail : left;
+      const chunk = (this.data[bit >> 3] >> (avail - take)) & ((1 << take) - 1);
+      v = v * (1 << take) + chunk; // not `<<`: 32-bit values must stay unsigned
+      bit += take;
+      left -= take;
     }
+    this.#bit = bit;
     return v;
   }
 
@@ -67,13 +75,17 @@ export class BitReader {
   bitString(n: number): Uint8Array {
     this.#need(n);
     const out = new Uint8Array(Math.ceil(n / 8));
-    for (let i = 0; i < n; i++) if (this.bits(1)) out[i >> 3] |= 0x80 >> (i & 7);
+    for (let i = 0; i < out.length; i++) {
+      const k = Math.min(8, n - i * 8);
+      out[i] = this.bits(k) << (8 - k);
+    }
     return out;
   }
 }
 
 export class BitWriter {
-  #buf = new Uint8Array(256);
+  // Small enough for V8 to keep on its heap (cheap to make); grows by doubling.
+  #buf = new Uint8Array(64);
   #bit = 0;
 
   get length(): number {
@@ -94,10 +106,15 @@ export class BitWriter {
   bits(v: number, n: number): void {
     if (n === 0) return;
     this.#room(n);
-    for (let i = n - 1; i >= 0; i--) {
-      const b = Math.floor(v / 2 ** i) & 1;
-      if (b) this.#buf[this.#bit >> 3] |= 0x80 >> (this.#bit & 7);
-      this.#bit++;
+    // A byte's worth at a time, into the bits left in the current octet.
+    let left = n;
+    while (left > 0) {
+      const avail = 8 - (this.#bit & 7);
+      const take = avail < left ? avail : left;
+      const chunk = Math.floor(v / 2 ** (left - take)) & ((1 << take) - 1);
+      this.#buf[this.#bit >> 3] |= chunk << (avail - take);
+      this.#bit += take;
+      left -= take;
     }
   }
 
@@ -121,7 +138,10 @@ export class BitWriter {
   }
 
   bitString(data: Uint8Array, n: number): void {
-    for (let i = 0; i < n; i++) this.bits((data[i >> 3] >> (7 - (i & 7))) & 1, 1);
+    for (let i = 0; i * 8 < n; i++) {
+      const k = Math.min(8, n - i * 8);
+      this.bits(data[i] >> (8 - k), k);
+    }
   }
 
   /** The complete encoding, padded to whole octets (X.691 10.1.3: never empty). */
