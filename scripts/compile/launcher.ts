@@ -44,6 +44,16 @@ if [ ! -f "$root/.complete" ]; then
   : >"$tmp/.complete"
   # A concurrent first run may have won; its copy is the same.
   mv -T "$tmp" "$root" 2>/dev/null || rm -rf "$tmp"
+  # Other builds unpacked here go unless a process runs from them (each is about
+  # 160 MiB, and a build unpacks itself again when it is next run).
+  for old in "$base"/dist-*; do
+    if [ "$old" = "$root" ] || [ ! -d "$old" ]; then continue; fi
+    busy=
+    for exe in /proc/[0-9]*/exe; do
+      case "$(readlink "$exe" 2>/dev/null)" in "$old"/*) busy=1; break ;; esac
+    done
+    [ -n "$busy" ] || rm -rf "$old" 2>/dev/null || :
+  done
 fi
 export COUNCIL_DIST="$root"
 export LD_LIBRARY_PATH="$root/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

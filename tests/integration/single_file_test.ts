@@ -77,6 +77,15 @@ Deno.test("the single file starts offline, serves calls, and runs on the librari
 
   const home = `${work}/home`;
   const env = deployerEnv(home);
+  // Two older builds unpacked before: one idle (removed), one with a process running
+  // from it (kept).
+  const cache = `${home}/.cache/council`;
+  const idle = `${cache}/dist-0.0.1-0000000000000000`;
+  const running = `${cache}/dist-0.0.2-1111111111111111`;
+  Deno.mkdirSync(`${idle}/bin`, { recursive: true });
+  Deno.mkdirSync(`${running}/bin`, { recursive: true });
+  Deno.copyFileSync("/bin/sleep", `${running}/bin/sleep`);
+  const sleeper = new Deno.Command(`${running}/bin/sleep`, { args: ["60"] }).spawn();
   const offline = await canUnshareNetwork();
   if (!offline) console.warn("unshare -n is not permitted here: the first start has a network");
   const version = await runBinary(["version", "--json"], env, { offline });
@@ -86,6 +95,16 @@ Deno.test("the single file starts offline, serves calls, and runs on the librari
   assert.ok(dist.startsWith(`${home}/.cache/council/dist-${info.council}-`), dist);
   assert.equal(info.runtime, `${dist}/bin/deno`, "the bundled Deno runs, not the system's");
   assert.ok(info.build.libraries > 0);
+  try {
+    assert.deepEqual(
+      [...Deno.readDirSync(cache)].map((e) => e.name).filter((n) => n.startsWith("dist-")).sort(),
+      [running.split("/").pop(), dist.split("/").pop()].sort(),
+      "the idle older build is removed, the running one kept",
+    );
+  } finally {
+    sleeper.kill();
+    await sleeper.status;
+  }
 
   // Offline commands work from the binary too: a key pair for the guardian below.
   const keyFile = `${work}/alice.key`;
