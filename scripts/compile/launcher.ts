@@ -28,7 +28,8 @@ die() { echo "council: $*" >&2; exit 1; }
 base="\${COUNCIL_CACHE_DIR:-\${XDG_CACHE_HOME:-\${HOME:?set HOME or COUNCIL_CACHE_DIR}/.cache}/council}"
 root="$base/dist-${id}"
 self="$0"
-case "$self" in */*) ;; *) self="$(command -v -- "$self")" ;; esac
+# "sh council" passes a bare name: the file here, else the one on PATH.
+case "$self" in */*) ;; *) if [ -f "$self" ]; then self="./$self"; else self="$(command -v -- "$self")"; fi ;; esac
 if [ ! -f "$root/.complete" ]; then
   for tool in tail tar gzip sha256sum mktemp; do
     command -v "$tool" >/dev/null 2>&1 || die "unpacking this build needs '$tool'"

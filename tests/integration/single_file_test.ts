@@ -106,6 +106,16 @@ Deno.test("the single file starts offline, serves calls, and runs on the librari
     await sleeper.status;
   }
 
+  // Run as "sh council" from its folder, the launcher still finds its own file.
+  const viaSh = await new Deno.Command("sh", {
+    args: ["council", "version"],
+    env,
+    clearEnv: true,
+    cwd: work,
+  }).output();
+  assert.equal(viaSh.code, 0, decoder.decode(viaSh.stderr));
+  assert.match(decoder.decode(viaSh.stdout), /single-file build/);
+
   // Offline commands work from the binary too: a key pair for the guardian below.
   const keyFile = `${work}/alice.key`;
   const keygen = await runBinary(["guardian", "keygen", "--out", keyFile], env);
