@@ -74,8 +74,9 @@ function droppedPackages(config: DenoConfig, dropped: readonly string[]): Set<st
   const out = new Set<string>();
   for (const key of dropped) {
     const m = /^npm:\/?(@?[^@]+)@([^/]+)/.exec(config.imports?.[key] ?? "");
-    if (m) out.add(`${m[1].replace("/", "+")}@${m[2]}`);
-    if (m) out.add(m[1]);
+    if (!m) continue;
+    out.add(m[1]); // the top-level link
+    out.add(`${m[1].replace("/", "+")}@${m[2]}`); // its folder under .deno/
   }
   return out;
 }
