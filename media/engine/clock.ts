@@ -2,7 +2,8 @@
 // start + n * period, so a late timer (Deno's fire ~0.6 ms late at the median)
 // makes the next wait shorter instead of pushing every later tick back. After a
 // stall, up to MAX_CATCH_UP missed ticks run back to back; beyond that the clock
-// skips ahead (those frames are gone either way) and counts the skip.
+// skips ahead (those frames are gone either way), counts the skip and tells the
+// next tick, so RTP timestamps can jump by the time that passed.
 
 const MAX_CATCH_UP = 3;
 
@@ -10,6 +11,8 @@ export interface TickInfo {
   /** performance.now() at the tick's deadline (not when it ran). */
   readonly deadline: number;
   readonly index: number;
+  /** Ticks dropped just before this one (a stall longer than the catch-up allows). */
+  readonly skipped: number;
 }
 
 export class Ticker {
@@ -50,16 +53,18 @@ export class Ticker {
   #run(): void {
     let now = performance.now();
     let due = Math.floor((now - this.#start) / this.#period) - this.#index;
+    let skipped = 0;
     if (due > MAX_CATCH_UP) {
-      this.skipped += due - MAX_CATCH_UP;
-      this.#index += due - MAX_CATCH_UP;
+      skipped = due - MAX_CATCH_UP;
+      this.skipped += skipped;
+      this.#index += skipped;
       due = MAX_CATCH_UP;
     }
     for (let i = 0; i < due && this.#running; i++) {
       this.#index++;
       const deadline = this.#start + this.#index * this.#period;
       if (now - deadline > this.#period / 2) this.late++;
-      this.onTick({ deadline, index: this.#index }, now);
+      this.onTick({ deadline, index: this.#index, skipped: i === 0 ? skipped : 0 }, now);
       now = performance.now();
     }
     this.#schedule();

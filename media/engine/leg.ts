@@ -344,6 +344,16 @@ export class Leg {
     this.#ts = (this.#ts + step) >>> 0;
   }
 
+  /**
+   * Advances the RTP clock over frames that were never sent (ticks lost to a stall),
+   * so the peer's jitter buffer sees the time that passed; the next packet starts a
+   * talk spurt (marker), on which receivers resynchronise.
+   */
+  skipFrames(frames: number): void {
+    this.#ts = (this.#ts + (CODEC_INFO[this.codec].clockRate / 50) * frames) >>> 0;
+    this.#sentLastTick = false;
+  }
+
   /** Queues RFC 4733 events for the digits: 100 ms each, 60 ms apart. */
   sendDtmf(digits: string): void {
     const pt = this.#spec.codec.dtmfPayloadType;

@@ -133,12 +133,15 @@ export class Mixer {
       leg.levelDbov = frame ? levelDbov(frame) : -127;
       if (leg.levelDbov > VAD_THRESHOLD_DBOV) state.hangover = VAD_HANGOVER_TICKS;
       else if (state.hangover > 0) state.hangover--;
-      leg.speaking = state.hangover > 0 && frame !== null;
-      contributing[i] = leg.speaking && !leg.muted && frame !== null;
+      // A talker whose frame is missing for a tick (an underrun its jitter buffer could
+      // not conceal) stays a talker, adding silence: moving it to the shared mix would
+      // feed its decoder a frame from another encoder, one that has just been coding
+      // the talker's own voice (Opus and G.729 carry that state across frames).
+      leg.speaking = state.hangover > 0;
+      contributing[i] = leg.speaking && !leg.muted;
       if (contributing[i]) {
         contributors++;
-        const f = frame!;
-        for (let s = 0; s < f.length; s++) total[s] += f[s];
+        if (frame) { for (let s = 0; s < frame.length; s++) total[s] += frame[s]; }
       }
     }
     // What every non-contributor hears; own mixes are built in #out afterwards.
@@ -152,7 +155,7 @@ export class Mixer {
       }
       let payload: Uint8Array;
       if (contributing[i] && !leg.deaf) {
-        const own = frames[i]!;
+        const own = frames[i] ?? this.#silence;
         for (let s = 0; s < own.length; s++) total[s] -= own[s];
         const mix = saturate(total, this.#out);
         for (let s = 0; s < own.length; s++) total[s] += own[s];

@@ -11,7 +11,7 @@ import type {
   WorkerMessage,
   WorkerStats,
 } from "./protocol.ts";
-import { Ticker } from "./clock.ts";
+import { Ticker, type TickInfo } from "./clock.ts";
 import { Room } from "./room.ts";
 import { realtimeThread, UdpSocket } from "../../native/mod.ts";
 
@@ -69,7 +69,7 @@ export class WorkerHost {
   #tickTotalMs = 0;
 
   constructor(private readonly post: (msg: WorkerMessage) => void) {
-    this.#ticker = new Ticker((tick, now) => this.#tick(tick.index, now));
+    this.#ticker = new Ticker((tick, now) => this.#tick(tick, now));
   }
 
   async handle(req: Request): Promise<void> {
@@ -188,9 +188,11 @@ export class WorkerHost {
     return entry;
   }
 
-  #tick(index: number, now: number): void {
+  #tick({ index, skipped }: TickInfo, now: number): void {
     this.#receive();
     const t0 = performance.now();
+    // Frames lost to a stall still passed on the peers' clocks (RFC 3550 5.1).
+    if (skipped) { for (const { leg } of this.#legs.values()) leg.skipFrames(skipped); }
     for (const room of this.#rooms.values()) room.tick(now);
     if (index % HOUSEKEEP_EVERY_TICKS === 0) {
       for (const { leg } of this.#legs.values()) {

@@ -79,6 +79,8 @@ export class JitterBuffer {
   /** Timestamp of the next unit to play; NaN until the first packet. */
   #playTs = NaN;
   #concealRun = 0;
+  /** A packet played since the buffer last fell silent: an underrun is concealed. */
+  #streaming = false;
 
   #played = 0;
   #concealed = 0;
@@ -123,7 +125,7 @@ export class JitterBuffer {
 
   /** What to play for the frame starting now. */
   next(nowMs: number): Playout {
-    if (this.#packets.size === 0) return this.#idle();
+    if (this.#packets.size === 0) return this.#idle(nowMs);
     if (Number.isNaN(this.#playTs)) this.#playTs = this.#earliest;
     this.#skipOverdue(nowMs);
 
@@ -180,18 +182,24 @@ export class JitterBuffer {
     this.#targetMs = this.#minDelay;
     this.#playTs = NaN;
     this.#concealRun = 0;
+    this.#streaming = false;
   }
 
-  #idle(): Playout {
-    // Underrun: conceal a few frames of a stream we were playing, then fall silent.
+  #idle(nowMs: number): Playout {
+    // Underrun: the next frame of a stream we are playing is overdue (later than the
+    // target allows) and not here. Conceal a few frames (the late packet is then
+    // dropped, so the delay does not creep up a frame at every hiccup), then fall
+    // silent until the stream comes back. A frame not yet due is waited for.
     if (
-      !Number.isNaN(this.#playTs) && this.#concealRun > 0 && this.#concealRun < this.#maxConceal
+      this.#streaming && this.#concealRun < this.#maxConceal &&
+      nowMs >= this.#due(this.#playTs)
     ) {
       this.#concealRun++;
       this.#concealed++;
       this.#playTs += this.#frame;
       return { kind: "conceal", duration: this.#frame };
     }
+    if (this.#concealRun >= this.#maxConceal) this.#streaming = false;
     return { kind: "wait" };
   }
 
@@ -199,6 +207,7 @@ export class JitterBuffer {
     this.#remove(packet.ts);
     this.#playTs = packet.ts + packet.duration;
     this.#concealRun = 0;
+    this.#streaming = true;
     this.#played++;
     return { kind: "play", packet };
   }
@@ -236,7 +245,9 @@ export class JitterBuffer {
     this.#transits[this.#transitCount % WINDOW] = transit;
     this.#transitCount++;
     if (transit < this.#minTransit) this.#minTransit = transit;
-    if (++this.#sinceRecompute < RECOMPUTE_EVERY && this.#transitCount > 2) return;
+    // The target rises at once for a packet later than it allows (up fast, down slow).
+    const beyond = transit - this.#minTransit > this.#targetMs && this.#targetMs < this.#maxDelay;
+    if (++this.#sinceRecompute < RECOMPUTE_EVERY && this.#transitCount > 2 && !beyond) return;
     this.#sinceRecompute = 0;
     const n = Math.min(this.#transitCount, WINDOW);
     const window = this.#transits.slice(0, n).sort();

@@ -74,16 +74,21 @@ export function windowedCorrelation(
   signal: Int16Array,
   window: number,
   maxLag: number,
-): { value: number; lag: number } {
-  let weighted = 0, energy = 0, lag = -1;
+): { value: number; lag: number; lastLag: number } {
+  let weighted = 0, energy = 0, lag = -1, lastLag = -1;
   for (let at = 0; at + window <= reference.length; at += window) {
     const ref = reference.subarray(at, at + window);
     const e = rms(ref) ** 2;
     if (e === 0) continue;
     const best = bestCorrelation(ref, signal.subarray(at), maxLag);
     if (lag < 0) lag = best.lag;
+    lastLag = best.lag;
     weighted += best.value * e;
     energy += e;
   }
-  return { value: energy ? weighted / energy : 0, lag: Math.max(0, lag) };
+  return {
+    value: energy ? weighted / energy : 0,
+    lag: Math.max(0, lag),
+    lastLag: Math.max(0, lastLag),
+  };
 }

@@ -143,9 +143,16 @@ export class RtpPhone {
     const unitsPerSample = clock / this.pcmRate;
     // Position 0 is `since` itself: a sender in DTX may send nothing for a while, so
     // the first packet's timestamp is moved back by how long after `since` it came.
+    // That delay is the smallest any packet shows (arrival minus its timestamp's
+    // offset from the first): a stalled test process receives late, never early.
+    let delayMs = Infinity;
+    for (const p of pkts) {
+      const offsetMs = ((p.ts - pkts[0].ts) | 0) * 1000 / clock;
+      delayMs = Math.min(delayMs, p.at - since - offsetMs);
+    }
     const base = since
       ? (pkts[0].ts -
-        Math.round((pkts[0].at - since) * clock / 1000 / (clock / 50)) * (clock / 50)) >>> 0
+        Math.round(Math.max(0, delayMs) * clock / 1000 / (clock / 50)) * (clock / 50)) >>> 0
       : pkts[0].ts;
     // Length from the timestamps, not the packet count: DTX and skipped ticks leave gaps.
     const span = Math.max(...pkts.map((p) => ((p.ts - base) >>> 0) / unitsPerSample));

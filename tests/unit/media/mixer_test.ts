@@ -73,6 +73,28 @@ Deno.test("mixer: silent listeners of one codec share one encode; talkers get th
   assert.equal(r.encodes, 4);
 });
 
+Deno.test("mixer: a talker whose frame is missing for a tick stays on its own encoder", () => {
+  const { legs: ls, heard } = legs(["G729", "PCMU", "PCMU"]);
+  const mixer = new Mixer(8000);
+  for (let t = 0; t < 5; t++) mixer.mix(ls, [tone(5000), tone(3000, 10), null]);
+  // Talker 0's jitter buffer underruns: it is still speaking (hangover), adds
+  // silence, and keeps its own G.729 chain rather than taking a frame from another
+  // encoder whose state holds its own voice.
+  const r = mixer.mix(ls, [null, tone(3000, 10), null]);
+  assert.equal(r.contributors, 2);
+  assert.ok(ls[0].speaking);
+  // Own chains for talkers 0 and 1, one shared PCMU encode for member 2.
+  assert.equal(r.encodes, 3);
+  // Talker 1 hears nobody this tick; member 2 hears talker 1 alone.
+  assert.ok(peak(heard(1)) <= 8, `talker 1 hears ${peak(heard(1))}`);
+  assert.ok(peak(heard(2)) > 2500);
+  // Hangover lapses after 300 ms of nothing: the leg is no longer a talker.
+  let last = r;
+  for (let t = 0; t < 15; t++) last = mixer.mix(ls, [null, tone(3000, 10), null]);
+  assert.equal(last.contributors, 1);
+  assert.equal(ls[0].speaking, false);
+});
+
 Deno.test("mixer: a leg whose codec changes (re-INVITE) is re-encoded in the new codec; others are untouched", () => {
   const sizes = new Map<string, number>();
   const made = (["PCMU", "PCMU"] as Codec[]).map((codec, i) =>
@@ -144,4 +166,53 @@ Deno.test("clock: ticks follow start + n*20 ms without drift", async () => {
   for (let i = 1; i < deadlines.length; i++) {
     assert.ok(Math.abs(deadlines[i] - deadlines[i - 1] - 20) < 1e-6);
   }
+});
+
+Deno.test("clock: a stall longer than the catch-up skips ticks and tells the next tick how many", async () => {
+  const ticks: { index: number; skipped: number }[] = [];
+  const ticker = new Ticker((tick) => {
+    ticks.push({ index: tick.index, skipped: tick.skipped });
+    if (ticks.length === 3) {
+      const until = performance.now() + 200; // the thread is starved for 200 ms
+      while (performance.now() < until) { /* busy */ }
+    }
+  });
+  ticker.start();
+  await new Promise((r) => setTimeout(r, 400));
+  ticker.stop();
+  assert.ok(ticker.skipped >= 5, `skipped ${ticker.skipped}`);
+  const reported = ticks.reduce((n, t) => n + t.skipped, 0);
+  assert.equal(reported, ticker.skipped);
+  // Indices run on across the gap by exactly what was reported skipped.
+  for (let i = 1; i < ticks.length; i++) {
+    assert.equal(ticks[i].index - ticks[i - 1].index - 1, ticks[i].skipped);
+  }
+});
+
+Deno.test("leg: frames skipped in a stall advance the RTP clock and the next packet is marked", () => {
+  const sent: ReturnType<typeof parseRtp>[] = [];
+  const leg = new Leg(
+    {
+      legId: "s",
+      roomId: "r",
+      port: 12000,
+      host: "127.0.0.1",
+      codec: { codec: "PCMU", payloadType: 0 },
+      remote: { address: "127.0.0.1", port: 22000 },
+      rtcpMux: true,
+    },
+    8000,
+    { send: (data) => sent.push(parseRtp(data)) },
+    { latched() {}, dtmf() {} },
+    0,
+  );
+  const payload = new Uint8Array(160);
+  leg.sendFrame(payload);
+  leg.sendFrame(payload);
+  leg.skipFrames(7);
+  leg.sendFrame(payload);
+  assert.equal((sent[1].timestamp - sent[0].timestamp) >>> 0, 160);
+  assert.equal((sent[2].timestamp - sent[1].timestamp) >>> 0, 160 * 8);
+  assert.equal(sent[2].sequenceNumber, (sent[1].sequenceNumber + 1) & 0xffff, "no sequence gap");
+  assert.deepEqual(sent.map((p) => p.marker), [true, false, true]);
 });
