@@ -37,6 +37,8 @@ export const PLAN: MarkerPlan = {
 export interface Onset {
   from: number;
   at: number;
+  /** Arrival of the first frame the tone fills (`at` may be the partial frame before it). */
+  full: number;
 }
 
 export interface ProbeReport {
@@ -90,6 +92,7 @@ export class Probe {
   readonly #report: ProbeReport;
   readonly #run = new Array<number>(PLAN.frequencies.length).fill(0);
   readonly #runStart = new Array<number>(PLAN.frequencies.length).fill(0);
+  readonly #runFull = new Array<number>(PLAN.frequencies.length).fill(0);
   /** Arrival of the previous frame when it carried part of the tone, else 0. */
   readonly #partial = new Array<number>(PLAN.frequencies.length).fill(0);
   #source?: Source;
@@ -162,13 +165,17 @@ export class Probe {
         payload,
       });
       ts = (ts + SAMPLES) >>> 0;
+      // Sent is when the packet leaves, not when the send op's promise settles: with
+      // eight probes on one thread that can be milliseconds later, after the mix
+      // carrying the marker is already back.
+      const sentAt = now();
       try {
         await this.sock.send(packet, { transport: "udp", hostname: "127.0.0.1", port: remotePort });
       } catch {
         if (this.#closed) return;
         throw new Error(`${this.#report.name}: RTP send failed`);
       }
-      if (marking && !wasMarking) this.#report.sent.push(now());
+      if (marking && !wasMarking) this.#report.sent.push(sentAt);
       wasMarking = marking;
     }
   }
@@ -254,8 +261,11 @@ export class Probe {
         marker = true;
         if (this.#run[i]++ === 0) {
           this.#runStart[i] = this.#partial[i] > 0 ? this.#partial[i] : at;
+          this.#runFull[i] = at;
         }
-        if (this.#run[i] === 2) this.#report.onsets.push({ from: i, at: this.#runStart[i] });
+        if (this.#run[i] === 2) {
+          this.#report.onsets.push({ from: i, at: this.#runStart[i], full: this.#runFull[i] });
+        }
         this.#partial[i] = 0;
       } else {
         this.#run[i] = 0;

@@ -506,13 +506,15 @@ function analyse(reports: ProbeReport[], rtpNames: string[], killAt: number) {
     for (const [from, sender] of rtpNames.entries()) {
       if (from === to) continue;
       const sent = byName.get(sender)!.sent.filter((t) => !inWindow(t));
-      const onsets = r.onsets.filter((o) => o.from === from).map((o) => o.at);
+      const onsets = r.onsets.filter((o) => o.from === from);
       let heard = 0;
       for (const s of sent) {
-        const hit = onsets.find((a) => a >= s - 5 && a < s + 500);
+        const hit = onsets.find((o) => o.full >= s - 5 && o.full < s + 500);
         if (hit === undefined) continue;
         heard++;
-        latencies.push(hit - s);
+        // A partial frame that came before the marker left was something else
+        // (speech with energy at the marker's frequency), not the marker's start.
+        latencies.push((hit.at >= s - 5 ? hit.at : hit.full) - s);
       }
       paths.push({ from: sender, to: receiver, sent: sent.length, heard });
     }
