@@ -235,7 +235,7 @@ export class Calls {
   /** A new INVITE (no To tag): admission, media, answer. */
   async invite(tx: ServerTransaction, from: Peer): Promise<void> {
     const req = tx.request;
-    const toTag = newTag();
+    const toTag = tx.toTag;
     const reply = (status: number, opts: Parameters<typeof responseTo>[2] = {}) =>
       tx.respond(responseTo(req, status, { toTag, ...opts }));
 

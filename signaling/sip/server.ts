@@ -155,13 +155,13 @@ export class SipServer implements Subsystem {
       await this.#dispatch(tx, from);
     } catch (err) {
       this.o.log.error("SIP request failed", { err, method: req.method });
-      if (!tx.finalSent) tx.respond(responseTo(req, 500, { toTag: newTag() }));
+      if (!tx.finalSent) tx.respond(responseTo(req, 500, { toTag: tx.toTag }));
     }
   }
 
   async #dispatch(tx: ServerTransaction, from: Peer): Promise<void> {
     const req = tx.request;
-    const toTag = newTag();
+    const toTag = tx.toTag;
     const reply = (status: number, headers: [string, string][] = [], reason?: string) =>
       tx.respond(responseTo(req, status, { toTag, headers, reason }));
     if (req.method === "INVITE") tx.respond(responseTo(req, 100));
@@ -246,11 +246,11 @@ export class SipServer implements Subsystem {
     const tx = this.transactions.receive(req, from);
     if (!tx) return;
     const invite = this.transactions.inviteFor(req);
-    if (!invite) return tx.respond(responseTo(req, 481, { toTag: newTag() }));
-    tx.respond(responseTo(req, 200, { toTag: newTag() }));
+    if (!invite) return tx.respond(responseTo(req, 481, { toTag: tx.toTag }));
+    tx.respond(responseTo(req, 200, { toTag: invite.toTag }));
     if (!invite.finalSent) {
       invite.cancelled = true;
-      invite.respond(responseTo(invite.request, 487, { toTag: newTag() }));
+      invite.respond(responseTo(invite.request, 487, { toTag: invite.toTag }));
       invite.onCancel?.();
     }
   }

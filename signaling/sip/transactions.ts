@@ -91,6 +91,12 @@ export class ServerTransaction {
   #last?: Uint8Array;
   #timers: ReturnType<typeof setTimeout>[] = [];
   readonly invite: boolean;
+  /** The To tag of this transaction's responses: one, so a CANCEL's 200 and the
+   * INVITE's 487 carry the tag the INVITE's other responses do (RFC 3261 9.2). */
+  get toTag(): string {
+    return this.#toTag ??= newTag();
+  }
+  #toTag?: string;
   /** Set when a CANCEL for this INVITE arrived. */
   cancelled = false;
   /** Told when a CANCEL for this INVITE arrives (after the 487 went out). */

@@ -5,6 +5,7 @@ import {
   GuardianRegistry,
   type Policy,
   PolicyStore,
+  type Verifier,
   webCryptoVerifier,
 } from "../../guard/mod.ts";
 import { Lifecycle } from "../../lifecycle/mod.ts";
@@ -16,7 +17,14 @@ import { WitnessLog } from "../../witness/mod.ts";
 export const OPERATOR_TOKEN = "test-operator-token-0123456789";
 
 export async function testApp(
-  opts: { kvPath?: string; policyFile?: string; kvReady?: boolean; now?: () => number } = {},
+  opts: {
+    kvPath?: string;
+    policyFile?: string;
+    kvReady?: boolean;
+    now?: () => number;
+    /** Admission's signature check (a test may hold it to keep a call pending). */
+    verifier?: Verifier;
+  } = {},
 ) {
   const log = createLogger({ level: "error", sink: () => {} });
   const lifecycle = new Lifecycle(log);
@@ -36,7 +44,7 @@ export async function testApp(
     registry,
     policies,
     witness,
-    verifier: webCryptoVerifier(),
+    verifier: opts.verifier ?? webCryptoVerifier(),
     media: { host: "127.0.0.1", portMin: 40000, portMax: 40999 },
     log,
     metrics: metrics.registry,
