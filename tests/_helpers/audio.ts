@@ -1,5 +1,7 @@
 // Speech fixtures and the signal measures media tests use.
 
+import { tempDir } from "./temp.ts";
+
 export { speech } from "../fixtures/audio/speech.ts";
 
 /**
@@ -38,7 +40,7 @@ export function rms(pcm: Int16Array): number {
 /** Compiles a C file in tests/fixtures/c against the given libraries; returns the binary path. */
 export async function compileC(source: string, libs: string[]): Promise<string> {
   const src = new URL(`../fixtures/c/${source}`, import.meta.url).pathname;
-  const bin = await Deno.makeTempFile({ prefix: source.replace(/\.c$/, "-") });
+  const bin = `${tempDir("council-cc-")}/${source.replace(/\.c$/, "")}`;
   const cc = await new Deno.Command("cc", {
     args: ["-O2", "-o", bin, src, ...libs.map((l) => `-l${l}`)],
     stderr: "piped",

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { type AdmissionRequest, signAdmissionRequest } from "../../guard/mod.ts";
 import { fromBase64 } from "../../witness/mod.ts";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const TOKEN = "integration-operator-token-42";
 
@@ -134,7 +135,7 @@ Deno.test("guardians registered with the CLI are admitted over HTTP; rejects map
     await again.body?.cancel();
 
     // The CLI signs and submits a request from a key file.
-    const keyFile = `${Deno.makeTempDirSync()}/technical.key`;
+    const keyFile = `${tempDir()}/technical.key`;
     Deno.writeTextFileSync(keyFile, JSON.stringify({ publicKey, secretKey }));
     const viaCli = await cli(
       "admit",
@@ -258,7 +259,7 @@ Deno.test("malformed admission requests get 400 naming the field; the registry i
 });
 
 Deno.test("without a configured token the server generates one beside the KV file", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = tempDir();
   const council = await startCouncilProcess({ COUNCIL_KV_PATH: `${dir}/council.kv` });
   try {
     const file = `${dir}/operator.token`;
@@ -282,7 +283,7 @@ Deno.test("without a configured token the server generates one beside the KV fil
 });
 
 Deno.test("SIGHUP reloads the policy file; a bad file keeps the policy in force", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = tempDir();
   const policy = `${dir}/policy.json`;
   Deno.writeTextFileSync(policy, JSON.stringify({ version: "v1" }));
   const council = await startCouncilProcess({

@@ -4,6 +4,7 @@ import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { tokenCalls } from "../_helpers/sipp.ts";
 import { until } from "../_helpers/wait.ts";
 import { joinWs } from "../_helpers/ws_member.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const cli = (args: string[], env: Record<string, string> = {}) => runDeno("cli/main.ts", args, env);
 
@@ -54,7 +55,7 @@ Deno.test("council version prints the deno.json version, as text and JSON", asyn
 });
 
 Deno.test("council config shows effective values and their sources", async () => {
-  const file = `${Deno.makeTempDirSync()}/c.json`;
+  const file = `${tempDir()}/c.json`;
   Deno.writeTextFileSync(file, JSON.stringify({ log: { level: "debug" } }));
   const res = await cli(["config", "--json", "--config", file], { COUNCIL_HTTP_PORT: "9999" });
   assert.equal(res.code, 0, res.stderr);

@@ -1,9 +1,10 @@
 // The real server, started as a process the way `deno task start` starts it.
 import assert from "node:assert/strict";
 import { logRecords, runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
+import { tempDir, tempFile } from "../_helpers/temp.ts";
 
 Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it cleanly", async () => {
-  const kvPath = `${Deno.makeTempDirSync()}/council.kv`;
+  const kvPath = `${tempDir()}/council.kv`;
   const council = await startCouncilProcess({ COUNCIL_KV_PATH: kvPath });
   try {
     assert.match(council.url, /^http:\/\/127\.0\.0\.1:[0-9]+$/);
@@ -103,7 +104,7 @@ Deno.test("bad configuration is one line naming the key and exit code 2", async 
     `council: config: http.port (env:COUNCIL_HTTP_PORT): expected a TCP port from 0 to 65535, got "eighty"`,
   );
 
-  const file = `${Deno.makeTempDirSync()}/council.json`;
+  const file = `${tempDir()}/council.json`;
   Deno.writeTextFileSync(file, JSON.stringify({ http: { port: 8080, hots: "x" } }));
   const badKey = await runDeno("main.ts", ["--config", file], {});
   assert.equal(badKey.code, 2);
@@ -119,7 +120,7 @@ Deno.test("bad configuration is one line naming the key and exit code 2", async 
 
   const unusableKv = await runDeno("main.ts", [], {
     COUNCIL_HTTP_PORT: "0",
-    COUNCIL_KV_PATH: `${Deno.makeTempFileSync()}/x/council.kv`,
+    COUNCIL_KV_PATH: `${tempFile()}/x/council.kv`,
   });
   assert.equal(unusableKv.code, 2);
   assert.match(unusableKv.stderr.trim(), /^council: kv\.path: cannot create directory [^\n]+$/);
@@ -143,7 +144,7 @@ Deno.test({
   // Shown as ignored, not passed, when something else on this machine holds 8080.
   ignore: !portFree(8080),
   async fn() {
-    const cwd = Deno.makeTempDirSync();
+    const cwd = tempDir();
     const council = await startCouncilProcess({}, {
       cwd,
       withoutDefaults: true,

@@ -1,5 +1,6 @@
 // scripts/setup is what `deno task start|test` run first on a new machine.
 import assert from "node:assert/strict";
+import { tempDir } from "../_helpers/temp.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -15,7 +16,7 @@ async function setup(args: string[], path = Deno.env.get("PATH") ?? "") {
 
 /** A directory whose apt-get and dpkg records any call, to prove nothing was installed. */
 function trapInstallers(): { dir: string; calls: () => string } {
-  const dir = Deno.makeTempDirSync();
+  const dir = tempDir();
   const log = `${dir}/calls.log`;
   for (const tool of ["apt-get", "apt", "dpkg"]) {
     Deno.writeTextFileSync(`${dir}/${tool}`, `#!/bin/sh\necho "${tool} $*" >> ${log}\nexit 1\n`);
@@ -46,7 +47,7 @@ Deno.test("setup is silent and installs nothing the second time", async () => {
 });
 
 Deno.test("setup names exactly what is missing when it may not install", async () => {
-  const list = `${Deno.makeTempDirSync()}/packages.txt`;
+  const list = `${tempDir()}/packages.txt`;
   Deno.writeTextFileSync(
     list,
     "# test list\nbash\ncouncil-no-such-package-a # trailing comment\n\ncouncil-no-such-package-b\n",

@@ -14,6 +14,7 @@ import {
 } from "../../witness/mod.ts";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
 import { deleteStored } from "../unit/witness/_tamper.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 async function api(url: string, path: string, init?: RequestInit) {
   const res = await fetch(`${url}/api/v1/witness${path}`, init);
@@ -21,7 +22,7 @@ async function api(url: string, path: string, init?: RequestInit) {
 }
 
 Deno.test("witness API: key, heads, entries and proofs verify with the public key alone", async () => {
-  const kvPath = `${Deno.makeTempDirSync()}/council.kv`;
+  const kvPath = `${tempDir()}/council.kv`;
   let council = await startCouncilProcess({ COUNCIL_KV_PATH: kvPath });
   let firstHead;
   let verifier;
@@ -173,7 +174,7 @@ Deno.test("witness API: malformed requests get 400 with a reason and write nothi
 });
 
 Deno.test("council witness head|show|proof|verify|export against a running server", async () => {
-  const kvPath = `${Deno.makeTempDirSync()}/council.kv`;
+  const kvPath = `${tempDir()}/council.kv`;
   const council = await startCouncilProcess({ COUNCIL_KV_PATH: kvPath });
   const cli = (...args: string[]) =>
     runDeno("cli/main.ts", ["witness", ...args, "--url", council.url], {});

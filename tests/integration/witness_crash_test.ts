@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { audit, kvAuditSource, leafHash, toHex } from "../../witness/mod.ts";
 import { openWitness } from "../unit/witness/_open.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const WRITER = new URL("../_helpers/witness_writer.ts", import.meta.url).pathname;
 
@@ -37,7 +38,7 @@ async function runAndKill(path: string, killAfterAcks: number): Promise<Map<numb
 }
 
 Deno.test("a writer killed with SIGKILL mid-append loses no acknowledged entry", async () => {
-  const path = `${Deno.makeTempDirSync()}/crash.kv`;
+  const path = `${tempDir()}/crash.kv`;
   const acknowledged = new Map<number, string>();
   // Several crashes on the same database, each at a different point.
   for (const acks of [700, 1500, 333, 2100]) {

@@ -9,6 +9,7 @@ import {
 } from "../../scripts/compile/libraries.ts";
 import { importsSpecifier, trimConfig } from "../../scripts/compile/stage.ts";
 import { launcher } from "../../scripts/compile/launcher.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const SUM = "ab".repeat(32);
 
@@ -26,7 +27,7 @@ Deno.test("the launcher's offset is its own length, whatever the digits", () => 
 });
 
 Deno.test("the launcher is valid sh", async () => {
-  const file = `${Deno.makeTempDirSync()}/launcher.sh`;
+  const file = `${tempDir()}/launcher.sh`;
   Deno.writeTextFileSync(file, launcher({ version: "0.1.0", sha256: SUM }));
   const out = await new Deno.Command("sh", { args: ["-n", file], stderr: "piped" }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { ConfigError, defaultConfig, envName, KEYS, loadConfig } from "../../config/mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 function tempConfig(content: string): string {
-  const dir = Deno.makeTempDirSync({ prefix: "council-config-" });
+  const dir = tempDir("council-config-");
   const path = `${dir}/council.json`;
   Deno.writeTextFileSync(path, content);
   return path;
@@ -109,7 +110,7 @@ Deno.test("council.json in the working directory is read when present", () => {
   assert.equal(loadConfig({ env: {}, cwd }).config.kv.path, ":memory:");
   // ...and its absence is not an error.
   assert.equal(
-    loadConfig({ env: {}, cwd: Deno.makeTempDirSync() }).config.kv.path,
+    loadConfig({ env: {}, cwd: tempDir() }).config.kv.path,
     "data/council.kv",
   );
 });
@@ -196,7 +197,7 @@ Deno.test("an explicit file must exist, be JSON and be an object", () => {
     /top level must be a JSON object/,
   );
   assert.match(
-    configError(() => loadConfig({ configPath: Deno.makeTempDirSync(), env: {} })).message,
+    configError(() => loadConfig({ configPath: tempDir(), env: {} })).message,
     /not a regular file/,
   );
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Lifecycle, type Subsystem } from "../../lifecycle/mod.ts";
 import { Store } from "../../store/mod.ts";
 import { createLogger } from "../../telemetry/mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const quiet = createLogger({ level: "error", sink: () => {} });
 
@@ -67,7 +68,7 @@ Deno.test("readiness names each subsystem; a throwing or hanging probe is not re
 });
 
 Deno.test("a KV write in flight when shutdown starts is durable before KV closes", async () => {
-  const path = `${Deno.makeTempDirSync()}/council.kv`;
+  const path = `${tempDir()}/council.kv`;
   const store = await Store.open(path);
   const lc = new Lifecycle(quiet);
   lc.add(store);

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { Store, StoreError } from "../../store/mod.ts";
+import { tempDir, tempFile } from "../_helpers/temp.ts";
 
 Deno.test("instance record counts starts on the same database", async () => {
-  const path = `${Deno.makeTempDirSync()}/nested/dir/council.kv`;
+  const path = `${tempDir()}/nested/dir/council.kv`;
   const first = await Store.open(path);
   const a = await first.recordStart(new Date("2026-01-01T00:00:00Z"));
   await first.close();
@@ -17,7 +18,7 @@ Deno.test("instance record counts starts on the same database", async () => {
 });
 
 Deno.test("an unusable KV path is a StoreError naming kv.path", async () => {
-  const file = Deno.makeTempFileSync();
+  const file = tempFile();
   await assert.rejects(() => Store.open(`${file}/sub/council.kv`), (err: unknown) => {
     assert.ok(err instanceof StoreError);
     assert.match(err.message, /^kv\.path: cannot create directory/);

@@ -5,6 +5,7 @@ import { type Decision, DEFAULT_POLICY, type Policy } from "../../../guard/mod.t
 import { decodeEntry } from "../../../witness/mod.ts";
 import { testApp } from "../../_helpers/app.ts";
 import { guardianWithKey } from "./_fixture.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 function reason(d: Decision) {
   return d.decision === "admit" ? "ADMIT" : d.reason;
@@ -205,7 +206,7 @@ Deno.test("gate 6: 25 concurrent guardians fill a room; the 26th gets CAPACITY_E
 });
 
 function policyFile(doc: unknown): string {
-  const path = `${Deno.makeTempDirSync()}/policy.json`;
+  const path = `${tempDir()}/policy.json`;
   Deno.writeTextFileSync(path, JSON.stringify(doc));
   return path;
 }
@@ -338,7 +339,7 @@ Deno.test("when the witness cannot write, the answer is INTERNAL_ERROR and nothi
 });
 
 Deno.test("a restart remembers nonces from the witness, so replays stay refused", async () => {
-  const kvPath = `${Deno.makeTempDirSync()}/guard.kv`;
+  const kvPath = `${tempDir()}/guard.kv`;
   const first = await testApp({ kvPath });
   const alice = await guardianWithKey(first, "alice");
   const request = await alice.sign();

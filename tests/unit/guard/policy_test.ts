@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_POLICY, parsePolicy, PolicyError, PolicyStore } from "../../../guard/mod.ts";
 import { createLogger } from "../../../telemetry/mod.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 Deno.test("a policy file overrides defaults and rooms", () => {
   const p = parsePolicy({
@@ -53,7 +54,7 @@ Deno.test("invalid policies are refused with the field named", () => {
 Deno.test("the store reloads when the file changes and keeps the old policy on a bad file", async () => {
   const lines: string[] = [];
   const log = createLogger({ level: "info", sink: (l) => lines.push(l) });
-  const path = `${Deno.makeTempDirSync()}/policy.json`;
+  const path = `${tempDir()}/policy.json`;
   Deno.writeTextFileSync(path, JSON.stringify({ version: "a" }));
   const store = new PolicyStore(path, log);
   store.watch();
@@ -77,7 +78,7 @@ Deno.test("the store reloads when the file changes and keeps the old policy on a
 });
 
 Deno.test("a bad policy file at startup is an error", () => {
-  const path = `${Deno.makeTempDirSync()}/policy.json`;
+  const path = `${tempDir()}/policy.json`;
   Deno.writeTextFileSync(path, JSON.stringify({ version: "x", room: { capacity: 0 } }));
   assert.throws(
     () => new PolicyStore(path, createLogger({ level: "error", sink: () => {} })),

@@ -2,11 +2,12 @@
 // encoded, every code decoded, both laws, bit for bit.
 import assert from "node:assert/strict";
 import { G711_SILENCE, g711Decode, g711Encode } from "../../../media/codecs/g711.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 const SOURCE = new URL("../../fixtures/c/g711_reference.c", import.meta.url).pathname;
 
 async function spandspReference(): Promise<number[]> {
-  const bin = `${Deno.makeTempDirSync()}/g711_reference`;
+  const bin = `${tempDir()}/g711_reference`;
   const cc = await new Deno.Command("cc", { args: ["-O2", "-o", bin, SOURCE] }).output();
   assert.equal(cc.code, 0, new TextDecoder().decode(cc.stderr));
   const run = await new Deno.Command(bin).output();

@@ -1,11 +1,12 @@
 import { Store } from "../../../store/mod.ts";
 import { createLogger } from "../../../telemetry/mod.ts";
 import { WitnessLog, type WitnessOptions } from "../../../witness/mod.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 export const quiet = createLogger({ level: "error", sink: () => {} });
 
 export async function openWitness(path?: string, opts: Partial<WitnessOptions> = {}) {
-  const kvPath = path ?? `${Deno.makeTempDirSync()}/witness.kv`;
+  const kvPath = path ?? `${tempDir()}/witness.kv`;
   const store = await Store.open(kvPath);
   const witness = await WitnessLog.open(store, {
     origin: "test.local/witness",
