@@ -17,6 +17,11 @@ let flushing = false;
 let dropped = 0;
 let sendErrors = 0;
 
+// The next turn of the event loop, ~10 us away: setTimeout(f, 0) is ~2 ms here, which
+// every datagram paid (an ARQ's p50 round trip was 3.5 ms).
+const nextTurn = new MessageChannel();
+nextTurn.port1.onmessage = () => flush();
+
 function flush(): void {
   flushing = false;
   if (batch.length === 0) return;
@@ -48,7 +53,7 @@ async function receive(conn: Deno.DatagramConn): Promise<void> {
       // Batch what arrives within one turn of the event loop.
       if (!flushing) {
         flushing = true;
-        setTimeout(flush, 0);
+        nextTurn.port2.postMessage(0);
       }
     }
   } catch (err) {
@@ -74,8 +79,11 @@ self.onmessage = (e: MessageEvent<UdpCommand>) => {
   const cmd = e.data;
   if (cmd.op === "bind") bind(cmd);
   else if (cmd.op === "send") {
-    sock?.send(cmd.data, { transport: "udp", hostname: cmd.address, port: cmd.port })
-      .catch(() => sendErrors++);
+    let offset = 0;
+    for (const [length, hostname, port] of cmd.to) {
+      const data = cmd.data.subarray(offset, offset += length);
+      sock?.send(data, { transport: "udp", hostname, port }).catch(() => sendErrors++);
+    }
   } else if (cmd.op === "close") {
     const s = sock;
     sock = undefined;
@@ -84,6 +92,7 @@ self.onmessage = (e: MessageEvent<UdpCommand>) => {
     } catch { /* already closed */ }
     flush();
     report();
+    nextTurn.port1.close();
     post({ ev: "closed" });
   }
 };

@@ -14,11 +14,13 @@ export interface BindCommand {
   handled: SharedArrayBuffer;
 }
 
+/** The datagrams sent within one turn, in one message (a post costs ~20 us). */
 export interface SendCommand {
   op: "send";
+  /** Their bytes back to back. */
   data: Uint8Array;
-  address: string;
-  port: number;
+  /** Per datagram, in order: its length in `data`, and the address and port it goes to. */
+  to: [number, string, number][];
 }
 
 export type UdpCommand = BindCommand | SendCommand | { op: "close" };

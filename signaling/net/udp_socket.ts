@@ -5,6 +5,7 @@
 import type { UdpCommand, UdpEvent } from "./udp_protocol.ts";
 
 const WORKER_URL = new URL("../../workers/udp_worker.ts", import.meta.url);
+const STAGE_BYTES = 16_384;
 
 export interface UdpSocketOptions {
   host: string;
@@ -21,6 +22,10 @@ export class UdpSocket {
   /** Datagrams dropped because the queue was full; sends that failed. */
   readonly counters = { dropped: 0, sendErrors: 0 };
   #closed = false;
+  /** Datagrams sent this turn: their bytes back to back, and where each goes. */
+  #stage = new Uint8Array(STAGE_BYTES);
+  #staged = 0;
+  #to: [number, string, number][] = [];
 
   private constructor(
     private readonly worker: Worker,
@@ -85,19 +90,38 @@ export class UdpSocket {
     });
   }
 
-  /** Queues a datagram; failures are counted (UDP gives no delivery promise anyway). */
+  /**
+   * Queues a datagram; failures are counted (UDP gives no delivery promise anyway).
+   * What is sent within one turn goes to the worker as one message, at its end.
+   */
   send(data: Uint8Array, address: string, port: number): void {
     if (this.#closed) throw new Error("socket closed");
-    // Copy: the caller may reuse its buffer, and the copy can be transferred.
-    const copy = data.slice();
-    this.worker.postMessage(
-      { op: "send", data: copy, address, port } satisfies UdpCommand,
-      [copy.buffer],
-    );
+    // Copied now (the caller may reuse its buffer) into one staging buffer.
+    const need = this.#staged + data.length;
+    if (need > this.#stage.length) {
+      const grown = new Uint8Array(Math.max(need, this.#stage.length * 2));
+      grown.set(this.#stage.subarray(0, this.#staged));
+      this.#stage = grown;
+    }
+    this.#stage.set(data, this.#staged);
+    this.#staged = need;
+    this.#to.push([data.length, address, port]);
+    if (this.#to.length === 1) queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    if (this.#to.length === 0 || this.#closed) return;
+    const data = this.#stage.slice(0, this.#staged);
+    const to = this.#to;
+    this.#staged = 0;
+    this.#to = [];
+    if (this.#stage.length > 64 * STAGE_BYTES) this.#stage = new Uint8Array(STAGE_BYTES);
+    this.worker.postMessage({ op: "send", data, to } satisfies UdpCommand, [data.buffer]);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush(); // what was sent before close still goes
     this.#closed = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const done = new Promise<void>((resolve) => {

@@ -382,7 +382,7 @@ class Decoder {
     const bits = chunks.reduce((s, c) => s + c.bits, 0);
     const w = new BitWriter();
     for (const c of chunks) w.bitString(c.data, c.bits);
-    return { bits, data: w.finish().slice(0, Math.ceil(bits / 8)) };
+    return { bits, data: w.view().slice(0, Math.ceil(bits / 8)) };
   }
 
   #string(t: Extract<AsnType, { kind: "string" }>): string {
@@ -734,7 +734,7 @@ class Encoder {
     if (raw instanceof Uint8Array) return this.#openBytes(raw);
     const inner = new BitWriter();
     new Encoder(inner).value(t, v, path);
-    this.#openBytes(inner.finish());
+    this.#openBytes(inner.view());
   }
 }
 
@@ -766,7 +766,21 @@ function concat(parts: Uint8Array[]): Uint8Array {
 // Arcs are BigInts: UUID-derived identifiers (ITU-T X.667, arc 2.25) are 128 bits.
 const MAX_ARC_OCTETS = 20;
 
+// A message carries the same few identifiers again and again (protocol, token OIDs);
+// BigInt arcs make each decode ~3 us, so the first OIDS_KEPT seen are remembered.
+const OIDS_KEPT = 64;
+const oids = new Map<string, string>();
+
 function decodeOid(bytes: Uint8Array): string {
+  const key = bytes.length <= 32 ? String.fromCharCode(...bytes) : undefined;
+  const known = key === undefined ? undefined : oids.get(key);
+  if (known !== undefined) return known;
+  const oid = oidOf(bytes);
+  if (key !== undefined && oids.size < OIDS_KEPT) oids.set(key, oid);
+  return oid;
+}
+
+function oidOf(bytes: Uint8Array): string {
   if (bytes.length === 0) throw new PerError("empty object identifier");
   const arcs: bigint[] = [];
   let v = 0n;
@@ -813,14 +827,17 @@ export function encode(t: AsnType, value: unknown, name = "value"): Uint8Array {
   return w.finish();
 }
 
-/** Decodes one value of type t from the start of data. */
+/**
+ * Decodes one value of type t from the start of data. Octet strings in the value are
+ * views of one private copy of data, so the caller may reuse its buffer.
+ */
 export function decode(t: AsnType, data: Uint8Array, name = "value"): unknown {
-  return new Decoder(new BitReader(data)).value(t, name);
+  return new Decoder(new BitReader(data.slice())).value(t, name);
 }
 
 /** Decodes and also reports how many bits the value took. */
 export function decodePrefix(t: AsnType, data: Uint8Array): { value: unknown; bits: number } {
-  const r = new BitReader(data);
+  const r = new BitReader(data.slice());
   const value = new Decoder(r).value(t, "value");
   return { value, bits: r.offset };
 }

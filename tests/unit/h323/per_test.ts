@@ -69,6 +69,31 @@ Deno.test("X.691 strings, OIDs, SEQUENCE with extensions, CHOICE, ENUMERATED, SE
   assert.deepEqual(decode(t("List"), encode(t("List"), [true, false, true])), [true, false, true]);
 });
 
+Deno.test("decoded octet strings do not change when the caller reuses its buffer", () => {
+  const input = encode(t("Var"), new Uint8Array([1, 2, 3]));
+  const fixed = bytes("01020304");
+  const v = decode(t("Var"), input) as Uint8Array;
+  const f = decode(t("Fixed"), fixed) as Uint8Array;
+  input.fill(0xee);
+  fixed.fill(0xee);
+  assert.deepEqual([...v], [1, 2, 3]);
+  assert.deepEqual([...f], [1, 2, 3, 4]);
+});
+
+Deno.test("OIDs decode the same the first time and the hundredth, many distinct or bad", () => {
+  // More distinct identifiers than the decoder remembers, each decoded twice.
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 150; i++) {
+      const oid = `1.3.6.1.4.1.${1000 + i}.${i * 977}`;
+      assert.equal(decode(t("Oid"), encode(t("Oid"), oid)), oid);
+    }
+  }
+  // A bad one is refused every time (a refusal is never remembered as a value).
+  for (let i = 0; i < 2; i++) {
+    assert.throws(() => decode(t("Oid"), bytes("0181")), PerError); // ends mid-arc
+  }
+});
+
 Deno.test("encoding refuses values outside their type with the path named", () => {
   assert.throws(() => encode(t("Small"), 8), /outside 0..7/);
   assert.throws(() => encode(t("Digits"), "12a"), /not permitted/);

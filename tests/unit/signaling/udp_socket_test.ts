@@ -37,6 +37,38 @@ Deno.test("UdpSocket receives and sends datagrams through its worker", async () 
   assert.throws(() => sock.send(new Uint8Array(1), "127.0.0.1", 9), /closed/);
 });
 
+Deno.test("UdpSocket: sends made in one turn go out in order, to each their address, sizes intact", async () => {
+  const sock = await UdpSocket.bind({ host: "127.0.0.1", port: 0 }, () => {});
+  const a = client();
+  const b = client();
+  try {
+    const port = (c: Deno.DatagramConn) => (c.addr as Deno.NetAddr).port;
+    // More bytes than the staging buffer starts with, and one empty datagram.
+    const sizes = [1, 300, 0, 9000, 9000, 5];
+    sizes.forEach((n, i) => {
+      sock.send(new Uint8Array(n).fill(i + 1), "127.0.0.1", port(i % 2 ? b : a));
+    });
+    const got = async (c: Deno.DatagramConn, n: number) => {
+      const out: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        const [d] = await c.receive();
+        out.push([d.length, d[0] ?? 0, d[d.length - 1] ?? 0]);
+      }
+      return out;
+    };
+    assert.deepEqual(await got(a, 3), [[1, 1, 1], [0, 0, 0], [9000, 5, 5]]);
+    assert.deepEqual(await got(b, 3), [[300, 2, 2], [9000, 4, 4], [5, 6, 6]]);
+    // Sent, then closed at once: what was queued still goes.
+    sock.send(new Uint8Array([42]), "127.0.0.1", port(a));
+    await sock.close();
+    assert.deepEqual(await got(a, 1), [[1, 42, 42]]);
+  } finally {
+    a.close();
+    b.close();
+    await sock.close();
+  }
+});
+
 Deno.test("UdpSocket drops (and counts) what exceeds its queue while the main thread stalls", async () => {
   let handled = 0;
   const sock = await UdpSocket.bind({ host: "127.0.0.1", port: 0, maxQueuedBytes: 1000 }, () => {
