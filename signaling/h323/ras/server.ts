@@ -8,6 +8,7 @@ import type { Subsystem } from "../../../lifecycle/mod.ts";
 import type { Logger } from "../../../telemetry/log.ts";
 import { UdpSocket } from "../../net/udp_socket.ts";
 import { PerError } from "../asn1/per.ts";
+import type { HostPort } from "../h225/address.ts";
 import { decodeRas, encodeRas, type RasValue } from "../h225/mod.ts";
 import type { Endpoints } from "./endpoints.ts";
 import type { Gatekeeper } from "./gatekeeper.ts";
@@ -31,7 +32,10 @@ export class RasServer implements Subsystem {
   #answers = new Map<string, { at: number; bytes?: Uint8Array }>();
   #closing = false;
   #inFlight = new Set<Promise<void>>();
+  /** Requests being decided, by key: who asked, when, and whether RIP went out. */
+  #deciding = new Map<string, { seq: number; from: HostPort; at: number; rip: boolean }>();
   #sweeper: ReturnType<typeof setInterval>;
+  #ripSweeper: ReturnType<typeof setInterval>;
 
   private constructor(
     private readonly o: RasServerOptions,
@@ -40,6 +44,9 @@ export class RasServer implements Subsystem {
     private readonly socket: UdpSocket,
   ) {
     this.#sweeper = setInterval(() => this.#forget(), 5_000);
+    // One timer for every request (a timer per ARQ cost ~8 us of the main thread).
+    const ripAfter = o.ripAfterMs ?? 1000;
+    this.#ripSweeper = setInterval(() => this.#inProgress(ripAfter), Math.min(250, ripAfter / 4));
   }
 
   /** Binds the socket, then builds the gatekeeper with the port actually bound. */
@@ -69,6 +76,7 @@ export class RasServer implements Subsystem {
   async close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#sweeper);
+    clearInterval(this.#ripSweeper);
     await Promise.allSettled([...this.#inFlight]);
     this.endpoints.close();
     await this.socket.close();
@@ -79,7 +87,7 @@ export class RasServer implements Subsystem {
     this.socket.send(encodeRas(message), to.host, to.port);
   }
 
-  #datagram(data: Uint8Array, from: { host: string; port: number }): void {
+  #datagram(data: Uint8Array, from: HostPort): void {
     if (this.#closing) return;
     this.counters.received++;
     let message: RasValue;
@@ -106,28 +114,36 @@ export class RasServer implements Subsystem {
       this.#answers.delete(this.#answers.keys().next().value!);
     }
     this.#answers.set(key, entry);
-    const p = this.#answer(message, kind, seq, from, key, entry).finally(() =>
-      this.#inFlight.delete(p)
-    );
+    if (typeof seq === "number") this.#deciding.set(key, { seq, from, at: entry.at, rip: false });
+    const p = this.#answer(message, kind, from, key, entry).finally(() => {
+      this.#deciding.delete(key);
+      this.#inFlight.delete(p);
+    });
     this.#inFlight.add(p);
+  }
+
+  /** H.225.0 7.18: a request still undecided after `after` ms gets one RequestInProgress. */
+  #inProgress(after: number): void {
+    const due = Date.now() - after;
+    for (const d of this.#deciding.values()) {
+      if (d.at > due) break; // insertion order is time order
+      if (d.rip) continue;
+      d.rip = true;
+      this.socket.send(
+        encodeRas({ requestInProgress: { requestSeqNum: d.seq, delay: 10_000 } }),
+        d.from.host,
+        d.from.port,
+      );
+    }
   }
 
   async #answer(
     message: RasValue,
     kind: string,
-    seq: unknown,
-    from: { host: string; port: number },
+    from: HostPort,
     key: string,
     entry: { at: number; bytes?: Uint8Array },
   ): Promise<void> {
-    const rip = setTimeout(() => {
-      if (typeof seq !== "number") return;
-      this.socket.send(
-        encodeRas({ requestInProgress: { requestSeqNum: seq, delay: 10_000 } }),
-        from.host,
-        from.port,
-      );
-    }, this.o.ripAfterMs ?? 1000);
     try {
       const answer = await this.gatekeeper.handle(message, from);
       if (!answer) return;
@@ -138,8 +154,6 @@ export class RasServer implements Subsystem {
     } catch (err) {
       this.o.log.error("RAS handling failed", { err, kind });
       this.#answers.delete(key); // a retransmission may try again
-    } finally {
-      clearTimeout(rip);
     }
   }
 
