@@ -278,32 +278,6 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
       log(`joined ${name}`);
     }
 
-    // SIP: one SIPp running every guardian's call, held for the test's length.
-    const holdMs = o.seconds * 1000 + 3000;
-    const inject = ["SEQUENTIAL"];
-    for (const name of names.sip) {
-      inject.push(`${ROOM};${await guardians.get(name)!.token(ROOM, {
-        callType: "ESCALATE",
-        codecs: ["PCMA"],
-      })};${probePort.get(name)}`);
-    }
-    const sipp: Promise<SippRun> = nSip
-      ? runSipp({
-        scenario: "production_call.xml",
-        target: `127.0.0.1:${council.sipPort}`,
-        calls: nSip,
-        rate: 20,
-        limit: nSip,
-        inject,
-        timeoutS: o.seconds + 90,
-        extra: ["-d", String(holdMs)],
-      })
-      : Promise.resolve({ code: 0, stdout: "", messages: "", stats: {} });
-    const sipPorts = await sipMediaPorts(
-      council.url,
-      names.sip.map((n) => probePort.get(n)!),
-    );
-    log(`joined ${names.sip.join(", ")}`);
     // The browsers' joins, from their own timings (a rejoin later would reset them).
     for (const [i, p] of pages.entries()) {
       const ms = await p.waitForFunction(
@@ -329,9 +303,40 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
     const cpus = navigator.hardwareConcurrency;
     if (cpus > 1) await chromium.confine(String(cpus - 1));
 
+    // SIP: one SIPp running every guardian's call, held for the test's length. It
+    // starts last, just before t0, so that its hold (fixed when it starts) outlasts
+    // the run: waiting for the browsers first once made the phones hang up early.
+    const holdMs = o.seconds * 1000 + 5000;
+    const inject = ["SEQUENTIAL"];
+    for (const name of names.sip) {
+      inject.push(`${ROOM};${await guardians.get(name)!.token(ROOM, {
+        callType: "ESCALATE",
+        codecs: ["PCMA"],
+      })};${probePort.get(name)}`);
+    }
+    const sippStarted = now();
+    const sipp: Promise<SippRun> = nSip
+      ? runSipp({
+        scenario: "production_call.xml",
+        target: `127.0.0.1:${council.sipPort}`,
+        calls: nSip,
+        rate: 20,
+        limit: nSip,
+        inject,
+        timeoutS: o.seconds + 90,
+        extra: ["-d", String(holdMs)],
+      })
+      : Promise.resolve({ code: 0, stdout: "", messages: "", stats: {} });
+    const sipPorts = await sipMediaPorts(
+      council.url,
+      names.sip.map((n) => probePort.get(n)!),
+    );
+    log(`joined ${names.sip.join(", ")}`);
+
     // Everyone talks from t0: markers on the shared schedule.
     const t0 = now() + 300;
     const end = t0 + o.seconds * 1000;
+    if (end + 1000 > sippStarted + holdMs) log("SIPp's hold ends before the run does");
     // Real phones are not in step: each probe's 20 ms frames start at its own phase.
     const phase = (i: number) => (i * 20) / rtpNames.length;
     for (const [i, name] of names.sip.entries()) {
@@ -383,7 +388,8 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
     let webrtcS: number | null = null;
     // Healed when every page has rejoined (a new member) and receives the room again.
     const healed = new Set<number>();
-    while (now() < webrtcKillAt + 20_000 && healed.size < pages.length) {
+    // (Not past the end: the members are counted then, while every phone still holds.)
+    while (now() < Math.min(webrtcKillAt + 20_000, end - 500) && healed.size < pages.length) {
       await sleep(50);
       for (const [i, p] of pages.entries()) {
         if (healed.has(i)) continue;
