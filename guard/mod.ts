@@ -47,3 +47,4 @@ export {
   SEVERITIES,
   type Severity,
 } from "./escalation.ts";
+export { KeyedLimiter, OVERFLOW_KEY, RejectLedger, type RejectLedgerOptions } from "./flood.ts";
