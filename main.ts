@@ -62,6 +62,11 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
   });
   try {
     const store = lifecycle.add(await Store.open(config.kv.path));
+    if (store.permissionsFixed.length) {
+      log.warn("data files were readable by others; made private (0700/0600)", {
+        paths: store.permissionsFixed,
+      });
+    }
     const instance = await store.recordStart();
     new Counter({
       name: "council_instance_starts_total",

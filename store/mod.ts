@@ -24,29 +24,31 @@ export class Store implements Subsystem {
   #closing = false;
   #closed = false;
 
-  private constructor(readonly kv: Deno.Kv, readonly path: string) {}
+  private constructor(
+    readonly kv: Deno.Kv,
+    readonly path: string,
+    /** Paths whose group/other permissions were removed at open. */
+    readonly permissionsFixed: readonly string[] = [],
+  ) {}
 
-  /** Opens (creating if needed) the database at path, or in memory for ":memory:". */
+  /**
+   * Opens (creating if needed) the database at path, or in memory for ":memory:".
+   * The KV holds the operator token, SIP HA1s and the witness signing key, so its
+   * directory is made 0700 and its files 0600, also when an older version left them
+   * readable (what was corrected is in `permissionsFixed`, for the log).
+   */
   static async open(path: string): Promise<Store> {
-    if (path !== ":memory:") {
-      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
-      if (dir) {
-        try {
-          await Deno.mkdir(dir, { recursive: true });
-        } catch (err) {
-          throw new StoreError(
-            `kv.path: cannot create directory ${dir}: ${(err as Error).message}`,
-          );
-        }
-      }
-    }
+    let fixed: string[] = [];
+    if (path !== ":memory:") fixed = await protectDataFiles(path, "before");
     let kv: Deno.Kv;
     try {
       kv = await Deno.openKv(path);
     } catch (err) {
       throw new StoreError(`kv.path: cannot open ${path}: ${(err as Error).message}`);
     }
-    return new Store(kv, path);
+    // SQLite makes -wal and -shm with the database file's mode; older ones may differ.
+    if (path !== ":memory:") fixed.push(...await protectDataFiles(path, "after"));
+    return new Store(kv, path, fixed);
   }
 
   /** Number of writes in flight. */
@@ -93,4 +95,70 @@ export class Store implements Subsystem {
     this.#closed = true;
     this.kv.close();
   }
+}
+
+/** Modes Council keeps its data at: nobody but the server's user reads a secret. */
+export const DATA_DIR_MODE = 0o700;
+export const DATA_FILE_MODE = 0o600;
+
+/** The directory a KV path lives in, or undefined when it is the working directory. */
+function dataDirOf(path: string): string | undefined {
+  const cut = path.lastIndexOf("/");
+  return cut > 0 ? path.slice(0, cut) : undefined;
+}
+
+/**
+ * Before open: the directory exists with 0700, and a new database file is created
+ * 0600 (SQLite gives its -wal and -shm the same mode). After open: the database
+ * and its -wal/-shm are 0600 whatever made them. Returns the paths corrected.
+ */
+async function protectDataFiles(path: string, when: "before" | "after"): Promise<string[]> {
+  const fixed: string[] = [];
+  const tighten = async (file: string, mode: number) => {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(file);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return;
+      throw new StoreError(`kv.path: cannot inspect ${file}: ${(err as Error).message}`);
+    }
+    if (info.mode === null || (info.mode & 0o777 & ~mode) === 0) return;
+    try {
+      await Deno.chmod(file, (info.mode & 0o777) & mode);
+    } catch (err) {
+      throw new StoreError(
+        `kv.path: ${file} is readable by others and cannot be made private: ${
+          (err as Error).message
+        }`,
+      );
+    }
+    fixed.push(file);
+  };
+  if (when === "after") {
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) await tighten(file, DATA_FILE_MODE);
+    return fixed;
+  }
+  const dir = dataDirOf(path);
+  if (dir) {
+    try {
+      await Deno.mkdir(dir, { recursive: true, mode: DATA_DIR_MODE });
+    } catch (err) {
+      throw new StoreError(`kv.path: cannot create directory ${dir}: ${(err as Error).message}`);
+    }
+    // A shared directory such as /tmp (sticky, or another user's) is left alone: the
+    // files' own 0600 protects them there, and chmod would break other programs.
+    const info = await Deno.stat(dir);
+    if ((info.mode ?? 0) & 0o1000 || info.uid !== Deno.uid()) {
+      // not ours to change
+    } else await tighten(dir, DATA_DIR_MODE);
+  }
+  try {
+    (await Deno.open(path, { createNew: true, write: true, mode: DATA_FILE_MODE })).close();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) {
+      throw new StoreError(`kv.path: cannot create ${path}: ${(err as Error).message}`);
+    }
+  }
+  await tighten(path, DATA_FILE_MODE);
+  return fixed;
 }
