@@ -15,6 +15,7 @@ import {
   verifierKey,
   type WitnessLog,
 } from "../witness/mod.ts";
+import { packTile } from "../witness/tiles.ts";
 import { BadRequest } from "./errors.ts";
 import { intParam, jsonBody, onlyFields, onlyParams } from "./_params.ts";
 
@@ -32,8 +33,14 @@ export function headJson(head: TreeHead) {
 }
 
 function entryJson(index: number, bytes: Uint8Array) {
-  const entry = decodeEntry(bytes);
-  return { index, leafHash: toHex(leafHash(bytes)), entry: toBase64(bytes), ...entry };
+  const raw = { index, leafHash: toHex(leafHash(bytes)), entry: toBase64(bytes) };
+  try {
+    return { ...raw, ...decodeEntry(bytes) };
+  } catch (err) {
+    // A damaged entry is still served as stored, so an auditor can name it.
+    if (err instanceof EntryError) return { ...raw, error: err.message };
+    throw err;
+  }
 }
 
 export function witnessRoutes(witness: WitnessLog): Hono {
@@ -81,6 +88,18 @@ export function witnessRoutes(witness: WitnessLog): Hono {
       }
       const entries = await witness.entries(start, end);
       return c.json({ size, entries: entries.map(({ index, bytes }) => entryJson(index, bytes)) });
+    })
+    .get("/tiles/:level/:index", async (c) => {
+      const [t, k] = [c.req.param("level"), c.req.param("index")].map((raw) => {
+        if (!/^(0|[1-9][0-9]{0,15})$/.test(raw)) {
+          throw new BadRequest("tile level and index must be non-negative integers");
+        }
+        return Number(raw);
+      });
+      const tile = t <= 8 ? await witness.tile(t, k) : undefined;
+      if (!tile) throw new BadRequest(`no tile ${t}/${k}`, "NOT_FOUND", 404);
+      const packed = packTile(tile);
+      return c.json({ level: t, index: k, width: packed.width, hashes: toBase64(packed.hashes) });
     })
     .get("/entries/:index", async (c) => {
       const raw = c.req.param("index");

@@ -5,9 +5,14 @@
 import type { AuditSource } from "./audit.ts";
 import { type LogVerifier, openTreeHead, parseVerifierKey, type TreeHead } from "./checkpoint.ts";
 import { fromBase64, fromHex } from "./hash.ts";
+import { unpackTile } from "./tiles.ts";
 
 export class WitnessClientError extends Error {
   override name = "WitnessClientError";
+  /** The HTTP status when the server answered with an error. */
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
 }
 
 export interface EntryView {
@@ -17,6 +22,8 @@ export interface EntryView {
   type: string;
   timestamp: number;
   payload: unknown;
+  /** Why the stored bytes do not decode (a damaged entry, served as stored). */
+  error?: string;
 }
 
 export class WitnessClient {
@@ -36,7 +43,7 @@ export class WitnessClient {
     const body = await res.json().catch(() => undefined);
     if (!res.ok) {
       const message = body?.error?.message ?? res.statusText;
-      throw new WitnessClientError(`${res.status} ${message}`);
+      throw new WitnessClientError(`${res.status} ${message}`, res.status);
     }
     return body as T;
   }
@@ -83,7 +90,7 @@ export class WitnessClient {
     return body.path.map(hex32);
   }
 
-  /** Everything the auditor needs, read over HTTP (no tile access). */
+  /** Everything the auditor needs, read over HTTP. */
   async auditSource(): Promise<AuditSource> {
     const verifier = await this.verifier();
     const head = await this.#get<{ size: number }>("/head");
@@ -100,6 +107,17 @@ export class WitnessClient {
           }
         }
       }.bind(this),
+      // Tiles let the audit name a changed entry; a server without them (404) is
+      // audited against its signed heads alone.
+      tile: async (t: number, k: number) => {
+        const body = await this.#get<{ width: number; hashes: string }>(`/tiles/${t}/${k}`)
+          .catch((err) => {
+            if (err instanceof WitnessClientError && err.status === 404) return undefined;
+            throw err;
+          });
+        const hashes = body && fromBase64(body.hashes);
+        return body && hashes ? unpackTile({ width: body.width, hashes }) : undefined;
+      },
       heads: async function* (this: WitnessClient) {
         let from = 0;
         for (;;) {

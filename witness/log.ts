@@ -29,6 +29,7 @@ import {
   rangeHash,
 } from "./merkle.ts";
 import { KEYS, type StoredKey, type StoredState } from "./_keys.ts";
+import { checkStoredEntries } from "./startup_check.ts";
 import { fits, type OpenBundle, packBundle, readEntries, unpackBundle } from "./bundles.ts";
 import {
   packTile,
@@ -147,6 +148,22 @@ export class WitnessLog implements Subsystem {
           `the log is not consistent with its signed head at size ${head.size}`,
         );
       }
+      const started = performance.now();
+      const problem = await checkStoredEntries(kv, signer, head, size, frontier.root());
+      if (problem) {
+        const at = problem.firstBadIndex !== undefined
+          ? `first bad index ${problem.firstBadIndex}: `
+          : "";
+        throw new WitnessError(
+          `the stored log contradicts its signed head: ${at}${problem.message}. Refusing to ` +
+            `serve or sign over it; \`council witness verify --kv ${store.path}\` lists every problem`,
+        );
+      }
+      opts.log.info("witness entries verified against the signed head", {
+        entries: size,
+        headSize: head.size,
+        ms: Math.round(performance.now() - started),
+      });
     } else {
       if (size > 0) throw new WitnessError("the log holds entries but no signed head");
       head = await signTreeHead(signer, {
@@ -460,7 +477,11 @@ export class WitnessLog implements Subsystem {
     }
   }
 
-  #reader: NodeReader = tileReader(async (t, k) => {
+  /**
+   * Node tile t/k as committed (RFC 9162 node hashes; public, derived from the
+   * entries): lets an auditor over HTTP name the entry that no longer matches.
+   */
+  async tile(t: number, k: number): Promise<Tile | undefined> {
     const edge = this.edge.get(t, k);
     if (edge) return edge;
     const cached = this.#tileCache.get(`${t}/${k}`);
@@ -468,7 +489,9 @@ export class WitnessLog implements Subsystem {
     const tile = unpackTile((await this.store.kv.get<StoredTile>(KEYS.tile(t, k))).value);
     if (tile && tile.width === TILE_WIDTH) this.#cacheTile(t, k, tile);
     return tile;
-  });
+  }
+
+  #reader: NodeReader = tileReader((t, k) => this.tile(t, k));
 
   #cacheTile(t: number, k: number, tile: Tile): void {
     // Complete tiles never change, so caching them is always safe; evict oldest first.

@@ -13,7 +13,7 @@ import {
   verifyInclusion,
 } from "../../witness/mod.ts";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
-import { deleteStored } from "../unit/witness/_tamper.ts";
+import { deleteStored, readStored, writeStored } from "../unit/witness/_tamper.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 async function api(url: string, path: string, init?: RequestInit) {
@@ -220,4 +220,32 @@ Deno.test("council witness head|show|proof|verify|export against a running serve
   assert.equal(tampered.code, 1);
   assert.match(tampered.stdout, /^FAILED/);
   assert.match(tampered.stdout, /first bad index: 0/);
+});
+
+Deno.test("a byte changed in a running server's store is named over HTTP, and a restart refuses to serve it", async () => {
+  const kvPath = `${tempDir()}/council.kv`;
+  const env = { COUNCIL_KV_PATH: kvPath };
+  const council = await startCouncilProcess(env);
+  const cli = (...args: string[]) =>
+    runDeno("cli/main.ts", ["witness", ...args, "--url", council.url], {});
+  try {
+    assert.equal((await api(council.url, "/head", { method: "POST" })).status, 200);
+    // Someone with write access to the KV file flips a byte in entry 0 (the start).
+    const kv = await Deno.openKv(kvPath);
+    const bytes = (await readStored(kv, 0)).slice();
+    bytes[bytes.length - 2] ^= 0x01;
+    await writeStored(kv, 0, bytes);
+    kv.close();
+    const verify = await cli("verify");
+    assert.equal(verify.code, 1, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /^FAILED/);
+    assert.match(verify.stdout, /first bad index: 0/);
+  } finally {
+    await council.stop();
+  }
+  // The stored log now contradicts its signed head: the server must not start on it.
+  await assert.rejects(
+    () => startCouncilProcess(env),
+    /server exited with 1 before ready[^]*contradicts its signed head: first bad index 0/,
+  );
 });

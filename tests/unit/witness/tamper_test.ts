@@ -115,3 +115,67 @@ Deno.test("a server refuses to start on a log that contradicts its signed head",
   kv.close();
   await assert.rejects(() => openWitness(path), /does not match|not consistent/);
 });
+
+/** A log of 500 entries with signed heads, closed; its KV path. */
+async function closedLog(entries = 500, headEvery = 100): Promise<string> {
+  const w = await openWitness(undefined, { headEveryEntries: headEvery });
+  for (let i = 0; i < entries; i += 100) {
+    await Promise.all(
+      Array.from({ length: 100 }, (_, j) => w.witness.append("test.tamper", { i, j })),
+    );
+  }
+  await w.witness.publishHead();
+  await w.close();
+  return w.kvPath;
+}
+
+async function tamperFile(path: string, change: (kv: Deno.Kv) => Promise<void>) {
+  const kv = await Deno.openKv(path);
+  try {
+    await change(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("a server refuses to start on an entry changed under its signed head, naming it", async () => {
+  const path = await closedLog();
+  // Tiles and tree state untouched: only re-hashing the entries can see this.
+  await tamperFile(path, async (kv) => {
+    const bytes = (await readStored(kv, 137)).slice();
+    bytes[bytes.length - 2] ^= 0x01;
+    await writeStored(kv, 137, bytes);
+  });
+  await assert.rejects(
+    () => openWitness(path),
+    /contradicts its signed head: first bad index 137: .*Refusing to serve or sign/,
+  );
+});
+
+Deno.test("an entry changed after the last signed head is refused too", async () => {
+  const w = await openWitness(undefined, { headEveryEntries: 1_000_000 });
+  await Promise.all(Array.from({ length: 40 }, (_, i) => w.witness.append("test.x", { i })));
+  await w.witness.publishHead(); // head at 40
+  await Promise.all(Array.from({ length: 20 }, (_, i) => w.witness.append("test.y", { i })));
+  await w.close(); // 60 entries, the last 20 under no head yet
+  await tamperFile(w.kvPath, async (kv) => {
+    const bytes = (await readStored(kv, 52)).slice();
+    bytes[bytes.length - 2] ^= 0x01;
+    await writeStored(kv, 52, bytes);
+  });
+  await assert.rejects(() => openWitness(w.kvPath), /first bad index 52: /);
+});
+
+Deno.test("a deleted entry is refused at start, naming it", async () => {
+  const path = await closedLog();
+  await tamperFile(path, (kv) => deleteStored(kv, 250));
+  await assert.rejects(() => openWitness(path), /first bad index 250/);
+});
+
+Deno.test("an untouched log opens and keeps growing", async () => {
+  const path = await closedLog();
+  const w = await openWitness(path);
+  assert.equal(w.witness.size, 500);
+  await w.witness.append("test.after", { ok: true });
+  await w.close();
+});
