@@ -39,7 +39,7 @@ async function measureLoad(
   };
 }
 
-/** A leg on loopback that learns its peer from the first packet (latching). */
+/** A leg on loopback that learns its peer from the first packet (the latching policy). */
 async function loopbackLeg(engine: MediaEngine, roomId: string, legId: string, codec: Codec) {
   const { port } = await engine.createLeg({
     legId,
@@ -48,6 +48,7 @@ async function loopbackLeg(engine: MediaEngine, roomId: string, legId: string, c
     host: "127.0.0.1",
     codec: { codec, payloadType: PT[codec] },
     rtcpMux: true,
+    latching: "first-packets",
   });
   return port;
 }

@@ -24,6 +24,8 @@ export function describeMember(m: MemberStatus, room?: string): string {
         `loss ${(m.stats.lossFraction * 100).toFixed(1)}%`,
         `jitter ${m.stats.jitterMs.toFixed(1)} ms`,
         `MOS ${m.stats.mos.toFixed(2)}`,
+        // Media from strangers, dropped (docs/media.md): only shown when there was some.
+        ...(m.stats.rejectedSource ? [`rejected ${m.stats.rejectedSource}`] : []),
       ]
       : []),
   ].join("  ");

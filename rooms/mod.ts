@@ -66,6 +66,8 @@ export interface MemberStatus extends RoomMemberInfo {
     rttMs?: number;
     mos: number;
     levelDbov: number;
+    /** Datagrams dropped for coming from a source other than the signalled (locked) one. */
+    rejectedSource: number;
   };
 }
 export {
@@ -317,6 +319,7 @@ export class Rooms {
                 ...(l.rttMs !== undefined ? { rttMs: l.rttMs } : {}),
                 mos: l.mos,
                 levelDbov: l.levelDbov,
+                rejectedSource: l.rejectedSource,
               },
             }
             : {}),

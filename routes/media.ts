@@ -31,6 +31,25 @@ export function mediaRoutes(media: MediaEngine, witness: WitnessLog, token: stri
         }),
       });
     })
+    // Each leg's media source: what signalling announced, what it locked on, where it
+    // sends, and how many datagrams from other sources it dropped (docs/media.md).
+    .get("/legs", async (c) => {
+      const { legs } = await media.stats();
+      return c.json({
+        legs: legs.map((l) => ({
+          legId: l.legId,
+          roomId: l.roomId,
+          port: l.port,
+          signalled: l.signalled ?? null,
+          source: l.source ?? null,
+          sendingTo: l.remote ?? null,
+          latched: l.latched,
+          packetsIn: l.packetsIn,
+          packetsOut: l.packetsOut,
+          rejectedSource: l.rejectedSource,
+        })),
+      });
+    })
     .post("/workers/:index/kill", async (c) => {
       const raw = c.req.param("index");
       if (!/^(0|[1-9][0-9]{0,3})$/.test(raw)) {

@@ -1,6 +1,7 @@
 // One RTP endpoint in a room, inside a media worker: inbound packets are validated,
-// latched (symmetric RTP), buffered and decoded to 20 ms frames at the room's mix
-// rate; outbound payloads get this leg's own RTP header; RTCP goes both ways.
+// checked against the signalled source (source_lock.ts), buffered and decoded to
+// 20 ms frames at the room's mix rate; outbound payloads get this leg's own RTP
+// header and go to the announced address; RTCP goes both ways.
 // Sockets belong to the worker host; a leg only sees datagrams and a send function.
 
 import type { Codec } from "../../guard/mod.ts";
@@ -19,11 +20,12 @@ import { dtmfPackets, DtmfReceiver, isRtcp, parseRtp, RtpError, serializeRtp } f
 import { SpeexResampler } from "../../native/mod.ts";
 import type { LegSpec, LegStats, LegUpdate, RemoteAddress } from "./protocol.ts";
 import { estimateMos } from "./quality.ts";
+import { SourceLock, type SourceLockState } from "./source_lock.ts";
 
 /** RFC 3389 comfort noise: accepted and treated as silence. */
 const PT_CN = 13;
-/** A latched source silent this long may be replaced by a new one (NAT rebinding). */
-const RELATCH_AFTER_MS = 2000;
+/** Datagrams from a rejected source are reported (one event, with a count) at most this often. */
+const REJECT_REPORT_MS = 10_000;
 /** RFC 3550 6.2 minimum report interval, randomised by 0.5-1.5. */
 const RTCP_INTERVAL_MS = 5000;
 const DEFAULT_INACTIVITY_MS = 30_000;
@@ -33,12 +35,11 @@ export interface LegTransport {
 }
 
 export interface LegEvents {
-  latched(leg: Leg, remote: RemoteAddress): void;
+  /** The leg locked on its peer's source (kept across failover). */
+  locked(leg: Leg, lock: SourceLockState): void;
+  /** Datagrams from other sources were dropped: `count` since the last report. */
+  rejected(leg: Leg, from: RemoteAddress, count: number, total: number): void;
   dtmf(leg: Leg, digit: string): void;
-}
-
-function sameAddress(a: RemoteAddress | undefined, b: RemoteAddress): boolean {
-  return a !== undefined && a.port === b.port && a.address === b.address;
 }
 
 export class Leg {
@@ -55,9 +56,7 @@ export class Leg {
   #rx!: ReceptionStats;
   #inResampler?: SpeexResampler;
   #dtmf = new DtmfReceiver();
-  #remote?: RemoteAddress;
-  #remoteRtcp?: RemoteAddress;
-  #latchedAt = -Infinity;
+  readonly #source: SourceLock;
   #sourceSsrc?: number;
   #lastTs32 = 0;
   #extTs = 0;
@@ -83,7 +82,9 @@ export class Leg {
   #bytesOut = 0;
   #malformed = 0;
   #wrongPt = 0;
-  #unknownSource = 0;
+  #rejectedSource = 0;
+  #rejectedReported = 0;
+  #nextRejectReport = -Infinity;
   #rttMs?: number;
   #remoteReport?: ReportBlock;
   #lastHeard: number;
@@ -106,7 +107,7 @@ export class Leg {
     this.ssrc = spec.ssrc ?? crypto.getRandomValues(new Uint32Array(1))[0];
     this.cname = `council-${spec.legId}@${spec.host}`;
     this.#spec = spec;
-    this.#remote = spec.remote;
+    this.#source = new SourceLock(spec.remote, spec.latching ?? "off", nowMs, spec.lock);
     this.#frame = new Int16Array(mixRate / 50);
     this.#fifo = new Int16Array(0);
     this.#scratch = new Int16Array(0);
@@ -137,13 +138,14 @@ export class Leg {
     return this.#remoteReport ? this.#remoteReport.fractionLost / 256 : undefined;
   }
 
+  /** Where this leg sends: the announced address (or the latched peer, by policy). */
   get remote(): RemoteAddress | undefined {
-    return this.#remote;
+    return this.#source.sendTo;
   }
 
-  /** The spec as it stands now (with the latched remote), to rebuild this leg elsewhere. */
+  /** The spec as it stands now (with the source lock), to rebuild this leg elsewhere. */
   get spec(): LegSpec {
-    return { ...this.#spec, port: this.port, remote: this.#remote };
+    return { ...this.#spec, port: this.port, lock: this.#source.state };
   }
 
   /** Whether signalling lets us send to the peer (not on hold). */
@@ -157,15 +159,11 @@ export class Leg {
     return d === "sendrecv" || d === "recvonly";
   }
 
-  update(update: LegUpdate): void {
+  update(update: LegUpdate, nowMs = performance.now()): void {
     const codecChanged = update.codec &&
       (update.codec.codec !== this.codec || update.codec.fmtp !== this.fmtp);
     this.#spec = { ...this.#spec, ...update };
-    if (update.remote) {
-      this.#remote = update.remote;
-      this.#remoteRtcp = undefined;
-      this.#latchedAt = -Infinity;
-    }
+    if (update.remote) this.#source.signal(update.remote, nowMs);
     if (codecChanged) {
       this.#closeCodec();
       this.#setCodec();
@@ -176,6 +174,8 @@ export class Leg {
 
   onDatagram(data: Uint8Array, from: RemoteAddress, nowMs: number, rtcpSocket: boolean): void {
     if (rtcpSocket || (this.#spec.rtcpMux && isRtcp(data))) return this.#onRtcp(data, from, nowMs);
+    // The source first: a stranger's datagrams cost one compare and are counted as such.
+    if (!this.#source.admitsRtp(from, nowMs)) return this.#reject(from, nowMs);
     let packet;
     try {
       packet = parseRtp(data);
@@ -191,7 +191,11 @@ export class Leg {
       this.#wrongPt++;
       return;
     }
-    if (!this.#acceptSource(from, nowMs)) return;
+    if (!this.#source.state) {
+      // The first packet of the agreed stream: its socket is the peer's from now on.
+      const lock = this.#source.lock(from, packet.ssrc);
+      if (lock) this.events.locked(this, lock);
+    }
     this.#lastHeard = nowMs;
     this.#packetsIn++;
     this.#bytesIn += data.length;
@@ -233,26 +237,20 @@ export class Leg {
     );
   }
 
-  #acceptSource(from: RemoteAddress, nowMs: number): boolean {
-    if (sameAddress(this.#remote, from) && this.#latchedAt > -Infinity) {
-      this.#latchedAt = nowMs;
-      return true;
-    }
-    // Symmetric RTP (RFC 4961): send back to where the peer's packets come from,
-    // which is what gets through a NAT. Switch only when the old source went quiet.
-    if (this.#latchedAt === -Infinity || nowMs - this.#latchedAt > RELATCH_AFTER_MS) {
-      const changed = !sameAddress(this.#remote, from);
-      // Copy: `from` may be a view over a reused receive buffer.
-      this.#remote = { address: from.address, port: from.port };
-      this.#latchedAt = nowMs;
-      if (changed || this.#packetsIn === 0) this.events.latched(this, this.#remote);
-      return true;
-    }
-    this.#unknownSource++;
-    return false;
+  /** Counts a datagram from a source this leg does not take; reported at most every 10 s. */
+  #reject(from: RemoteAddress, nowMs: number): void {
+    this.#rejectedSource++;
+    if (nowMs < this.#nextRejectReport) return;
+    this.#nextRejectReport = nowMs + REJECT_REPORT_MS;
+    const count = this.#rejectedSource - this.#rejectedReported;
+    this.#rejectedReported = this.#rejectedSource;
+    const source = { address: from.address, port: from.port };
+    this.events.rejected(this, source, count, this.#rejectedSource);
   }
 
   #onRtcp(data: Uint8Array, from: RemoteAddress, nowMs: number): void {
+    // RTCP is trusted from the peer's host only, on the port its first report came from.
+    if (!this.#source.admitsRtcp(from)) return this.#reject(from, nowMs);
     let packets;
     try {
       packets = parseRtcp(data);
@@ -260,12 +258,6 @@ export class Leg {
       this.#malformed++;
       return;
     }
-    // RTCP is trusted from the latched host only.
-    if (this.#remote && from.address !== this.#remote.address) {
-      this.#unknownSource++;
-      return;
-    }
-    this.#remoteRtcp = { address: from.address, port: from.port };
     this.#lastHeard = nowMs;
     for (const p of packets) {
       if (p.type === "sr" && this.#rx) this.#rx.onSenderReport(p.sender, nowMs);
@@ -365,7 +357,8 @@ export class Leg {
   }
 
   #emit(pt: number, marker: boolean, ts: number, payload: Uint8Array): void {
-    if (!this.#remote) return;
+    const to = this.#source.sendTo;
+    if (!to) return;
     const data = serializeRtp({
       marker,
       payloadType: pt,
@@ -377,7 +370,7 @@ export class Leg {
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#packetsOut++;
     this.#bytesOut += payload.length;
-    this.transport.send(data, this.#remote, false);
+    this.transport.send(data, to, false);
   }
 
   // --- housekeeping --------------------------------------------------------
@@ -422,11 +415,7 @@ export class Leg {
   }
 
   #rtcpTarget(): RemoteAddress | undefined {
-    if (this.#remoteRtcp) return this.#remoteRtcp;
-    if (!this.#remote) return undefined;
-    return this.#spec.rtcpMux
-      ? this.#remote
-      : { address: this.#remote.address, port: this.#remote.port + 1 };
+    return this.#source.rtcpTo(this.#spec.rtcpMux ?? false);
   }
 
   stats(): LegStats {
@@ -439,7 +428,12 @@ export class Leg {
       roomId: this.roomId,
       codec: this.codec,
       port: this.port,
-      remote: this.#remote,
+      remote: this.#source.sendTo,
+      signalled: this.#source.signalled,
+      source: this.#source.state
+        ? { address: this.#source.state.address, port: this.#source.state.port }
+        : undefined,
+      latched: this.#source.state?.latched ?? false,
       packetsIn: this.#packetsIn,
       packetsOut: this.#packetsOut,
       bytesIn: this.#bytesIn,
@@ -452,7 +446,7 @@ export class Leg {
       late: jb.late,
       malformed: this.#malformed,
       wrongPayloadType: this.#wrongPt,
-      unknownSource: this.#unknownSource,
+      rejectedSource: this.#rejectedSource,
       rttMs: this.#rttMs,
       remoteLossFraction: remoteLoss,
       remoteJitterMs: this.#remoteReport

@@ -44,7 +44,7 @@ const LEG_GAUGES: LegGauge[] = [
   {
     name: "dropped_packets",
     help: "Inbound datagrams dropped: malformed, wrong payload type or unknown source.",
-    value: (s) => s.malformed + s.wrongPayloadType + s.unknownSource,
+    value: (s) => s.malformed + s.wrongPayloadType + s.rejectedSource,
   },
 ];
 
@@ -71,6 +71,23 @@ export function registerMediaMetrics(engine: MediaEngine, registry: Registry): v
       },
     });
   }
+  // Per leg, read at scrape like the gauges; monotonic for the leg's life.
+  new Counter({
+    name: "council_media_leg_rejected_source_packets_total",
+    help: "RTP/RTCP datagrams a leg dropped because they came from a source other than " +
+      "the signalled (or locked) one.",
+    labelNames: LEG_LABELS,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { legs } = await stats().catch(() => ({ legs: [] as LegStats[] }));
+      for (const leg of legs) {
+        if (leg.rejectedSource > 0) {
+          this.inc({ leg: leg.legId, room: leg.roomId, codec: leg.codec }, leg.rejectedSource);
+        }
+      }
+    },
+  });
   new Gauge({
     name: "council_media_worker_tick_ms",
     help: "Worst time one worker spent on a 20 ms tick since the last scrape, ms.",
@@ -95,7 +112,15 @@ export function registerMediaMetrics(engine: MediaEngine, registry: Registry): v
     help: "Media workers that died and had their rooms rebuilt elsewhere.",
     registers: [registry],
   });
+  // Every leg's rejects, also after the leg ended (from the workers' rate-limited reports).
+  const rejected = new Counter({
+    name: "council_media_rejected_source_packets_total",
+    help: "Media datagrams dropped by any leg for coming from an unexpected source " +
+      "(counted as the workers report them, at most every 10 s per leg).",
+    registers: [registry],
+  });
   engine.on((e) => {
     if (e.ev === "failover") failovers.inc();
+    else if (e.ev === "leg.rejected") rejected.inc(e.count);
   });
 }

@@ -1,14 +1,15 @@
 // The main thread's view of the media workers: rooms are placed on the least loaded
 // worker, commands go out as small messages, and when a worker dies (an uncaught
 // error, or no answer to heartbeats) a replacement is started and its rooms are
-// rebuilt elsewhere on the same ports, with each leg's latched peer, so RTP resumes
-// without any signalling.
+// rebuilt elsewhere on the same ports, with each leg's signalled address and source
+// lock, so RTP resumes without any signalling and no stranger can take a leg then.
 
 import type { Subsystem } from "../../lifecycle/mod.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import { closeDescriptor } from "../../native/mod.ts";
 import type {
   Command,
+  LatchPolicy,
   LegSpec,
   LegStats,
   LegUpdate,
@@ -37,6 +38,8 @@ export interface MediaEngineOptions {
   readonly opusComplexity?: number;
   /** SCHED_RR priority (1-99) for the workers' threads where permitted; 0 or absent: off. */
   readonly realtimePriority?: number;
+  /** Symmetric-RTP latching for peers behind NAT (media.latching); "off" when absent. */
+  readonly latching?: LatchPolicy;
 }
 
 export type MediaEvent =
@@ -170,7 +173,8 @@ export class MediaEngine implements Subsystem {
   }
 
   /** Opens a leg's RTP endpoint; resolves with the local port it listens on. */
-  async createLeg(spec: LegSpec): Promise<{ port: number }> {
+  async createLeg(given: LegSpec): Promise<{ port: number }> {
+    const spec = { ...given, latching: given.latching ?? this.opts.latching ?? "off" };
     const room = this.#rooms.get(spec.roomId);
     if (!room) throw new MediaError(`no room ${spec.roomId}`);
     if (this.#legRoom.has(spec.legId)) throw new MediaError(`leg ${spec.legId} exists`);
@@ -191,7 +195,10 @@ export class MediaEngine implements Subsystem {
 
   async updateLeg(legId: string, update: LegUpdate): Promise<void> {
     const { room, spec } = this.#legEntry(legId);
-    room.legs.set(legId, { ...spec, ...update });
+    // A new announced address drops the lock (the worker does the same).
+    const moved = update.remote !== undefined &&
+      (update.remote.address !== spec.remote?.address || update.remote.port !== spec.remote?.port);
+    room.legs.set(legId, { ...spec, ...update, ...(moved ? { lock: undefined } : {}) });
     await this.#request(room.slot, { op: "leg.update", legId, update });
   }
 
@@ -383,11 +390,26 @@ export class MediaEngine implements Subsystem {
   }
 
   #emit(e: MediaEvent): void {
-    if (e.ev === "leg.latched") {
-      // Remember where the peer really is, so a rebuilt leg sends there at once.
+    if (e.ev === "leg.locked") {
+      // Remember the peer's source, so a rebuilt leg takes it and nothing else.
       const roomId = this.#legRoom.get(e.legId);
       const spec = roomId ? this.#rooms.get(roomId)?.legs.get(e.legId) : undefined;
-      if (spec) this.#rooms.get(roomId!)!.legs.set(e.legId, { ...spec, remote: e.remote });
+      if (spec) this.#rooms.get(roomId!)!.legs.set(e.legId, { ...spec, lock: e.lock });
+      if (e.lock.latched) {
+        this.opts.log?.info("media latched to a source other than the signalled one", {
+          legId: e.legId,
+          source: `${e.lock.address}:${e.lock.port}`,
+          signalled: spec?.remote ? `${spec.remote.address}:${spec.remote.port}` : null,
+        });
+      }
+    } else if (e.ev === "leg.rejected") {
+      // Already rate-limited by the worker: one line per leg per 10 s at most.
+      this.opts.log?.warn("media from an unexpected source dropped", {
+        legId: e.legId,
+        from: `${e.from.address}:${e.from.port}`,
+        count: e.count,
+        total: e.total,
+      });
     }
     for (const l of this.#listeners) {
       try {

@@ -4,6 +4,9 @@
 
 import type { Codec } from "../../guard/mod.ts";
 import type { Direction } from "../sdp/mod.ts";
+import type { LatchPolicy, SourceLockState } from "./source_lock.ts";
+
+export type { LatchPolicy, SourceLockState };
 
 export interface RemoteAddress {
   readonly address: string;
@@ -37,8 +40,16 @@ export interface LegSpec {
   readonly port: number;
   readonly host: string;
   readonly codec: LegCodec;
-  /** Where to send until the peer's own packets say otherwise (latching). */
+  /**
+   * The address signalling announced (SDP c=/m=, H.245 mediaChannel): media is taken
+   * from its host only and always sent to it (source_lock.ts). None: nothing is
+   * accepted or sent until signalling says, unless the latching policy allows.
+   */
   readonly remote?: RemoteAddress;
+  /** media.latching; the engine fills it in. */
+  readonly latching?: LatchPolicy;
+  /** The peer's locked source, carried to a rebuilt leg on failover. */
+  readonly lock?: SourceLockState;
   readonly rtcpMux?: boolean;
   readonly direction?: Direction;
   readonly muted?: boolean;
@@ -73,7 +84,14 @@ export interface LegStats {
   roomId: string;
   codec: Codec;
   port: number;
+  /** Where the leg sends: the signalled address, or the latched peer under the policy. */
   remote?: RemoteAddress;
+  /** The address signalling announced. */
+  signalled?: RemoteAddress;
+  /** The source the leg's RTP is locked on, once the peer's first packet came. */
+  source?: RemoteAddress;
+  /** Whether the lock was taken by the latching policy from another host. */
+  latched: boolean;
   packetsIn: number;
   packetsOut: number;
   bytesIn: number;
@@ -88,7 +106,8 @@ export interface LegStats {
   late: number;
   malformed: number;
   wrongPayloadType: number;
-  unknownSource: number;
+  /** Datagrams (RTP and RTCP) dropped because they came from a source the leg does not take. */
+  rejectedSource: number;
   rttMs?: number;
   /** What the peer reports of our stream. */
   remoteLossFraction?: number;
@@ -118,7 +137,9 @@ export interface WorkerStats {
 
 export type WorkerEvent =
   | { ev: "ready" }
-  | { ev: "leg.latched"; legId: string; remote: RemoteAddress }
+  | { ev: "leg.locked"; legId: string; lock: SourceLockState }
+  /** Rate-limited (one per leg per 10 s): `count` rejected since the last one, `total` ever. */
+  | { ev: "leg.rejected"; legId: string; from: RemoteAddress; count: number; total: number }
   | { ev: "leg.dead"; legId: string; reason: string }
   | { ev: "dtmf"; legId: string; digit: string }
   | { ev: "speaker"; roomId: string; legId: string | null };

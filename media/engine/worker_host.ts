@@ -146,7 +146,9 @@ export class WorkerHost {
     let leg: Leg;
     try {
       leg = new Leg({ ...spec, port }, room.mixRate, transport, {
-        latched: (l, remote) => this.post({ ev: "leg.latched", legId: l.id, remote }),
+        locked: (l, lock) => this.post({ ev: "leg.locked", legId: l.id, lock }),
+        rejected: (l, from, count, total) =>
+          this.post({ ev: "leg.rejected", legId: l.id, from, count, total }),
         dtmf: (l, digit) => this.post({ ev: "dtmf", legId: l.id, digit }),
       }, performance.now());
     } catch (err) {

@@ -231,10 +231,10 @@ Deno.test({
     await engine.createRoom({ roomId, mixRate: 16000 });
     const phone = new RtpPhone("PCMU", 0), intruder = new RtpPhone("PCMU", 0);
     try {
-      // No remote from signalling: the leg learns it from the first packet.
-      const port = await phoneLeg(engine, roomId, "h-0", null);
+      // The phone's address is signalled; the intruder is another socket on its host.
+      const port = await phoneLeg(engine, roomId, "h-0", phone);
       const pcm = await speech(2, 8000);
-      // The phone speaks first and is latched; then garbage arrives from everywhere.
+      // The phone speaks first and its port is locked; then garbage arrives from everywhere.
       const playing = phone.play(port, pcm.subarray(0, 8000 * 2));
       await new Promise((r) => setTimeout(r, 300));
       // Paced in bursts, so the kernel's receive buffer keeps them all and the counts are exact.
@@ -252,10 +252,10 @@ Deno.test({
       }
       await playing;
       const [leg] = (await engine.stats()).legs.filter((l) => l.roomId === roomId);
-      assert.equal(leg.unknownSource, 500, JSON.stringify(leg));
+      assert.equal(leg.rejectedSource, 500, JSON.stringify(leg));
       assert.equal(leg.malformed, 20);
       assert.equal(leg.wrongPayloadType, 20);
-      assert.equal(leg.remote?.port, phone.port, "still latched to the phone");
+      assert.equal(leg.source?.port, phone.port, "still locked on the phone");
       assert.ok(leg.packetsIn >= 90);
     } finally {
       phone.close();

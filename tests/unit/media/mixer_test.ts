@@ -26,7 +26,7 @@ function legs(codecs: Codec[], extra: { muted?: boolean; deaf?: boolean }[] = []
       },
       8000,
       { send: (data) => last.set(`l${i}`, parseRtp(data).payload.slice()) },
-      { latched() {}, dtmf() {} },
+      { locked() {}, rejected() {}, dtmf() {} },
       0,
     )
   );
@@ -110,7 +110,7 @@ Deno.test("mixer: a leg whose codec changes (re-INVITE) is re-encoded in the new
       },
       8000,
       { send: (data) => sizes.set(`c${i}`, parseRtp(data).payload.length) },
-      { latched() {}, dtmf() {} },
+      { locked() {}, rejected() {}, dtmf() {} },
       0,
     )
   );
@@ -203,7 +203,7 @@ Deno.test("leg: frames skipped in a stall advance the RTP clock and the next pac
     },
     8000,
     { send: (data) => sent.push(parseRtp(data)) },
-    { latched() {}, dtmf() {} },
+    { locked() {}, rejected() {}, dtmf() {} },
     0,
   );
   const payload = new Uint8Array(160);
