@@ -117,6 +117,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         workers: config.media.workers,
         opusComplexity: config.media.opusComplexity,
         realtimePriority: config.media.realtimePriority,
+        latching: config.media.latching,
         log: log.child({ subsystem: "media" }),
       }),
     );

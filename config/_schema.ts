@@ -134,6 +134,8 @@ export const KEYS = [
     path: "http.host",
     kind: host,
     defaultValue: "127.0.0.1",
+/** media.latching: the media engine's LatchPolicy (media/engine/source_lock.ts). */
+export type MediaLatching = "off" | "first-packets";
     doc: "Address the HTTP API, WebSocket and dashboard listen on.",
   } satisfies KeySpec<string>,
   {
@@ -233,6 +235,13 @@ export const KEYS = [
     path: "sip.port",
     kind: integer(0, 65535, "a port"),
     defaultValue: 5060,
+  {
+    path: "media.latching",
+    kind: oneOf<MediaLatching>("off", "first-packets"),
+    defaultValue: "off" as MediaLatching,
+    doc:
+      `"off": media only from the signalled host, sent to the signalled address; "first-packets": symmetric RTP for peers behind NAT (the first packet of the agreed stream within 5 s locks the leg, once; see docs/media.md).`,
+  } satisfies KeySpec<MediaLatching>,
     doc: "SIP port (UDP and TCP share it); 0 picks a free one.",
   } satisfies KeySpec<number>,
   {

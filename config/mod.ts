@@ -44,6 +44,7 @@ export interface CouncilConfig {
     readonly realm: string;
     readonly digestAlgorithms: SipDigest;
     readonly media: SipMedia;
+    readonly latching: "off" | "first-packets";
   };
   readonly h323: {
     readonly host: string;

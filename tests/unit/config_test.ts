@@ -34,6 +34,7 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       workers: 0,
       realtimePriority: 10,
       opusComplexity: 5,
+      latching: "off",
     },
     sip: {
       host: "127.0.0.1",
