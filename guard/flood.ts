@@ -15,8 +15,8 @@ export type Take = { ok: true } | { ok: false; retryAfter: number };
 
 /** Token buckets per key (source address, claimed identity), at most maxKeys kept. */
 export class KeyedLimiter {
-  readonly #perSecond: number;
-  readonly #burst: number;
+  #perSecond: number;
+  #burst: number;
   readonly #maxKeys: number;
   #buckets = new Map<string, TokenBucket>();
   #sweptAt = -Infinity;
@@ -38,6 +38,18 @@ export class KeyedLimiter {
   /** Takes one token for key; false (with retryAfter seconds) when over the limit. */
   take(key: string, now = performance.now()): Take {
     return this.#bucket(key, now).take(now);
+  }
+
+  /** Whether key has a token, taking none (a key never seen has a full bucket). */
+  peek(key: string, now = performance.now()): Take {
+    return this.#buckets.get(key)?.peek(now) ?? { ok: true };
+  }
+
+  /** Applies a new limit to every key, keeping the tokens each has. */
+  update(limit: { perSecond: number; burst: number }, now = performance.now()): void {
+    this.#perSecond = limit.perSecond;
+    this.#burst = limit.burst;
+    for (const bucket of this.#buckets.values()) bucket.update(limit, now);
   }
 
   #bucket(key: string, now: number): TokenBucket {
@@ -93,7 +105,7 @@ export interface RejectLedgerOptions {
  */
 export class RejectLedger {
   readonly #witness: Pick<WitnessLog, "append">;
-  readonly #intervalMs: number;
+  #intervalMs: number;
   readonly #maxKeys: number;
   readonly #log?: Logger;
   readonly #now: () => number;
@@ -108,6 +120,11 @@ export class RejectLedger {
     this.#maxKeys = Math.max(1, opts.maxKeys ?? 1_000);
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
+  }
+
+  /** Changes the interval from the next one on. */
+  set intervalMs(ms: number) {
+    this.#intervalMs = Math.max(10, ms);
   }
 
   /** Counts one reject; never awaits, never throws. */
@@ -200,4 +217,26 @@ export class RejectLedger {
       },
     );
   }
+}
+
+/**
+ * The network a source address belongs to, for aggregating rejects: IPv4 /24 and
+ * IPv6 /64, so one attacker varying the last bits of its address makes one key.
+ * Anything else (a name, a port, garbage) is its own key, cut to 64 characters.
+ */
+export function sourceNetwork(address: string): string {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(address);
+  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  if (address.includes(":") && /^[0-9a-fA-F:.]+$/.test(address)) {
+    const halves = address.split("::");
+    const head = halves[0] ? halves[0].split(":") : [];
+    const tail = halves.length > 1 && halves[1] ? halves[1].split(":") : [];
+    const groups = halves.length > 1
+      ? [...head, ...Array(Math.max(0, 8 - head.length - tail.length)).fill("0"), ...tail]
+      : head;
+    return `${
+      groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":")
+    }::/64`;
+  }
+  return address.slice(0, 64);
 }

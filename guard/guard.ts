@@ -10,6 +10,14 @@
 //   7 rate limits: per call type, per guardian  RATE_LIMITED
 //   8 codec policy of the room                  CODEC_UNSUPPORTED
 //
+// Before gate 1 (so before any signature check or write) two cheap limits refuse
+// floods: a source that keeps failing authentication, and a guardian whose own
+// admission bucket is empty (its tokens are only taken by valid requests, so an
+// impostor cannot drain them). Rejects that anyone can cause without a key are
+// witnessed through a RejectLedger: the first per source network and interval at
+// once, repeats as one counted entry, so an attack is on record without growing
+// the log by an entry a packet.
+//
 // Everything after the signature check is synchronous, so the room's seats and
 // bandwidth are reserved in the same step as they are checked; the reservation is
 // given back if the witness cannot record the decision.
@@ -20,6 +28,7 @@ import type { JsonValue, WitnessLog } from "../witness/mod.ts";
 import { fromBase64 } from "../witness/mod.ts";
 import { signedBytes } from "./canonical.ts";
 import { NonceCache, PortPool, TokenBucket } from "./limits.ts";
+import { KeyedLimiter, RejectLedger, sourceNetwork } from "./flood.ts";
 import { UdpPortsInUse } from "./udp_ports.ts";
 import { type Policy, type PolicyStore, roomPolicy } from "./policy.ts";
 import type { GuardianRegistry } from "./registry.ts";
@@ -46,6 +55,19 @@ export interface GuardOptions {
   now?: () => number;
 }
 
+/** Where a request came from, as the stack that received it saw it. */
+export interface AdmitContext {
+  /** The peer's IP address (no port). */
+  source?: string;
+}
+
+/** Rejects anyone can cause without the guardian's key: they count against the source. */
+const UNAUTHENTICATED: ReadonlySet<RejectReason> = new Set([
+  "INVALID_SIGNATURE",
+  "NOT_REGISTERED",
+  "REPLAYED",
+]);
+
 /** Why a session ended, for the stack that carries its leg. */
 export interface SessionEnded {
   session: Session;
@@ -54,7 +76,14 @@ export interface SessionEnded {
 
 type Verdict =
   | { ok: true; session: Session }
-  | { ok: false; reason: RejectReason; message: string; retryAfter?: number };
+  | {
+    ok: false;
+    reason: RejectReason;
+    message: string;
+    retryAfter?: number;
+    /** Refused before the signature was checked: nothing vouches for the caller. */
+    unverified?: boolean;
+  };
 
 export class Guard implements Subsystem {
   readonly name = "guard";
@@ -66,6 +95,8 @@ export class Guard implements Subsystem {
   #nonces = new NonceCache();
   #typeBuckets: Record<CallType, TokenBucket>;
   #guardianBuckets = new Map<string, TokenBucket>();
+  #sourceFailures: KeyedLimiter;
+  #rejects: RejectLedger;
   #ports: PortPool;
   #portsInUse: UdpPortsInUse;
   #inFlight = new Set<Promise<unknown>>();
@@ -79,6 +110,17 @@ export class Guard implements Subsystem {
     this.#typeBuckets = Object.fromEntries(
       CALL_TYPES.map((t) => [t, new TokenBucket(policy.rateLimits[t])]),
     ) as Record<CallType, TokenBucket>;
+    this.#sourceFailures = new KeyedLimiter({
+      ...policy.rateLimits.authFailuresPerSource,
+      maxKeys: 50_000,
+    });
+    this.#rejects = new RejectLedger({
+      witness: opts.witness,
+      intervalMs: policy.rejectAggregationSec * 1000,
+      maxKeys: 256,
+      log: opts.log,
+      now: this.#now,
+    });
     this.#ports = new PortPool(opts.media.portMin, opts.media.portMax);
     this.#portsInUse = new UdpPortsInUse(opts.media.host);
     opts.policies.onChange((p) => this.#applyLimits(p));
@@ -114,22 +156,32 @@ export class Guard implements Subsystem {
   }
 
   /** Decides, witnesses, and only then answers. */
-  admit(request: AdmissionRequest | AuthenticatedRequest): Promise<Decision> {
+  admit(
+    request: AdmissionRequest | AuthenticatedRequest,
+    context: AdmitContext = {},
+  ): Promise<Decision> {
     if (this.#closing) {
       return Promise.resolve(
         this.#reject("INTERNAL_ERROR", "guard is shutting down", this.opts.policies.current),
       );
     }
-    const p = this.#admit(request);
+    const p = this.#admit(request, context);
     this.#inFlight.add(p);
     p.finally(() => this.#inFlight.delete(p));
     return p;
   }
 
-  async #admit(request: AdmissionRequest | AuthenticatedRequest): Promise<Decision> {
+  async #admit(
+    request: AdmissionRequest | AuthenticatedRequest,
+    { source }: AdmitContext,
+  ): Promise<Decision> {
     const started = performance.now();
     const policy = this.opts.policies.current;
-    const verdict = await this.#evaluate(request, policy);
+    const verdict = this.#beforeSignature(request, source) ??
+      await this.#evaluate(request, policy);
+    if (!verdict.ok && source && UNAUTHENTICATED.has(verdict.reason)) {
+      this.#sourceFailures.take(source);
+    }
     const payload = {
       request: request as unknown as JsonValue,
       decision: verdict.ok ? "admit" : "reject",
@@ -142,9 +194,23 @@ export class Guard implements Subsystem {
         }
         : { reason: verdict.reason, message: verdict.message }),
     };
-    let witnessIndex: number;
+    let witnessIndex: number | undefined;
     try {
-      witnessIndex = (await this.opts.witness.append("guard.decision", payload as JsonValue)).index;
+      if (verdict.ok) {
+        witnessIndex = (await this.opts.witness.append("guard.decision", payload as JsonValue))
+          .index;
+      } else {
+        // Repeats of one reject are one counted entry: keyed by who is accountable,
+        // the guardian when its key vouched for the request, else the source network.
+        const who = verdict.unverified || UNAUTHENTICATED.has(verdict.reason)
+          ? `from ${source ? sourceNetwork(source) : "unknown"}`
+          : `${request.guardianId} ${request.room}`;
+        witnessIndex = await this.#rejects.record(
+          "guard.decision",
+          `${verdict.reason} ${who}`,
+          payload as Record<string, JsonValue>,
+        );
+      }
     } catch (err) {
       if (verdict.ok) this.#free(verdict.session);
       this.opts.log.error("decision not witnessed; refusing", {
@@ -154,10 +220,13 @@ export class Guard implements Subsystem {
       this.#count("INTERNAL_ERROR", started);
       return this.#reject("INTERNAL_ERROR", "the decision could not be witnessed", policy);
     }
-    // Watchers (the operators' event stream, the dashboard) see each decision as logged.
-    this.events.dispatchEvent(
-      new CustomEvent("decision", { detail: { ...payload, witnessIndex } }),
-    );
+    // Watchers (the operators' event stream, the dashboard) see each decision as logged;
+    // repeats folded into an aggregate are not replayed to them one by one.
+    if (witnessIndex !== undefined) {
+      this.events.dispatchEvent(
+        new CustomEvent("decision", { detail: { ...payload, witnessIndex } }),
+      );
+    }
     if (!verdict.ok) {
       this.#count(verdict.reason, started);
       return {
@@ -173,8 +242,33 @@ export class Guard implements Subsystem {
       sessionId: id,
       ...session,
       policyVersion: policy.version,
-      witnessIndex,
+      witnessIndex: witnessIndex!,
     };
+  }
+
+  /** The flood limits, checked before anything costs a signature check or a write. */
+  #beforeSignature(
+    req: AdmissionRequest | AuthenticatedRequest,
+    source: string | undefined,
+  ): Verdict | undefined {
+    const no = (message: string, retryAfter: number): Verdict => ({
+      ok: false,
+      reason: "RATE_LIMITED",
+      message,
+      retryAfter,
+      unverified: true,
+    });
+    if (source) {
+      const failures = this.#sourceFailures.peek(source);
+      if (!failures.ok) {
+        return no(`too many failed admissions from ${source}`, failures.retryAfter);
+      }
+    }
+    const guardian = this.#guardianBuckets.get(req.guardianId)?.peek();
+    if (guardian && !guardian.ok) {
+      return no(`too many admissions for ${req.guardianId}`, guardian.retryAfter);
+    }
+    return undefined;
   }
 
   async #evaluate(
@@ -371,6 +465,8 @@ export class Guard implements Subsystem {
 
   #applyLimits(policy: Policy): void {
     for (const t of CALL_TYPES) this.#typeBuckets[t].update(policy.rateLimits[t]);
+    this.#sourceFailures.update(policy.rateLimits.authFailuresPerSource);
+    this.#rejects.intervalMs = policy.rejectAggregationSec * 1000;
     for (const [id, bucket] of this.#guardianBuckets) {
       if (bucket.idle()) this.#guardianBuckets.delete(id);
       else bucket.update(policy.rateLimits.perGuardian);
@@ -400,6 +496,12 @@ export class Guard implements Subsystem {
   async close(): Promise<void> {
     this.#closing = true;
     await Promise.allSettled([...this.#inFlight]);
+    await this.#rejects.close();
+  }
+
+  /** Witnesses the reject counts pending now (tests, and operators' drills). */
+  flushRejects(): Promise<void> {
+    return this.#rejects.flush();
   }
 }
 

@@ -22,6 +22,14 @@ export class TokenBucket {
     return { ok: false, retryAfter: rate > 0 ? Math.ceil((1 - this.#tokens) / rate) : 60 };
   }
 
+  /** Whether a token is there, without taking it; else seconds until there will be. */
+  peek(now = performance.now()): { ok: true } | { ok: false; retryAfter: number } {
+    this.#refill(now);
+    if (this.#tokens >= 1) return { ok: true };
+    const rate = this.limit.perSecond;
+    return { ok: false, retryAfter: rate > 0 ? Math.ceil((1 - this.#tokens) / rate) : 60 };
+  }
+
   /** Applies a new limit, keeping the tokens there are (capped by the new burst). */
   update(limit: RateLimit, now = performance.now()): void {
     this.#refill(now);

@@ -1,5 +1,5 @@
 // IF.guard: the admission policy engine every leg passes through.
-export { Guard, type GuardOptions, type SessionEnded } from "./guard.ts";
+export { type AdmitContext, Guard, type GuardOptions, type SessionEnded } from "./guard.ts";
 export {
   GUARDIAN_ID_RE,
   type GuardianInput,
@@ -47,4 +47,10 @@ export {
   SEVERITIES,
   type Severity,
 } from "./escalation.ts";
-export { KeyedLimiter, OVERFLOW_KEY, RejectLedger, type RejectLedgerOptions } from "./flood.ts";
+export {
+  KeyedLimiter,
+  OVERFLOW_KEY,
+  RejectLedger,
+  type RejectLedgerOptions,
+  sourceNetwork,
+} from "./flood.ts";

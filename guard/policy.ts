@@ -25,15 +25,22 @@ export interface RoomPolicy {
 export interface Policy {
   version: string;
   freshnessWindowSec: number;
+  /** Repeats of one reject within this many seconds are witnessed as one counted entry. */
+  rejectAggregationSec: number;
   allowUnknownRooms: boolean;
   room: RoomPolicy;
-  rateLimits: Record<CallType, RateLimit> & { perGuardian: RateLimit };
+  rateLimits: Record<CallType, RateLimit> & {
+    perGuardian: RateLimit;
+    /** Failed authentications (bad signature, unknown guardian, replay) per source address. */
+    authFailuresPerSource: RateLimit;
+  };
   rooms: Record<string, Partial<RoomPolicy>>;
 }
 
 export const DEFAULT_POLICY: Policy = {
   version: "builtin-1",
   freshnessWindowSec: 30,
+  rejectAggregationSec: 10,
   allowUnknownRooms: true,
   room: { capacity: 25, bandwidthKbps: 25 * 512, allowedCodecs: [...CODECS] },
   rateLimits: {
@@ -41,6 +48,7 @@ export const DEFAULT_POLICY: Policy = {
     ESCALATE: { perSecond: 50, burst: 50 },
     EMERGENCY: { perSecond: 200, burst: 200 },
     perGuardian: { perSecond: 10, burst: 20 },
+    authFailuresPerSource: { perSecond: 1, burst: 20 },
   },
   rooms: {},
 };
@@ -77,6 +85,7 @@ export function parsePolicy(doc: unknown): Policy {
   known(root, "policy", [
     "version",
     "freshnessWindowSec",
+    "rejectAggregationSec",
     "allowUnknownRooms",
     "room",
     "rateLimits",
@@ -90,6 +99,9 @@ export function parsePolicy(doc: unknown): Policy {
   if (root.freshnessWindowSec !== undefined) {
     policy.freshnessWindowSec = int(root.freshnessWindowSec, "freshnessWindowSec", 1, 3600);
   }
+  if (root.rejectAggregationSec !== undefined) {
+    policy.rejectAggregationSec = int(root.rejectAggregationSec, "rejectAggregationSec", 1, 3600);
+  }
   if (root.allowUnknownRooms !== undefined) {
     if (typeof root.allowUnknownRooms !== "boolean") {
       throw new PolicyError("allowUnknownRooms: expected true or false");
@@ -99,12 +111,12 @@ export function parsePolicy(doc: unknown): Policy {
   if (root.room !== undefined) policy.room = { ...policy.room, ...roomFields(root.room, "room") };
   if (root.rateLimits !== undefined) {
     const limits = object(root.rateLimits, "rateLimits");
-    known(limits, "rateLimits", [...CALL_TYPES, "perGuardian"]);
+    known(limits, "rateLimits", [...CALL_TYPES, "perGuardian", "authFailuresPerSource"]);
     for (const [name, value] of Object.entries(limits)) {
       const at = `rateLimits.${name}`;
       const limit = object(value, at);
       known(limit, at, ["perSecond", "burst"]);
-      policy.rateLimits[name as CallType | "perGuardian"] = {
+      policy.rateLimits[name as keyof Policy["rateLimits"]] = {
         perSecond: num(limit.perSecond, `${at}.perSecond`, 0, 1_000_000),
         burst: int(limit.burst, `${at}.burst`, 1, 1_000_000),
       };

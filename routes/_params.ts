@@ -90,3 +90,19 @@ export function guardianField(value: unknown): string {
   }
   return value;
 }
+
+/** Header the HTTP front (listen.ts) sets on each request it relays: the client's address. */
+export const PEER_HEADER = "x-council-peer";
+
+/**
+ * The peer's IP address: from what Deno.serve hands the app as its env (Hono's
+ * c.env) when it accepted the TCP connection itself, or, for a request relayed by
+ * Council's own HTTP front over its private Unix socket, from the header the front
+ * set (and overwrote, so a client cannot choose it). Undefined without a listener.
+ */
+export function remoteAddress(c: Context): string | undefined {
+  const env = c.env as { remoteAddr?: { hostname?: unknown; transport?: unknown } } | undefined;
+  const addr = env?.remoteAddr;
+  if (addr?.transport === "unix") return c.req.header(PEER_HEADER) || undefined;
+  return typeof addr?.hostname === "string" ? addr.hostname : undefined;
+}

@@ -10,7 +10,7 @@ import {
   RequestError,
 } from "../guard/mod.ts";
 import { BadRequest } from "./errors.ts";
-import { jsonBody } from "./_params.ts";
+import { jsonBody, remoteAddress } from "./_params.ts";
 import { operatorOnly } from "./auth.ts";
 
 export const STATUS_BY_REASON: Record<RejectReason, ContentfulStatusCode> = {
@@ -39,7 +39,7 @@ export function admissionRoutes(guard: Guard, token: string): Hono {
         if (err instanceof RequestError) throw new BadRequest(err.message);
         throw err;
       }
-      const decision = await guard.admit(request);
+      const decision = await guard.admit(request, { source: remoteAddress(c) });
       if (decision.decision === "admit") return c.json(decision, 200);
       if (decision.retryAfter) c.header("Retry-After", String(decision.retryAfter));
       return c.json({

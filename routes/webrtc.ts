@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { WebRtcSignalling } from "../signaling/webrtc/mod.ts";
 import { operatorOnly } from "./auth.ts";
 import { apiError } from "./errors.ts";
+import { remoteAddress } from "./_params.ts";
 
 /** `webrtc` is absent when it could not start; `unavailable` says why. */
 export function wsRoutes(webrtc: WebRtcSignalling | undefined, unavailable: string): Hono {
@@ -15,7 +16,7 @@ export function wsRoutes(webrtc: WebRtcSignalling | undefined, unavailable: stri
       return apiError(c, 426, "UPGRADE_REQUIRED", "connect with a WebSocket");
     }
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 0 });
-    webrtc.accept(socket);
+    webrtc.accept(socket, remoteAddress(c));
     return response;
   });
 }

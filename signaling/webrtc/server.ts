@@ -122,9 +122,9 @@ export class WebRtcSignalling {
     }));
   }
 
-  /** Takes over an upgraded socket. */
-  accept(socket: WebSocket): void {
-    const conn = new Connection(this, socket);
+  /** Takes over an upgraded socket; `source` is the peer's address (guard's flood limits). */
+  accept(socket: WebSocket, source?: string): void {
+    const conn = new Connection(this, socket, source);
     this.#connections.add(conn);
     socket.addEventListener("close", () => {
       this.#connections.delete(conn);
@@ -192,6 +192,7 @@ export class WebRtcSignalling {
     req: Extract<ClientRequest, { type: "join" }>,
     send: Sender,
     kick: () => void,
+    source?: string,
   ): Promise<{ member: WebRtcMember; joined: Joined }> {
     if (this.#closing) throw new ProtocolError("UNAVAILABLE", "shutting down", req.id);
     let request;
@@ -213,7 +214,7 @@ export class WebRtcSignalling {
     if (!request.codecs.includes("opus")) {
       throw new ProtocolError("BAD_REQUEST", "admission.codecs: browsers send opus", req.id);
     }
-    const decision = await this.o.guard.admit({ ...request, codecs: ["opus"] });
+    const decision = await this.o.guard.admit({ ...request, codecs: ["opus"] }, { source });
     if (decision.decision === "reject") {
       this.counters.rejected++;
       throw new ProtocolError("REJECTED", `${decision.reason}: ${decision.message}`, req.id);
@@ -425,7 +426,11 @@ class Connection {
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(private readonly s: WebRtcSignalling, private readonly socket: WebSocket) {
+  constructor(
+    private readonly s: WebRtcSignalling,
+    private readonly socket: WebSocket,
+    private readonly source?: string,
+  ) {
     socket.addEventListener("message", (e) => this.#onMessage(e));
   }
 
@@ -547,7 +552,7 @@ class Connection {
         if (this.#member && !this.#member.closed) {
           throw new ProtocolError("OUT_OF_ORDER", "already joined; leave first", req.id);
         }
-        const { member, joined } = await this.s.join(req, this.send, this.#kick);
+        const { member, joined } = await this.s.join(req, this.send, this.#kick, this.source);
         if (this.#closed) return this.s.detach(member, this.send);
         this.#member = member;
         return ok(joined);

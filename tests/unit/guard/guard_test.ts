@@ -1,7 +1,12 @@
 // Each gate's accept and reject path, in order, through the real engine with a
 // real witness on in-memory KV.
 import assert from "node:assert/strict";
-import { type Decision, DEFAULT_POLICY, type Policy } from "../../../guard/mod.ts";
+import {
+  type Decision,
+  DEFAULT_POLICY,
+  type Policy,
+  webCryptoVerifier,
+} from "../../../guard/mod.ts";
 import { decodeEntry } from "../../../witness/mod.ts";
 import { testApp } from "../../_helpers/app.ts";
 import { guardianWithKey } from "./_fixture.ts";
@@ -382,6 +387,81 @@ Deno.test("registry records never carry the decoded key, and list is sorted by i
     assert.equal("key" in record, false);
     assert.equal(record.status, "active");
     assert.equal(t.registry.record("if://guardian/nobody"), undefined);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("a source that keeps failing is refused before its signatures are checked", async () => {
+  let verified = 0;
+  const real = webCryptoVerifier();
+  const t = await testApp({
+    verifier: { verify: (...args) => (verified++, real.verify(...args)) },
+  });
+  try {
+    const alice = await guardianWithKey(t, "alice");
+    const outcomes: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const forged = { ...(await alice.sign()), signature: btoa("x".repeat(64)) };
+      outcomes.push(reason(await t.guard.admit(forged, { source: "192.0.2.7" })));
+    }
+    // The burst of 20 failures is checked and answered; the rest never reach the verifier.
+    assert.deepEqual(outcomes.slice(0, 20), Array(20).fill("INVALID_SIGNATURE"));
+    assert.ok(outcomes.slice(20).every((o) => o === "RATE_LIMITED"), outcomes.join());
+    assert.ok(verified <= 21, `${verified} signature checks`);
+    // Another source is not affected.
+    const d = await t.guard.admit(await alice.sign(), { source: "198.51.100.1" });
+    assert.equal(d.decision, "admit");
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("repeated rejects are witnessed as one counted entry, every reject accounted for", async () => {
+  const t = await testApp();
+  try {
+    const before = t.witness.size;
+    const decisions: Decision[] = [];
+    for (let i = 0; i < 500; i++) {
+      const request = {
+        guardianId: `if://guardian/nobody-${i}`,
+        room: "council-main",
+        callType: "ROUTINE" as const,
+        bandwidthKbps: 64,
+        codecs: ["PCMU" as const],
+        pii: false,
+        timestamp: Date.now(),
+        nonce: `nonce-${String(i).padStart(12, "0")}`,
+        signature: btoa("x".repeat(64)),
+      };
+      // Ten addresses of one /24: one network, one aggregate per reason.
+      decisions.push(await t.guard.admit(request, { source: `203.0.113.${i % 10}` }));
+    }
+    // The first reject of each kind carries its witness index; repeats do not.
+    const indexed = decisions.filter((d) =>
+      d.decision === "reject" && d.witnessIndex !== undefined
+    );
+    assert.equal(indexed.length, 2, "NOT_REGISTERED and RATE_LIMITED, once each");
+    await t.guard.flushRejects();
+    const entries = await t.witness.entries(before, t.witness.size);
+    const payloads = entries.map((e) => decodeEntry(e.bytes).payload as Record<string, number>);
+    assert.equal(payloads.length, 4, "two first entries and two aggregates");
+    assert.equal(payloads.reduce((n, p) => n + p.count, 0), 500);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("an impostor cannot drain a guardian's own admission budget", async () => {
+  const t = await testApp();
+  try {
+    const alice = await guardianWithKey(t, "alice");
+    for (let i = 0; i < 50; i++) {
+      const forged = { ...(await alice.sign()), signature: btoa("y".repeat(64)) };
+      await t.guard.admit(forged, { source: `192.0.2.${i}` });
+    }
+    const d = await t.guard.admit(await alice.sign(), { source: "198.51.100.9" });
+    assert.equal(d.decision, "admit", JSON.stringify(d));
   } finally {
     await t.stop();
   }
