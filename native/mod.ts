@@ -6,6 +6,7 @@ import { loadOpus } from "./opus.ts";
 import { loadSpandsp } from "./spandsp.ts";
 import { loadSpeexdsp } from "./speexdsp.ts";
 import { shim } from "./_shim.ts";
+import { loadSrtp } from "./srtp.ts";
 
 export { NativeLibraryError } from "./_library.ts";
 export {
@@ -27,6 +28,15 @@ export { Concealer, G722Decoder, G722Encoder } from "./spandsp.ts";
 export { SpeexResampler, VOIP_QUALITY } from "./speexdsp.ts";
 export { realtimeThread } from "./realtime.ts";
 export {
+  loadSrtp,
+  SRTP_KEY_SALT_BYTES,
+  SRTP_SUITES,
+  SrtpError,
+  SrtpSession,
+  type SrtpSuite,
+  type Unprotected,
+} from "./srtp.ts";
+export {
   closeDescriptor,
   type Datagram,
   ipv4ToNumber,
@@ -40,5 +50,6 @@ export function loadAll(): void {
   loadOpus();
   loadSpandsp();
   loadSpeexdsp();
+  loadSrtp();
   shim();
 }
