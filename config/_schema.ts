@@ -124,6 +124,8 @@ const webhook: ValueKind<string> = {
 export type SipTransports = "udp+tcp" | "udp" | "tcp";
 export type H323Video = "off" | "on";
 export type SipMedia = "mix" | "none";
+/** media.latching: the media engine's LatchPolicy (media/engine/source_lock.ts). */
+export type MediaLatching = "off" | "first-packets";
 export type SipDigest = "SHA-256,MD5" | "MD5,SHA-256" | "SHA-256" | "MD5";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -134,8 +136,6 @@ export const KEYS = [
     path: "http.host",
     kind: host,
     defaultValue: "127.0.0.1",
-/** media.latching: the media engine's LatchPolicy (media/engine/source_lock.ts). */
-export type MediaLatching = "off" | "first-packets";
     doc: "Address the HTTP API, WebSocket and dashboard listen on.",
   } satisfies KeySpec<string>,
   {
@@ -226,6 +226,13 @@ export type MediaLatching = "off" | "first-packets";
       "libopus encoder complexity for the mixes sent to Opus members: 5 costs under half of 9 per frame (docs/CODECS.md).",
   } satisfies KeySpec<number>,
   {
+    path: "media.latching",
+    kind: oneOf<MediaLatching>("off", "first-packets"),
+    defaultValue: "off" as MediaLatching,
+    doc:
+      `"off": media only from the signalled host, sent to the signalled address; "first-packets": symmetric RTP for peers behind NAT (the first packet of the agreed stream within 5 s locks the leg, once; see docs/media.md).`,
+  } satisfies KeySpec<MediaLatching>,
+  {
     path: "sip.host",
     kind: host,
     defaultValue: "127.0.0.1",
@@ -235,13 +242,6 @@ export type MediaLatching = "off" | "first-packets";
     path: "sip.port",
     kind: integer(0, 65535, "a port"),
     defaultValue: 5060,
-  {
-    path: "media.latching",
-    kind: oneOf<MediaLatching>("off", "first-packets"),
-    defaultValue: "off" as MediaLatching,
-    doc:
-      `"off": media only from the signalled host, sent to the signalled address; "first-packets": symmetric RTP for peers behind NAT (the first packet of the agreed stream within 5 s locks the leg, once; see docs/media.md).`,
-  } satisfies KeySpec<MediaLatching>,
     doc: "SIP port (UDP and TCP share it); 0 picks a free one.",
   } satisfies KeySpec<number>,
   {

@@ -36,6 +36,7 @@ export interface CouncilConfig {
     readonly workers: number;
     readonly opusComplexity: number;
     readonly realtimePriority: number;
+    readonly latching: "off" | "first-packets";
   };
   readonly sip: {
     readonly host: string;
@@ -44,7 +45,6 @@ export interface CouncilConfig {
     readonly realm: string;
     readonly digestAlgorithms: SipDigest;
     readonly media: SipMedia;
-    readonly latching: "off" | "first-packets";
   };
   readonly h323: {
     readonly host: string;
