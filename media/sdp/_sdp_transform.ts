@@ -19,6 +19,8 @@ export interface SdpMedia {
   direction?: "sendrecv" | "sendonly" | "recvonly" | "inactive";
   ptime?: number;
   maxptime?: number;
+  /** RFC 4568 a=crypto lines. */
+  crypto?: Array<{ id: number; suite: string; config: string; sessionConfig?: string }>;
 }
 
 export interface SdpSession {

@@ -10,4 +10,13 @@ export {
   offeredCodecs,
   parseSdp,
   SdpError,
+  type SrtpMode,
 } from "./negotiate.ts";
+export {
+  chooseCrypto,
+  cryptoLine,
+  isSecureProfile,
+  newSrtpKey,
+  type SdpCrypto,
+  type SrtpKeys,
+} from "./sdes.ts";

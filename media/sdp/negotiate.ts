@@ -7,6 +7,15 @@
 import type { Codec } from "../../guard/mod.ts";
 import { CODEC_INFO } from "../codecs/catalog.ts";
 import { parse, type SdpMedia, type SdpSession, write } from "./_sdp_transform.ts";
+import type { SrtpSuite } from "../../native/srtp.ts";
+import { chooseCrypto, cryptoLine, isSecureProfile, newSrtpKey, type SrtpKeys } from "./sdes.ts";
+
+/**
+ * SRTP for a leg: "off" answers plain RTP only (a secure-only offer is refused),
+ * "optional" takes SRTP when the offer carries a usable key, "required" refuses
+ * an offer without one (policy for rooms and call types that demand it).
+ */
+export type SrtpMode = "off" | "optional" | "required";
 
 export const MAX_SDP_BYTES = 16 * 1024;
 
@@ -46,6 +55,8 @@ export interface AudioAgreement {
   /** Our direction toward the peer. */
   direction: Direction;
   remote: Endpoint;
+  /** SRTP keys when the stream is encrypted (RFC 4568 SDES). */
+  srtp?: SrtpKeys;
 }
 
 /** Parses and validates SDP text; bounded in size, every refusal explained. */
@@ -141,19 +152,27 @@ function connectionOf(session: SdpSession, m: SdpMedia): string {
  */
 export function answerOffer(
   offerText: string,
-  opts: { allowed: readonly Codec[]; local: Endpoint; sessionId?: number; username?: string },
+  opts: {
+    allowed: readonly Codec[];
+    local: Endpoint;
+    sessionId?: number;
+    username?: string;
+    srtp?: SrtpMode;
+  },
 ): { answer: string; agreement: AudioAgreement } {
   const offer = parseSdp(offerText);
   const media = offer.media!;
   const audioIndex = media.findIndex((m) => m.type === "audio" && m.port !== 0);
   if (audioIndex < 0) throw new SdpError("NO_AUDIO", "the offer has no active audio stream");
   const audio = media[audioIndex];
-  if (!/^RTP\/AVPF?$/.test(audio.protocol)) {
+  const secure = isSecureProfile(audio.protocol);
+  if (!secure && !/^RTP\/AVPF?$/.test(audio.protocol)) {
     throw new SdpError(
       "UNSUPPORTED_TRANSPORT",
-      `transport ${audio.protocol} is not supported (RTP/AVP)`,
+      `transport ${audio.protocol} is not supported (RTP/AVP, RTP/SAVP with SDES)`,
     );
   }
+  const srtp = answerSrtp(audio, secure, opts.srtp ?? "off");
   const offered = formats(audio);
   const chosen = offered.find((f) => f.codec && opts.allowed.includes(f.codec));
   if (!chosen) {
@@ -181,7 +200,9 @@ export function answerOffer(
   const answerAudio: SdpMedia = {
     type: "audio",
     port: opts.local.port,
-    protocol: "RTP/AVP",
+    // The profile answered is the one offered (RFC 3264 6); AVPF feedback is not used.
+    protocol: secure ? "RTP/SAVP" : "RTP/AVP",
+    ...(srtp ? { crypto: [cryptoLine(srtp.id, srtp.keys.suite, srtp.keys.outbound)] } : {}),
     payloads: [chosen.pt, ...(dtmf ? [dtmf.pt] : [])].join(" "),
     rtp: [
       {
@@ -222,13 +243,51 @@ export function answerOffer(
       ptime,
       direction,
       remote: { address: remoteIp, port: audio.port },
+      ...(srtp ? { srtp: srtp.keys } : {}),
     },
+  };
+}
+
+/** The SRTP keys to answer an offer with, or undefined for plain RTP; refuses what mode forbids. */
+function answerSrtp(
+  audio: SdpMedia,
+  secure: boolean,
+  mode: SrtpMode,
+): { id: number; keys: SrtpKeys } | undefined {
+  if (!secure && (!audio.crypto?.length || mode === "off")) {
+    if (mode === "required") {
+      throw new SdpError("UNSUPPORTED_TRANSPORT", "this call requires SRTP (RTP/SAVP with SDES)");
+    }
+    return undefined;
+  }
+  if (mode === "off") {
+    throw new SdpError(
+      "UNSUPPORTED_TRANSPORT",
+      `${audio.protocol} (SRTP) is not enabled here; offer RTP/AVP`,
+    );
+  }
+  const chosen = chooseCrypto(audio.crypto);
+  if (!chosen.ok) {
+    // Best-effort SRTP (crypto lines in RTP/AVP) falls back to plain RTP when allowed.
+    if (!secure && mode === "optional") return undefined;
+    throw new SdpError("UNSUPPORTED_TRANSPORT", `no usable SRTP key: ${chosen.why}`);
+  }
+  return {
+    id: chosen.id,
+    keys: { suite: chosen.suite, inbound: chosen.key, outbound: newSrtpKey() },
   };
 }
 
 /** An offer for an outbound call: our codecs in preference order, with RFC 4733 events. */
 export function createOffer(
-  opts: { codecs: readonly Codec[]; local: Endpoint; sessionId?: number; ptime?: number },
+  opts: {
+    codecs: readonly Codec[];
+    local: Endpoint;
+    sessionId?: number;
+    ptime?: number;
+    /** Council's SRTP key: the offer is RTP/SAVP with it (RFC 4568). */
+    srtp?: { suite: SrtpSuite; key: Uint8Array };
+  },
 ): string {
   let dynamic = 96;
   const entries = opts.codecs.map((codec) => ({ codec, pt: CODECS[codec].staticPt ?? dynamic++ }));
@@ -238,7 +297,8 @@ export function createOffer(
     media: [{
       type: "audio",
       port: opts.local.port,
-      protocol: "RTP/AVP",
+      protocol: opts.srtp ? "RTP/SAVP" : "RTP/AVP",
+      ...(opts.srtp ? { crypto: [cryptoLine(1, opts.srtp.suite, opts.srtp.key)] } : {}),
       payloads: [...entries.map((e) => e.pt), dtmfPt].join(" "),
       rtp: [...entries.map(({ codec, pt }) => rtpmap(codec, pt)), {
         payload: dtmfPt,
@@ -269,11 +329,30 @@ export function offeredCodecs(offerText: string): Codec[] {
   return out;
 }
 
-/** Reads the answer to an offer Council made (createOffer): what the peer chose. */
-export function acceptAnswer(answerText: string, offered: readonly Codec[]): AudioAgreement {
+/**
+ * Reads the answer to an offer Council made (createOffer): what the peer chose.
+ * With `srtp` (the key Council offered) the answer must carry a usable key of the
+ * same suite.
+ */
+export function acceptAnswer(
+  answerText: string,
+  offered: readonly Codec[],
+  srtp?: { suite: SrtpSuite; key: Uint8Array },
+): AudioAgreement {
   const answer = parseSdp(answerText);
   const audio = answer.media!.find((m) => m.type === "audio" && m.port !== 0);
   if (!audio) throw new SdpError("NO_AUDIO", "the answer declined the audio stream");
+  let keys: SrtpKeys | undefined;
+  if (srtp) {
+    const chosen = chooseCrypto(audio.crypto);
+    if (!isSecureProfile(audio.protocol) || !chosen.ok || chosen.suite !== srtp.suite) {
+      throw new SdpError(
+        "UNSUPPORTED_TRANSPORT",
+        `the answer does not accept SRTP: ${chosen.ok ? audio.protocol : chosen.why}`,
+      );
+    }
+    keys = { suite: srtp.suite, inbound: chosen.key, outbound: srtp.key };
+  }
   const chosen = formats(audio).find((f) => f.codec && offered.includes(f.codec));
   if (!chosen) throw new SdpError("NO_COMMON_CODEC", "the answer chose no codec that was offered");
   const dtmf = formats(audio).find((f) => f.name.toLowerCase() === "telephone-event");
@@ -289,5 +368,6 @@ export function acceptAnswer(answerText: string, offered: readonly Codec[]): Aud
     ptime: audio.ptime && audio.ptime >= 10 && audio.ptime <= 120 ? audio.ptime : 20,
     direction: held ? "inactive" : mirror(audio.direction ?? answer.direction ?? "sendrecv"),
     remote: { address: remoteIp, port: audio.port },
+    ...(keys ? { srtp: keys } : {}),
   };
 }
