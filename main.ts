@@ -3,7 +3,7 @@
 
 import { ConfigError, type CouncilConfig, loadConfig } from "./config/mod.ts";
 import { VERSION } from "./config/version.ts";
-import { Lifecycle } from "./lifecycle/mod.ts";
+import { connectionLimits, Lifecycle, settleFdLimit } from "./lifecycle/mod.ts";
 import { buildApp, type HttpServer, ListenError, listenHttp } from "./routes/mod.ts";
 import { Store, StoreError } from "./store/mod.ts";
 import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
@@ -54,6 +54,8 @@ export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
 export async function startCouncil(config: CouncilConfig, log: Logger): Promise<Council> {
   const lifecycle = new Lifecycle(log);
+  // RLIMIT_NOFILE's soft limit raised to the hard one before anything opens descriptors.
+  const fdLimit = settleFdLimit();
   const metrics = createMetrics({ version: VERSION });
   lifecycle.add({
     name: "metrics",
@@ -303,7 +305,14 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       },
       escalations,
     });
-    const http = lifecycle.add(listenHttp(app.fetch, config.http));
+    // Connection caps sized to the descriptors left once storage, workers and the
+    // other listeners are open; SIP and H.225 take theirs now, HTTP at listen.
+    const limits = connectionLimits(config.limits, fdLimit, log, metrics.registry);
+    sip.transport.useTcpLimits(limits.sipTcp);
+    h323.calls.useLimits(limits.h225);
+    const http = lifecycle.add(
+      listenHttp(app.fetch, config.http, { ...limits.http, log: log.child({ subsystem: "http" }) }),
+    );
     log.info("council ready", {
       version: VERSION,
       http: http.url,

@@ -434,6 +434,101 @@ export const KEYS = [
     defaultValue: 10_000,
     doc: "How long a graceful shutdown may take before the process exits with code 1.",
   } satisfies KeySpec<number>,
+  {
+    path: "limits.fdReserve",
+    kind: integer(16, 1_000_000),
+    defaultValue: 128,
+    doc:
+      "Descriptors kept free of connections for storage, media sockets, worker pipes and outbound calls; the connection caps are scaled down to fit RLIMIT_NOFILE minus this (docs/operations.md, Limits).",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.httpConnections",
+    kind: integer(1, 1_000_000),
+    defaultValue: 512,
+    doc: "Open HTTP connections at most (WebSockets included); more get 503 at accept.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.httpPerSource",
+    kind: integer(1, 1_000_000),
+    defaultValue: 64,
+    doc: "Open HTTP connections from one source address at most.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.wsConnections",
+    kind: integer(1, 1_000_000),
+    defaultValue: 256,
+    doc: "Open WebSockets (/ws, /api/v1/events) at most; more get 503.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.wsPerSource",
+    kind: integer(1, 1_000_000),
+    defaultValue: 32,
+    doc: "Open WebSockets from one source address at most.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.httpHeaderTimeoutSec",
+    kind: integer(1, 3600),
+    defaultValue: 10,
+    doc: "A request head must be complete this many seconds after its first byte (or the accept).",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.httpBodyTimeoutSec",
+    kind: integer(1, 3600),
+    defaultValue: 30,
+    doc: "A request body must be complete this many seconds after its head.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.httpIdleTimeoutSec",
+    kind: integer(1, 3600),
+    defaultValue: 60,
+    doc:
+      "A keep-alive connection with no request in progress is closed after this many idle seconds (keep it above 15: event streams send a keepalive every 15 s).",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.sipTcpConnections",
+    kind: integer(1, 1_000_000),
+    defaultValue: 1024,
+    doc: "Open SIP/TCP connections at most; more are closed at accept.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.sipTcpPerSource",
+    kind: integer(1, 1_000_000),
+    defaultValue: 64,
+    doc: "Open SIP/TCP connections from one source address at most.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.sipTcpIdleSec",
+    kind: integer(1, 86_400),
+    defaultValue: 120,
+    doc:
+      "A SIP/TCP connection with no complete message (a CRLF keep-alive counts) for this many seconds is closed, unless it carries a call in progress (RFC 5626's default Flow-Timer is 120).",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.h225Connections",
+    kind: integer(1, 1_000_000),
+    defaultValue: 1024,
+    doc: "Open H.225 call signalling connections at most (each may add an H.245 channel).",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.h225PerSource",
+    kind: integer(1, 1_000_000),
+    defaultValue: 64,
+    doc: "Open H.225 call signalling connections from one source address at most.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.h225IdleSec",
+    kind: integer(1, 86_400),
+    defaultValue: 60,
+    doc:
+      "An H.225 (or separate H.245) connection with no complete message for this many seconds is closed, unless it carries a call in progress.",
+  } satisfies KeySpec<number>,
+  {
+    path: "limits.tcpFirstMessageSec",
+    kind: integer(1, 3600),
+    defaultValue: 10,
+    doc:
+      "A new SIP/TCP or H.225 connection must deliver its first complete message within this many seconds.",
+  } satisfies KeySpec<number>,
 ] as const;
 
 /** The environment variable for a key: "shutdown.timeoutMs" -> COUNCIL_SHUTDOWN_TIMEOUT_MS. */

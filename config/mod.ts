@@ -78,6 +78,23 @@ export interface CouncilConfig {
     readonly webhookUrl: string;
   };
   readonly shutdown: { readonly timeoutMs: number };
+  readonly limits: {
+    readonly fdReserve: number;
+    readonly httpConnections: number;
+    readonly httpPerSource: number;
+    readonly wsConnections: number;
+    readonly wsPerSource: number;
+    readonly httpHeaderTimeoutSec: number;
+    readonly httpBodyTimeoutSec: number;
+    readonly httpIdleTimeoutSec: number;
+    readonly sipTcpConnections: number;
+    readonly sipTcpPerSource: number;
+    readonly sipTcpIdleSec: number;
+    readonly h225Connections: number;
+    readonly h225PerSource: number;
+    readonly h225IdleSec: number;
+    readonly tcpFirstMessageSec: number;
+  };
 }
 
 /** Where the effective value of each key came from: "default", "file:<path>", "env:<NAME>". */

@@ -5,6 +5,10 @@
 import type { Logger } from "../telemetry/mod.ts";
 import { raceDeadline, TIMED_OUT } from "./_deadline.ts";
 
+export { type FdLimit, openFdCount, settleFdLimit } from "./fd_budget.ts";
+export { type ConnectionLimits, connectionLimits, type LimitsConfig } from "./limits.ts";
+export { acceptLoop } from "./accept.ts";
+
 export interface Subsystem {
   readonly name: string;
   /** True when the subsystem can do its work now. May throw; that counts as not ready. */

@@ -1,8 +1,10 @@
 // SIP over UDP and TCP (RFC 3261 section 18, RFC 3581 rport). Received bytes
 // become messages (or parse errors) tagged with where they came from; responses go
 // back the way RFC 3261 18.2.2 and RFC 3581 section 4 say; TCP connections are
-// framed by Content-Length, capped in number and idle time, and reused for
-// requests to the same peer.
+// framed by Content-Length, capped in total and per source address (the shared
+// accept loop in lifecycle/accept.ts, which survives EMFILE), closed when silent
+// (no complete message for idleMs, or none at all within firstMessageMs) unless
+// they carry a call, and reused for requests to the same peer.
 
 import {
   DEFAULT_LIMITS,
@@ -13,6 +15,9 @@ import {
 } from "./parser.ts";
 import { serialize, type SipMessage } from "./message.ts";
 import { UdpSocket } from "../net/udp_socket.ts";
+import { acceptLoop, closeQuietly } from "../../lifecycle/accept.ts";
+import type { Logger } from "../../telemetry/log.ts";
+import { type Admission, ConnectionGate, type RefusalReason } from "../../telemetry/connections.ts";
 
 export type TransportName = "UDP" | "TCP";
 
@@ -31,9 +36,27 @@ export interface TransportOptions {
   udp: boolean;
   tcp: boolean;
   limits?: ParseLimits;
-  maxConnections?: number;
-  /** A TCP connection with no traffic for this long is closed. */
-  idleMs?: number;
+  /** TCP connection caps and timers; safe defaults when absent (tcpLimitsDefault). */
+  tcpLimits?: Partial<TcpLimits>;
+  log?: Logger;
+}
+
+export interface TcpLimits {
+  /** Caps in total and per source address (outbound connections count in the total). */
+  gate: ConnectionGate;
+  /** A connection with no complete message (a CRLF keep-alive counts) for this long closes... */
+  idleMs: number;
+  /** ...and a new one must bring its first complete message within this. */
+  firstMessageMs: number;
+}
+
+/** The defaults of the limits.sipTcp* keys, for transports built without config. */
+export function tcpLimitsDefault(): TcpLimits {
+  return {
+    gate: new ConnectionGate("sip-tcp", { maxTotal: 1024, maxPerSource: 64 }),
+    idleMs: 120_000,
+    firstMessageMs: 10_000,
+  };
 }
 
 export interface TransportHandlers {
@@ -44,18 +67,25 @@ export interface TransportHandlers {
   error(err: unknown): void;
 }
 
+/** INVITE dialogs a connection carries, so its idle timer leaves a call alone. */
+const MAX_TRACKED_CALLS = 32;
+const decoder = new TextDecoder();
+
 export class TcpConnection {
   #framer: StreamFramer;
   #closed = false;
   #idle: ReturnType<typeof setTimeout> | undefined;
+  /** Call-IDs of INVITE dialogs on this connection: early (no final answer) or confirmed. */
+  #calls = new Map<string, "early" | "confirmed">();
   lastActive = Date.now();
 
   constructor(
     readonly conn: Deno.TcpConn,
     readonly peer: { address: string; port: number },
     limits: ParseLimits,
-    private readonly idleMs: number,
-    private readonly onClose: (c: TcpConnection) => void,
+    private readonly timers: { idleMs: number; firstMessageMs: number },
+    private readonly admission: Admission,
+    private readonly onClose: (c: TcpConnection, timedOut?: RefusalReason) => void,
   ) {
     this.#framer = new StreamFramer(limits);
   }
@@ -64,8 +94,14 @@ export class TcpConnection {
     return this.#closed;
   }
 
+  /** True while an INVITE dialog on this connection has not ended. */
+  get carriesCall(): boolean {
+    return this.#calls.size > 0;
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     if (this.#closed) throw new Error("connection closed");
+    this.#track(bytes);
     let off = 0;
     while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
     this.lastActive = Date.now();
@@ -74,13 +110,12 @@ export class TcpConnection {
   async run(handlers: TransportHandlers): Promise<void> {
     const buf = new Uint8Array(16 * 1024);
     const from: Peer = { transport: "TCP", ...this.peer, connection: this };
-    this.#armIdle();
+    this.#arm(this.timers.firstMessageMs, "header_timeout");
     try {
       while (!this.#closed) {
         const n = await this.conn.read(buf);
         if (n === null) break;
         this.lastActive = Date.now();
-        this.#armIdle();
         this.#framer.push(buf.subarray(0, n));
         for (;;) {
           let m;
@@ -94,10 +129,14 @@ export class TcpConnection {
             return;
           }
           if (m === undefined) break;
+          // Only a complete message (or a keep-alive) resets the idle timer: a
+          // message dribbled a byte at a time does not keep a connection.
+          this.#arm(this.timers.idleMs, "idle_timeout");
           if (m === "ping") {
             await this.write(new TextEncoder().encode("\r\n")).catch(() => {});
             continue;
           }
+          this.#trackMessage(m);
           handlers.message(m, from);
         }
       }
@@ -108,19 +147,58 @@ export class TcpConnection {
     }
   }
 
-  #armIdle(): void {
+  #arm(ms: number, reason: RefusalReason): void {
     clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => this.close(), this.idleMs);
+    this.#idle = setTimeout(() => {
+      if (this.carriesCall) return this.#arm(ms, reason);
+      this.close(reason);
+    }, ms);
   }
 
-  close(): void {
+  #trackMessage(m: SipMessage): void {
+    const callId = m.headers.get("call-id");
+    const cseq = m.headers.get("cseq");
+    if (!callId || !cseq) return;
+    const method = cseq.trim().split(/\s+/)[1]?.toUpperCase() ?? "";
+    this.#dialog(callId, method, m.kind === "request" ? undefined : m.status);
+  }
+
+  /** Follows dialogs in what Council sends too (requests and answers arrive as bytes). */
+  #track(bytes: Uint8Array): void {
+    if (bytes.length < 12) return;
+    const isResponse = bytes[0] === 0x53 && bytes[1] === 0x49 && bytes[2] === 0x50; // "SIP"
+    if (isResponse && this.#calls.size === 0) return; // an answer outside any call
+    const headEnd = Math.min(bytes.length, 4096);
+    const head = decoder.decode(bytes.subarray(0, headEnd));
+    const callId = /^(?:call-id|i)[ \t]*:[ \t]*(\S+)/im.exec(head)?.[1];
+    const method = /^cseq[ \t]*:[ \t]*\d+[ \t]+([A-Za-z]+)/im.exec(head)?.[1]?.toUpperCase();
+    if (!callId || !method) return;
+    const status = isResponse ? Number(/^SIP\/2\.0 (\d{3})/.exec(head)?.[1] ?? 0) : undefined;
+    this.#dialog(callId, method, status);
+  }
+
+  #dialog(callId: string, method: string, status: number | undefined): void {
+    const state = this.#calls.get(callId);
+    if (status === undefined) {
+      if (method === "INVITE" && !state && this.#calls.size < MAX_TRACKED_CALLS) {
+        this.#calls.set(callId, "early");
+      } else if (method === "BYE" || (method === "CANCEL" && state === "early")) {
+        this.#calls.delete(callId);
+      }
+      return;
+    }
+    if (method !== "INVITE" || !state || status < 200) return;
+    if (status < 300) this.#calls.set(callId, "confirmed");
+    else if (state === "early") this.#calls.delete(callId);
+  }
+
+  close(timedOut?: RefusalReason): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idle);
-    try {
-      this.conn.close();
-    } catch { /* already closed */ }
-    this.onClose(this);
+    closeQuietly(this.conn);
+    this.admission.release();
+    this.onClose(this, timedOut);
   }
 }
 
@@ -137,8 +215,24 @@ export class SipTransport {
    */
   readonly counters = { received: 0, sent: 0, invalid: 0, sendErrors: 0, handlerErrors: 0 };
 
+  #tcpLimits: TcpLimits;
+
   private constructor(readonly opts: TransportOptions, private handlers: TransportHandlers) {
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.#tcpLimits = { ...tcpLimitsDefault(), ...opts.tcpLimits };
+  }
+
+  /** The TCP caps and timers in force (the gate holds the counts /metrics shows). */
+  get tcpLimits(): TcpLimits {
+    return this.#tcpLimits;
+  }
+
+  /**
+   * Applies configured TCP limits (main.ts, right after start). Connections already
+   * open keep their timers and are counted by the gate they were admitted by.
+   */
+  useTcpLimits(limits: Partial<TcpLimits>): void {
+    this.#tcpLimits = { ...this.#tcpLimits, ...limits };
   }
 
   static async listen(opts: TransportOptions, handlers: TransportHandlers): Promise<SipTransport> {
@@ -206,31 +300,32 @@ export class SipTransport {
     return this.#udp?.counters.sendErrors ?? 0;
   }
 
-  async #acceptLoop(): Promise<void> {
-    const max = this.opts.maxConnections ?? 1024;
-    try {
-      for await (const conn of this.#tcp!) {
-        if (this.#connections.size >= max) {
-          conn.close();
-          continue;
-        }
-        this.#adopt(conn);
-      }
-    } catch (err) {
-      if (!this.#closing) throw err;
-    }
+  #acceptLoop(): Promise<void> {
+    // The gate is looked up per accept: useTcpLimits may replace it after start.
+    const current = () => this.#tcpLimits.gate;
+    return acceptLoop(this.#tcp!, {
+      get gate() {
+        return current();
+      },
+      log: this.opts.log ?? quiet,
+      closing: () => this.#closing,
+      onConnection: (conn, admission) => this.#adopt(conn, admission),
+    });
   }
 
-  #adopt(conn: Deno.TcpConn): TcpConnection {
+  #adopt(conn: Deno.TcpConn, admission: Admission): TcpConnection {
     const a = conn.remoteAddr as Deno.NetAddr;
     const key = `${a.hostname}:${a.port}`;
+    const gate = this.#tcpLimits.gate;
     const c = new TcpConnection(
       conn,
       { address: a.hostname, port: a.port },
       this.limits,
-      this.opts.idleMs ?? 10 * 60_000,
-      (closed) => {
+      this.#tcpLimits,
+      admission,
+      (closed, timedOut) => {
         if (this.#connections.get(key) === closed) this.#connections.delete(key);
+        if (timedOut) gate.closedFor(timedOut);
       },
     );
     this.#connections.set(key, c);
@@ -270,7 +365,17 @@ export class SipTransport {
           ? to.connection
           : this.#connections.get(`${to.address}:${to.port}`);
         if (!c || c.closed) {
-          c = this.#adopt(await Deno.connect({ hostname: to.address, port: to.port }));
+          // Connections Council opens count in the total, never against the peer.
+          const admission = this.#tcpLimits.gate.admit(undefined);
+          if (!admission.ok) throw new Error(`SIP/TCP connection refused: ${admission.reason}`);
+          let conn: Deno.TcpConn;
+          try {
+            conn = await Deno.connect({ hostname: to.address, port: to.port });
+          } catch (err) {
+            admission.release();
+            throw err;
+          }
+          c = this.#adopt(conn, admission);
         }
         await c.write(bytes);
       }
@@ -289,3 +394,12 @@ export class SipTransport {
     await Promise.allSettled(this.#loops);
   }
 }
+
+const quiet: Logger = {
+  level: "error",
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => quiet,
+};

@@ -76,6 +76,23 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       webhookUrl: "",
     },
     shutdown: { timeoutMs: 10_000 },
+    limits: {
+      fdReserve: 128,
+      httpConnections: 512,
+      httpPerSource: 64,
+      wsConnections: 256,
+      wsPerSource: 32,
+      httpHeaderTimeoutSec: 10,
+      httpBodyTimeoutSec: 30,
+      httpIdleTimeoutSec: 60,
+      sipTcpConnections: 1024,
+      sipTcpPerSource: 64,
+      sipTcpIdleSec: 120,
+      h225Connections: 1024,
+      h225PerSource: 64,
+      h225IdleSec: 60,
+      tcpFirstMessageSec: 10,
+    },
   });
 });
 

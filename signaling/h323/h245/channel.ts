@@ -1,6 +1,10 @@
 // A separate H.245 channel (H.323 8.2.1: when H.245 is not tunnelled): Council
 // either connects to the h245Address a caller gave in Setup, or listens on an
 // ephemeral port it announces in Connect and accepts exactly one connection.
+// Bounds: a listener holds one descriptor, accepts one connection (from the call's
+// peer when told which) and closes after it or after timeoutMs, so connections
+// aimed at it wait in the kernel's backlog and cost Council nothing; there is at
+// most one per call, and calls are capped by the H.225 listener (call_server.ts).
 
 import type { HostPort } from "../h225/address.ts";
 import { TpktConnection } from "../q931/connection.ts";
@@ -35,11 +39,23 @@ export class H245Listener {
     return { host: a.hostname, port: a.port };
   }
 
-  /** The first connection, or undefined after timeoutMs or close(); the listener closes. */
-  async accept(timeoutMs = 30_000): Promise<TpktConnection | undefined> {
+  /**
+   * The first connection (from host `from`, when given: another host's connection
+   * is closed and the wait goes on), or undefined after timeoutMs or close(); the
+   * listener closes. accept() errors (EMFILE) end the wait, never the process.
+   */
+  async accept(timeoutMs = 30_000, from?: string): Promise<TpktConnection | undefined> {
     const t = setTimeout(() => this.close(), timeoutMs);
     try {
-      return new TpktConnection(await this.listener.accept());
+      for (;;) {
+        const conn = await this.listener.accept();
+        if (from === undefined || (conn.remoteAddr as Deno.NetAddr).hostname === from) {
+          return new TpktConnection(conn);
+        }
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
     } catch {
       return undefined;
     } finally {

@@ -1,0 +1,89 @@
+// One accept loop for every TCP listener. It never throws: EMFILE/ENFILE (out of
+// descriptors) and any other accept failure are counted and followed by a short
+// back-off, so a flood makes the server refuse work instead of exiting, and a
+// listener's error can never become an unhandled rejection.
+
+import type { Logger } from "../telemetry/log.ts";
+import type { Admission, ConnectionGate } from "../telemetry/connections.ts";
+
+export interface AcceptOptions {
+  gate: ConnectionGate;
+  log: Logger;
+  /** True once the listener is being closed on purpose: the loop ends quietly. */
+  closing(): boolean;
+  /** Takes an admitted connection; must not throw (if it does, the connection is closed). */
+  onConnection(conn: Deno.TcpConn, admission: Admission, peer: Deno.NetAddr): void;
+  /** Said to a refused peer before the close (HTTP answers 503); best effort. */
+  refusal?: Uint8Array;
+}
+
+const BACKOFF_MIN_MS = 10;
+const BACKOFF_MAX_MS = 1_000;
+const LOG_EVERY_MS = 10_000;
+
+/** Runs until the listener closes; resolves, never rejects. */
+export async function acceptLoop(listener: Deno.TcpListener, o: AcceptOptions): Promise<void> {
+  let backoff = BACKOFF_MIN_MS;
+  let loggedAt = -Infinity;
+  let unlogged = 0;
+  for (;;) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      if (o.closing() || err instanceof Deno.errors.BadResource) return;
+      const code = errorCode(err);
+      o.gate.acceptFailed(code);
+      unlogged++;
+      const now = performance.now();
+      if (now - loggedAt >= LOG_EVERY_MS) {
+        o.log.warn("accept failed; backing off", {
+          listener: o.gate.name,
+          code,
+          failures: unlogged,
+          err: (err as Error).message,
+        });
+        loggedAt = now;
+        unlogged = 0;
+      }
+      // The pending connection stays in the backlog; try again once something closed.
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+      continue;
+    }
+    backoff = BACKOFF_MIN_MS;
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    const admission = o.gate.admit(peer.hostname);
+    if (!admission.ok) {
+      refuse(conn, o.refusal);
+      continue;
+    }
+    try {
+      o.onConnection(conn, admission, peer);
+    } catch (err) {
+      admission.release();
+      closeQuietly(conn);
+      o.log.error("connection handler failed", { listener: o.gate.name, err });
+    }
+  }
+}
+
+function refuse(conn: Deno.TcpConn, said: Uint8Array | undefined): void {
+  if (!said) return closeQuietly(conn);
+  // A fresh socket's send buffer takes a short answer at once; never wait on it long.
+  conn.write(said).catch(() => {}).finally(() => closeQuietly(conn));
+}
+
+export function closeQuietly(conn: { close(): void }): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
+}
+
+/** The errno name of a Deno error ("EMFILE"), or its class name. */
+export function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === "string" && /^[A-Z0-9_]{2,24}$/.test(code)) return code;
+  const name = (err as Error)?.name;
+  return typeof name === "string" && /^[A-Za-z]{1,40}$/.test(name) ? name : "unknown";
+}

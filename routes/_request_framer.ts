@@ -1,0 +1,205 @@
+// Where each HTTP/1.1 request on a connection starts and ends (RFC 9112 section 6:
+// Content-Length or chunked), read from the bytes the front passes through, so its
+// header, body and idle timers know which phase a connection is in. It frames only;
+// the server behind parses for real. Bytes it cannot frame switch it to "lost" and
+// the front falls back to the idle timer alone.
+
+export type Phase = "between" | "head" | "body" | "upgraded" | "lost";
+
+export interface RequestHead {
+  readonly method: string;
+  readonly target: string;
+  /** The request asks for a WebSocket (Upgrade: websocket). */
+  readonly websocket: boolean;
+}
+
+export interface FramerEvents {
+  /** The first byte of a request head arrived. */
+  started(): void;
+  /** A whole head arrived; returning false stops framing (the front refuses it). */
+  head(h: RequestHead): boolean;
+  /** The request's body (if any) is complete. */
+  ended(): void;
+}
+
+const CRLFCRLF = [13, 10, 13, 10];
+const decoder = new TextDecoder("latin1");
+
+export class RequestFramer {
+  phase: Phase = "between";
+  #head: Uint8Array[] = [];
+  #headBytes = 0;
+  #bodyLeft = 0;
+  #chunked = false;
+  // Chunked sub-state: reading a size line, data, the CRLF after data, or trailers.
+  #chunk: "size" | "data" | "crlf" | "trailer" = "size";
+  #line = "";
+
+  constructor(private readonly events: FramerEvents, private readonly maxHead = 64 * 1024) {}
+
+  /** Frames one chunk from the client. */
+  push(bytes: Uint8Array): void {
+    let i = 0;
+    while (i < bytes.length) {
+      switch (this.phase) {
+        case "upgraded":
+        case "lost":
+          return;
+        case "between":
+          // RFC 9112 2.2: empty lines before a request line are ignored.
+          if (bytes[i] === 13 || bytes[i] === 10) {
+            i++;
+            continue;
+          }
+          this.phase = "head";
+          this.#head = [];
+          this.#headBytes = 0;
+          this.events.started();
+          continue;
+        case "head":
+          i = this.#pushHead(bytes, i);
+          continue;
+        case "body":
+          i = this.#chunked ? this.#pushChunked(bytes, i) : this.#pushLength(bytes, i);
+          continue;
+      }
+    }
+  }
+
+  #pushHead(bytes: Uint8Array, from: number): number {
+    const part = bytes.subarray(from);
+    // The end may straddle chunks: search the tail of what came before too.
+    const prev = this.#headBytes;
+    this.#head.push(part);
+    this.#headBytes += part.length;
+    const all = prev === 0 ? part : concat(this.#head, this.#headBytes);
+    const end = indexOfSeq(all, CRLFCRLF, Math.max(0, prev - 3));
+    if (end < 0) {
+      if (this.#headBytes > this.maxHead) this.phase = "lost";
+      // Kept as a copy: the caller reuses its read buffer.
+      else this.#head = [all === part ? part.slice() : all];
+      return bytes.length;
+    }
+    const headLen = end + 4;
+    if (headLen > this.maxHead) {
+      this.phase = "lost";
+      return bytes.length;
+    }
+    const consumed = headLen - prev;
+    this.#head = [];
+    this.#headBytes = 0;
+    this.#onHead(decoder.decode(all.subarray(0, end)));
+    return from + consumed;
+  }
+
+  #onHead(text: string): void {
+    const lines = text.split("\r\n");
+    const [method = "", target = ""] = lines[0].split(" ");
+    let length: number | undefined;
+    let chunked = false;
+    let websocket = false;
+    for (let k = 1; k < lines.length; k++) {
+      const colon = lines[k].indexOf(":");
+      if (colon <= 0) continue;
+      const name = lines[k].slice(0, colon).trim().toLowerCase();
+      const value = lines[k].slice(colon + 1).trim().toLowerCase();
+      if (name === "content-length") {
+        if (!/^[0-9]{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) {
+          this.phase = "lost";
+          return;
+        }
+        length = Number(value);
+      } else if (name === "transfer-encoding") {
+        chunked = value.split(",").at(-1)?.trim() === "chunked";
+      } else if (name === "upgrade") {
+        websocket = value.split(",").some((v) => v.trim() === "websocket");
+      }
+    }
+    if (!this.events.head({ method, target, websocket })) {
+      this.phase = "lost";
+      return;
+    }
+    if (websocket && method === "GET") {
+      // After the 101 the bytes are frames, not requests.
+      this.phase = "upgraded";
+      return;
+    }
+    this.#chunked = chunked;
+    this.#bodyLeft = chunked ? 0 : length ?? 0;
+    this.#chunk = "size";
+    this.#line = "";
+    if (!chunked && this.#bodyLeft === 0) this.#end();
+    else this.phase = "body";
+  }
+
+  #pushLength(bytes: Uint8Array, i: number): number {
+    const take = Math.min(this.#bodyLeft, bytes.length - i);
+    this.#bodyLeft -= take;
+    if (this.#bodyLeft === 0) this.#end();
+    return i + take;
+  }
+
+  #pushChunked(bytes: Uint8Array, i: number): number {
+    while (i < bytes.length && this.phase === "body") {
+      if (this.#chunk === "data") {
+        const take = Math.min(this.#bodyLeft, bytes.length - i);
+        this.#bodyLeft -= take;
+        i += take;
+        if (this.#bodyLeft === 0) this.#chunk = "crlf";
+        continue;
+      }
+      // Size lines, the CRLF after data and trailer lines are read a line at a time.
+      const nl = bytes.indexOf(10, i);
+      const upto = nl < 0 ? bytes.length : nl + 1;
+      this.#line += decoder.decode(bytes.subarray(i, upto));
+      i = upto;
+      if (this.#line.length > 4096) {
+        this.phase = "lost";
+        break;
+      }
+      if (nl < 0) break;
+      const line = this.#line.trim();
+      this.#line = "";
+      if (this.#chunk === "crlf") {
+        if (line !== "") this.phase = "lost";
+        this.#chunk = "size";
+      } else if (this.#chunk === "size") {
+        const m = /^([0-9a-fA-F]{1,12})(?:;.*)?$/.exec(line);
+        if (!m) {
+          this.phase = "lost";
+          break;
+        }
+        this.#bodyLeft = parseInt(m[1], 16);
+        this.#chunk = this.#bodyLeft === 0 ? "trailer" : "data";
+      } else if (line === "") {
+        this.#end();
+      }
+    }
+    return i;
+  }
+
+  #end(): void {
+    this.phase = "between";
+    this.events.ended();
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function indexOfSeq(hay: Uint8Array, seq: number[], from: number): number {
+  for (let i = hay.indexOf(seq[0], from); i >= 0 && i <= hay.length - seq.length;) {
+    let k = 1;
+    while (k < seq.length && hay[i + k] === seq[k]) k++;
+    if (k === seq.length) return i;
+    i = hay.indexOf(seq[0], i + 1);
+  }
+  return -1;
+}
