@@ -117,7 +117,7 @@ export class Guard implements Subsystem {
     this.#rejects = new RejectLedger({
       witness: opts.witness,
       intervalMs: policy.rejectAggregationSec * 1000,
-      maxKeys: 256,
+      maxKeys: 64,
       log: opts.log,
       now: this.#now,
     });
