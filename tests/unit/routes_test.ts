@@ -85,3 +85,30 @@ Deno.test("unknown routes and thrown errors leave as {error:{code,message}}", as
   assert.equal(JSON.parse(lines[0]).err.message, "secret detail");
   await stop();
 });
+
+Deno.test("an address guessing the operator token is refused after 20 wrong tokens, even with the right one", async () => {
+  const { app, stop } = await setup();
+  const { OPERATOR_TOKEN } = await import("../_helpers/app.ts");
+  // What Deno.serve hands the app for a TCP peer (c.env); the address is the guesser's.
+  const from = (hostname: string) => ({ remoteAddr: { hostname, port: 40000, transport: "tcp" } });
+  const get = (token: string, hostname: string) =>
+    app.request(
+      "/api/v1/guardians",
+      { headers: { authorization: `Bearer ${token}` } },
+      from(hostname),
+    );
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await get(`guess-${i}`, "192.0.2.66")).status);
+    assert.deepEqual(statuses, [...Array(20).fill(401), ...Array(5).fill(429)]);
+    const locked = await get(OPERATOR_TOKEN, "192.0.2.66");
+    assert.equal(locked.status, 429);
+    assert.ok(Number(locked.headers.get("retry-after")) >= 1);
+    // Another address, and requests without a token (signing in), are not affected.
+    assert.equal((await get(OPERATOR_TOKEN, "198.51.100.2")).status, 200);
+    const none = await app.request("/api/v1/guardians", {}, from("192.0.2.67"));
+    assert.equal(none.status, 401);
+  } finally {
+    await stop();
+  }
+});
