@@ -247,9 +247,12 @@ export async function* h323Suite(): AsyncIterable<Figure> {
     yield {
       suite: "h323",
       name: "h323.arq_per_s",
-      value: t.confirmed === load.arqs.length ? Math.round(t.confirmed / t.seconds) : 0,
+      value: t.confirmed === load.arqs.length ? Math.round(t.confirmed / t.seconds) : null,
       unit: "ARQ/s",
       goal: ">=5000",
+      ...(t.confirmed === load.arqs.length
+        ? {}
+        : { why: `only ${t.confirmed} of ${load.arqs.length} ARQs were confirmed` }),
     };
     const paced = await prepare(c.url, ras, 3000, "lat", 61_000);
     const l = await drive(c.rasPort, paced.arqs, { rate: 1000 });
@@ -265,6 +268,9 @@ export async function* h323Suite(): AsyncIterable<Figure> {
       value: round(sorted.length ? percentile(sorted, 99) : NaN, 2),
       unit: "ms",
       goal: "<5 at 1000 ARQ/s",
+      ...(l.confirmed === paced.arqs.length
+        ? {}
+        : { why: `only ${l.confirmed} of ${paced.arqs.length} ARQs were confirmed` }),
     };
 
     const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
@@ -277,18 +283,20 @@ export async function* h323Suite(): AsyncIterable<Figure> {
     yield {
       suite: "h323",
       name: "h323.setup_to_media_ms",
-      value: media.length === 100 ? round(percentile(media, 99), 1) : NaN,
+      value: media.length === 100 ? round(percentile(media, 99), 1) : null,
       unit: "ms",
       goal: "<200",
+      ...(media.length === 100 ? {} : { why: `only ${media.length} of 100 calls got media` }),
     };
     const cps = await setupConnect(c, template, release, 2000, 32);
     console.error(`h323 setup->connect: ${cps.connected}/2000 in ${cps.seconds.toFixed(2)} s`);
     yield {
       suite: "h323",
       name: "h323.setup_connect_per_s",
-      value: cps.connected === 2000 ? Math.round(cps.connected / cps.seconds) : 0,
+      value: cps.connected === 2000 ? Math.round(cps.connected / cps.seconds) : null,
       unit: "calls/s",
       goal: "measured (fast start, 32 in flight)",
+      ...(cps.connected === 2000 ? {} : { why: `only ${cps.connected} of 2000 calls connected` }),
     };
   } finally {
     ras.close();

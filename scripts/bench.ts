@@ -1,51 +1,130 @@
-// deno task bench [suite ...]: runs the named suites (all when none are named) and
-// prints one JSON figure per line on stdout; progress and errors go to stderr.
+// deno task bench [--report-only] [suite ...]: runs the named suites (all when none
+// are named) and prints one JSON figure per line on stdout, each with its goal and
+// whether it was met; progress and errors go to stderr. Exits 1 when any figure is
+// missing, null or short of its goal (0 with --report-only), 2 on a usage error.
 
 import { councilSuite } from "../bench/council.ts";
-import { emit, type Suite } from "../bench/figure.ts";
+import { FigureReport, type Suite } from "../bench/figure.ts";
 import { guardSuite } from "../bench/guard.ts";
 import { h323Suite } from "../bench/h323.ts";
 import { mediaSuite } from "../bench/media.ts";
 import { sipSuite } from "../bench/sip.ts";
 import { webrtcSuite } from "../bench/webrtc.ts";
 import { witnessSuite } from "../bench/witness.ts";
+import { PRODUCTION_FIGURES } from "../tests/load/production.ts";
 
-// Every suite the project will have; those still at null arrive with their issue.
-const SUITES: Record<string, Suite | null> = {
-  witness: witnessSuite,
-  guard: guardSuite,
-  media: mediaSuite,
-  sip: sipSuite,
-  h323: h323Suite,
-  webrtc: webrtcSuite,
-  council: councilSuite,
+interface SuiteEntry {
+  run: Suite;
+  /** Every figure the suite promises (names issues rely on: keep them stable). */
+  figures: readonly string[];
+}
+
+const SUITES: Record<string, SuiteEntry> = {
+  witness: {
+    run: witnessSuite,
+    figures: [
+      "witness.append_rate_1",
+      "witness.append_rate_16",
+      "witness.append_rate_256",
+      "witness.append_p50_ms",
+      "witness.append_p99_ms",
+      "witness.proof_gen_us",
+      "witness.proof_verify_us",
+      "witness.audit_1m_s",
+      "witness.audit_per_100k_s",
+    ],
+  },
+  guard: {
+    run: guardSuite,
+    figures: [
+      "guard.decision_p50_ms",
+      "guard.decision_p99_ms",
+      "guard.admissions_per_s",
+      "guard.verify_per_s",
+    ],
+  },
+  media: {
+    run: mediaSuite,
+    figures: [
+      "media.g729_transcode_legs_per_core",
+      "media.rooms_12p_g711_per_core",
+      "media.rooms_12p_opus_per_core",
+      "media.added_latency_p50_ms",
+      "media.added_latency_p99_ms",
+      "media.send_jitter_p99_ms",
+      "media.worker_failover_s",
+    ],
+  },
+  sip: {
+    run: sipSuite,
+    figures: ["sip.cps_zero_fail", "sip.setup_p99_ms", "sip.concurrent_calls_with_media"],
+  },
+  h323: {
+    run: h323Suite,
+    figures: [
+      "h323.arq_per_s",
+      "h323.arq_p99_ms",
+      "h323.setup_to_media_ms",
+      "h323.setup_connect_per_s",
+    ],
+  },
+  webrtc: {
+    run: webrtcSuite,
+    figures: [
+      "webrtc.join_p50_ms",
+      "webrtc.join_p99_ms",
+      "webrtc.cpu_per_bridged_leg_pct",
+      "webrtc.video_stream_cpu_pct",
+      "webrtc.browsers_per_worker",
+    ],
+  },
+  council: {
+    run: councilSuite,
+    figures: [
+      "council.startup_ms",
+      "council.healthz_rps",
+      ...PRODUCTION_FIGURES.map((name) => `council.${name}`),
+    ],
+  },
 };
 
 async function main(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(`deno task bench [suite ...]\nsuites: ${Object.keys(SUITES).join(", ")}`);
+    console.log(
+      `deno task bench [--report-only] [suite ...]\nsuites: ${Object.keys(SUITES).join(", ")}\n` +
+        "exits 1 when a figure is missing, null or short of its goal (0 with --report-only)",
+    );
     return 0;
   }
-  const unknown = args.filter((name) => !(name in SUITES));
+  const reportOnly = args.includes("--report-only");
+  const named = args.filter((a) => a !== "--report-only");
+  const unknown = named.filter((name) => !(name in SUITES));
   if (unknown.length) {
     console.error(
       `bench: unknown suite ${unknown.join(", ")}; suites: ${Object.keys(SUITES).join(", ")}`,
     );
     return 2;
   }
-  const names = args.length ? args : Object.keys(SUITES);
-  let ran = 0;
-  for (const name of names) {
+  const report = new FigureReport();
+  for (const name of named.length ? named : Object.keys(SUITES)) {
     const suite = SUITES[name];
-    if (!suite) {
-      console.error(`bench: suite ${name} has no figures yet`);
-      continue;
-    }
+    report.expect(name, suite.figures);
     console.error(`bench: ${name}`);
-    for await (const figure of suite()) emit(figure);
-    ran++;
+    let why = "the suite ended without it";
+    try {
+      for await (const figure of suite.run()) report.emit(figure);
+    } catch (err) {
+      why = `the suite failed: ${(err as Error).message}`.slice(0, 300);
+      console.error(`bench: ${name} failed: ${(err as Error).stack ?? err}`);
+    }
+    report.closeSuite(name, why);
   }
-  return ran ? 0 : 1;
+  const misses = report.misses;
+  console.error(
+    `bench: ${report.figures.length - misses.length} of ${report.figures.length} figures met` +
+      (misses.length ? `; missed: ${misses.map((f) => f.name).join(", ")}` : ""),
+  );
+  return misses.length && !reportOnly ? 1 : 0;
 }
 
 Deno.exit(await main(Deno.args));

@@ -561,15 +561,47 @@ function analyse(reports: ProbeReport[], rtpNames: string[], killAt: number) {
   };
 }
 
-/** The figures `deno task bench council` prints (names kept stable: issue 9). */
+/** The figures of the production test, without the suite prefix (names kept stable: issue 9). */
+export const PRODUCTION_FIGURES = [
+  "join_p50_ms",
+  "join_p99_ms",
+  "added_latency_p50_ms",
+  "added_latency_p99_ms",
+  "markers_heard_pct",
+  "jitter_p99_ms",
+  "loss_pct",
+  "media_failover_s",
+  "webrtc_failover_s",
+  "failover_s",
+  "dropped_calls",
+  "cpu_pct",
+  "mediasoup_cpu_pct",
+  "rss_mb",
+  "rss_growth_mb",
+] as const;
+
+/**
+ * The figures `deno task bench council` and `deno task production` print. A value
+ * that was not measured (a join that never happened, a failover that never ended)
+ * is null with the reason, and misses its goal.
+ */
 export function productionFigures(r: ProductionReport): Figure[] {
-  const fig = (name: string, value: number, unit: string, goal: string): Figure => ({
+  const fig = (
+    name: typeof PRODUCTION_FIGURES[number],
+    value: number,
+    unit: string,
+    goal: string,
+    why = "not measured in this run",
+  ): Figure => ({
     suite: "council",
     name: `council.${name}`,
-    value: Number.isFinite(value) ? Math.round(value * 10) / 10 : -1,
+    value: Number.isFinite(value) ? Math.round(value * 10) / 10 : null,
     unit,
     goal,
+    ...(Number.isFinite(value) ? {} : { why }),
   });
+  const unjoined = r.joins.filter((j) => j.ms === null).length;
+  const joinWhy = `${unjoined} of ${r.joins.length} guardians never joined`;
   const joins = r.joins.map((j) => j.ms ?? Infinity).sort((a, b) => a - b);
   const heard = r.paths.reduce((a, p) => a + p.heard, 0);
   const sent = r.paths.reduce((a, p) => a + p.sent, 0);
@@ -580,16 +612,34 @@ export function productionFigures(r: ProductionReport): Figure[] {
   const lost = r.loss.expected - r.loss.received;
   const context = `${r.joins.length} guardians, ${r.seconds} s`;
   return [
-    fig("join_p50_ms", percentileOf(joins, 50), "ms", "<200"),
-    fig("join_p99_ms", percentileOf(joins, 99), "ms", "<200"),
+    fig("join_p50_ms", percentileOf(joins, 50), "ms", "<200", joinWhy),
+    fig("join_p99_ms", percentileOf(joins, 99), "ms", "<200", joinWhy),
     fig("added_latency_p50_ms", percentileOf(r.latencies, 50), "ms", `measured (${context})`),
     fig("added_latency_p99_ms", percentileOf(r.latencies, 99), "ms", "<50"),
-    fig("markers_heard_pct", sent ? 100 * heard / sent : 0, "%", "100"),
+    fig("markers_heard_pct", sent ? 100 * heard / sent : NaN, "%", "100", "no marker was sent"),
     fig("jitter_p99_ms", r.jitterP99Ms, "ms", "<10"),
-    fig("loss_pct", r.loss.expected ? 100 * lost / r.loss.expected : 0, "%", "0"),
-    fig("media_failover_s", r.failover.mediaS ?? Infinity, "s", "<5"),
-    fig("webrtc_failover_s", r.failover.webrtcS ?? Infinity, "s", "<5"),
-    fig("failover_s", failover, "s", "<5"),
+    fig(
+      "loss_pct",
+      r.loss.expected ? 100 * lost / r.loss.expected : NaN,
+      "%",
+      "0",
+      "no packet was expected",
+    ),
+    fig(
+      "media_failover_s",
+      r.failover.mediaS ?? Infinity,
+      "s",
+      "<5",
+      "media never resumed after the worker kill, or the kill did not run",
+    ),
+    fig(
+      "webrtc_failover_s",
+      r.failover.webrtcS ?? Infinity,
+      "s",
+      "<5",
+      "the browsers never heard the mix again after the mediasoup worker kill",
+    ),
+    fig("failover_s", failover, "s", "<5", "a failover did not complete"),
     fig("dropped_calls", r.dropped.length, "calls", "0"),
     fig("cpu_pct", r.cpu.councilPct, "% of one core", `measured (${context})`),
     fig("mediasoup_cpu_pct", r.cpu.mediasoupPct, "% of one core", `measured (${context})`),

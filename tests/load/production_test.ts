@@ -2,10 +2,12 @@
 // browsers) in one ESCALATE room for COUNCIL_PRODUCTION_SECONDS (60 by default),
 // with the media worker and then the mediasoup worker killed midway. It checks what
 // must hold (everyone admitted and hearing everyone but themselves, no call dropped,
-// media back after each kill) and prints the figures; the goals on the figures are
-// judged by `deno task bench council`, not here.
+// media back after each kill) and prints the figures, each judged against its goal;
+// the goals themselves decide `deno task bench council` and `deno task production`,
+// not this test (a shared CI host cannot promise latency goals).
 
 import assert from "node:assert/strict";
+import { judge } from "../../bench/figure.ts";
 import { productionFigures, runProduction } from "./production.ts";
 
 const SECONDS = Number(Deno.env.get("COUNCIL_PRODUCTION_SECONDS") ?? 60);
@@ -17,7 +19,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const r = await runProduction({ seconds: SECONDS });
-    for (const f of productionFigures(r)) console.log(JSON.stringify(f));
+    for (const f of productionFigures(r)) console.log(JSON.stringify(judge(f)));
     const show = (x: unknown) => JSON.stringify(x);
 
     assert.equal(r.admitted, 12, `admitted: ${show(r.joins)}`);
