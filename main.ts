@@ -13,10 +13,11 @@ import {
   GuardianRegistry,
   PolicyError,
   PolicyStore,
+  RejectLedger,
   webCryptoVerifier,
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
-import { MediaEngine, registerMediaMetrics } from "./media/engine/mod.ts";
+import { MediaEngine, noteRejectedSources, registerMediaMetrics } from "./media/engine/mod.ts";
 import {
   Escalations,
   EvidenceBoard,
@@ -124,6 +125,10 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       }),
     );
     registerMediaMetrics(media, metrics.registry);
+    // Media from strangers, witnessed: one entry per source host and interval, not per packet.
+    const mediaRejects = new RejectLedger({ witness, log: log.child({ subsystem: "media" }) });
+    lifecycle.add({ name: "media-rejects", ready: () => true, close: () => mediaRejects.close() });
+    noteRejectedSources(media, mediaRejects);
     // A failover moves calls between workers: the log keeps when and how long it took.
     media.on((e) => {
       if (e.ev !== "failover") return;

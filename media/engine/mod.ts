@@ -10,3 +10,4 @@ export type {
 } from "./protocol.ts";
 export { estimateMos } from "./quality.ts";
 export { registerMediaMetrics } from "./metrics.ts";
+export { MEDIA_REJECT_EVENT, noteRejectedSources, type RejectNotes } from "./rejects.ts";

@@ -149,6 +149,16 @@ Deno.test("RTP hijack: a stranger's RTP before the phone's first packet and afte
     // One log line at the first reject, then at most one per 10 s: not one per packet.
     const lines = rejectLogLines(council);
     assert.ok(lines >= 1 && lines <= 2, `${lines} reject log lines`);
+    // And on record: the stranger's first packet is witnessed at once, keyed by its host.
+    const log = (await api(council.url, "GET", "/api/v1/witness/entries?start=0")).body as {
+      entries: { type: string; payload: { key: string; legId: string; packets: number } }[];
+    };
+    const witnessed = log.entries.filter((e) => e.type === "media.source_rejected");
+    assert.ok(witnessed.length >= 1 && witnessed.length <= 3, JSON.stringify(witnessed));
+    assert.deepEqual(
+      [witnessed[0].payload.key, witnessed[0].payload.legId, witnessed[0].payload.packets],
+      ["127.0.0.2", call.legId, 1],
+    );
 
     const run = await phone;
     assert.equal(run.code, 0, run.stdout.slice(-1500) + run.messages.slice(-3000));
