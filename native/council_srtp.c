@@ -5,6 +5,7 @@
  * suite number, and protect or unprotect a packet in a caller's buffer that has
  * room for the trailer. Built by scripts/setup into native/build/libcouncil_srtp.so.
  */
+#include <pthread.h>
 #include <srtp2/srtp.h>
 #include <string.h>
 
@@ -15,7 +16,17 @@ int council_srtp_abi(void) { return COUNCIL_SRTP_ABI; }
 /* Room a protected packet needs beyond the plain one (tag, SRTCP index). */
 int council_srtp_trailer(void) { return SRTP_MAX_TRAILER_LEN + 4; }
 
-int council_srtp_init(void) { return (int)srtp_init(); }
+/* Every media worker thread loads this library; libsrtp's kernel is initialised once
+ * per process (a second srtp_init fails). */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_status = -1;
+
+static void init_kernel(void) { init_status = (int)srtp_init(); }
+
+int council_srtp_init(void) {
+    pthread_once(&init_once, init_kernel);
+    return init_status;
+}
 
 /*
  * suite 0: AES_CM_128_HMAC_SHA1_80, 1: AES_CM_128_HMAC_SHA1_32 (RTP tag; SRTCP

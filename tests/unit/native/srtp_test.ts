@@ -74,3 +74,18 @@ Deno.test("the 32-bit tag suite round-trips, and keys of the wrong size are refu
   closed.close();
   assert.throws(() => closed.protectRtp(RTP), /closed/);
 });
+
+Deno.test("every media worker thread can load SRTP (libsrtp initialises once per process)", async () => {
+  const workers = Array.from(
+    { length: 3 },
+    () => new Worker(new URL("./_srtp_worker.ts", import.meta.url), { type: "module" }),
+  );
+  try {
+    const said = await Promise.all(
+      workers.map((w) => new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)))),
+    );
+    assert.deepEqual(said, ["ok", "ok", "ok"]);
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+});
