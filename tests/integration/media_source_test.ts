@@ -13,6 +13,7 @@ import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { sleep, until } from "../_helpers/wait.ts";
 import { serializeRtp } from "../../media/rtp/mod.ts";
+import { MediaEngine } from "../../media/engine/mod.ts";
 
 const ROOM = "main";
 
@@ -253,4 +254,51 @@ Deno.test("H.323 terminal announcing port A and sending from port B (ooh323c's w
     await draining;
     await council.stop();
   }
+});
+
+Deno.test({
+  name:
+    "failover keeps the announced address and the lock: the rebuilt leg takes only the locked source and sends to the announced port",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const engine = await MediaEngine.start({ workers: 2 });
+    const announced = new RtpPhone("PCMU", 0, 8000);
+    const sender = new RtpPhone("PCMU", 0, 8000);
+    const stranger = new RtpPhone("PCMU", 0, 8000); // same host, another socket
+    try {
+      await engine.createRoom({ roomId: "fo", mixRate: 8000 });
+      const { port } = await engine.createLeg({
+        legId: "fo-0",
+        roomId: "fo",
+        port: 0,
+        host: "127.0.0.1",
+        codec: { codec: "PCMU", payloadType: 0 },
+        remote: { address: "127.0.0.1", port: announced.port },
+      });
+      const talk = sender.encode(new Int16Array(8000 * 2));
+      await sender.send(port, talk.slice(0, 10));
+      const leg = async () => (await engine.stats()).legs.find((l) => l.legId === "fo-0")!;
+      await until("the sender's packets", async () => (await leg()).packetsIn === 10);
+      const killedAt = performance.now();
+      engine.killWorker(engine.workerOf("fo")!);
+      await until("the rebuilt leg", async () => engine.liveWorkers === 2 && await leg());
+      // The stranger races the sender after the failover; the sender goes on.
+      await stranger.send(port, stranger.encode(new Int16Array(8000 * 0.2)));
+      await sender.send(port, talk.slice(10, 30));
+      await sleep(200);
+      assert.equal(sender.received.length + stranger.received.length, 0, "none to B or C");
+      const after = await leg();
+      assert.equal(after.rejectedSource, 10, JSON.stringify(after));
+      assert.equal(after.packetsIn, 20);
+      assert.deepEqual(after.source, { address: "127.0.0.1", port: sender.port });
+      assert.deepEqual(after.remote, { address: "127.0.0.1", port: announced.port });
+      assert.ok(announced.received.some((r) => r.at > killedAt), "media resumed to port A");
+    } finally {
+      announced.close();
+      sender.close();
+      stranger.close();
+      await engine.close();
+    }
+  },
 });
