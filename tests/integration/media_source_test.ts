@@ -302,3 +302,45 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "latching policy: a phone behind NAT (private address announced) is latched on its first packet and hears the mix there; nobody else is, then or later",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const engine = await MediaEngine.start({ workers: 1, latching: "first-packets" });
+    const phone = new RtpPhone("PCMU", 0, 8000);
+    const stranger = new RtpPhone("PCMU", 0, 8000);
+    try {
+      await engine.createRoom({ roomId: "nat", mixRate: 8000 });
+      const { port } = await engine.createLeg({
+        legId: "nat-0",
+        roomId: "nat",
+        port: 0,
+        host: "127.0.0.1",
+        codec: { codec: "PCMU", payloadType: 0 },
+        // What a phone behind NAT announces: its private address, unreachable from here.
+        remote: { address: "192.0.2.10", port: 4000 },
+      });
+      const talk = phone.encode(new Int16Array(8000));
+      await phone.send(port, talk.slice(0, 10));
+      await stranger.send(port, stranger.encode(new Int16Array(1600)));
+      await phone.send(port, talk.slice(10, 20));
+      await sleep(300);
+      assert.equal(stranger.received.length, 0, "the stranger was latched");
+      assert.ok(phone.received.length > 0, "the mix goes back to the latched source");
+      const [leg] = (await engine.stats()).legs;
+      assert.deepEqual(leg.source, { address: "127.0.0.1", port: phone.port });
+      assert.deepEqual(leg.remote, leg.source);
+      assert.equal(leg.latched, true);
+      assert.deepEqual(leg.signalled, { address: "192.0.2.10", port: 4000 });
+      assert.equal(leg.rejectedSource, 10);
+      assert.equal(leg.packetsIn, 20);
+    } finally {
+      phone.close();
+      stranger.close();
+      await engine.close();
+    }
+  },
+});
