@@ -121,8 +121,18 @@ const webhook: ValueKind<string> = {
   fromEnv: (raw) => (isWebhook(raw) ? raw : undefined),
 };
 
+// H.323 neighbour gatekeepers: "host[:port][=password]" items, comma-separated.
+const NEIGHBOUR_RE =
+  /^\s*(?:|(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?:=[\x21-\x2b\x2d-\x7e]{8,128})?(?:\s*,\s*(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?:=[\x21-\x2b\x2d-\x7e]{8,128})?)*)\s*$/;
+const neighbours: ValueKind<string> = {
+  describe: `"" or comma-separated IPv4 "host[:port][=password]" (passwords 8-128 characters)`,
+  fromJson: (raw) => (typeof raw === "string" && NEIGHBOUR_RE.test(raw) ? raw.trim() : undefined),
+  fromEnv: (raw) => (NEIGHBOUR_RE.test(raw) ? raw.trim() : undefined),
+};
+
 export type SipTransports = "udp+tcp" | "udp" | "tcp";
 export type H323Video = "off" | "on";
+export type H323LrqFrom = "neighbours" | "anyone";
 export type SipMedia = "mix" | "none";
 /** media.latching: the media engine's LatchPolicy (media/engine/source_lock.ts). */
 export type MediaLatching = "off" | "first-packets";
@@ -306,6 +316,41 @@ export const KEYS = [
     kind: integer(30, 86_400, "seconds"),
     defaultValue: 300,
     doc: "Longest registration granted (RCF timeToLive); endpoints re-register before it lapses.",
+  } satisfies KeySpec<number>,
+  {
+    path: "h323.h235WindowSec",
+    kind: integer(5, 3600, "seconds"),
+    defaultValue: 60,
+    doc:
+      "How far an H.235.1 timeStamp (or a Council RAS token's time) may be from the gatekeeper's clock; replays are refused within twice this.",
+  } satisfies KeySpec<number>,
+  {
+    path: "h323.neighbours",
+    kind: neighbours,
+    defaultValue: "",
+    doc:
+      `Gatekeepers whose LRQs are answered: "host[:port][=password]", comma-separated; with a password their LRQs must carry H.235.1 with it. Empty: none.`,
+  } satisfies KeySpec<string>,
+  {
+    path: "h323.lrqFrom",
+    kind: oneOf<H323LrqFrom>("neighbours", "anyone"),
+    defaultValue: "neighbours" as H323LrqFrom,
+    doc:
+      `Who gets an LCF: "neighbours" (h323.neighbours only; others get LRJ securityDenial) or "anyone".`,
+  } satisfies KeySpec<H323LrqFrom>,
+  {
+    path: "h323.rasPerSourcePerSec",
+    kind: integer(1, 1_000_000),
+    defaultValue: 2000,
+    doc:
+      "RAS requests per second taken from one source address (burst twice that) before any check; more are dropped and counted.",
+  } satisfies KeySpec<number>,
+  {
+    path: "h323.rasPerIdentityPerSec",
+    kind: integer(1, 1_000_000),
+    defaultValue: 200,
+    doc:
+      "RAS requests per second for one claimed alias or endpoint (burst twice that) before any HMAC or signature check; more are dropped and counted.",
   } satisfies KeySpec<number>,
   {
     path: "webrtc.workers",

@@ -5,6 +5,7 @@ import {
   CONFIG_FILE_ENV,
   DEFAULT_CONFIG_FILE,
   envName,
+  type H323LrqFrom,
   type H323Video,
   KEYS,
   type KeySpec,
@@ -16,7 +17,14 @@ import {
 } from "./_schema.ts";
 
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, envName, KEYS, LOG_LEVELS } from "./_schema.ts";
-export type { H323Video, LogLevel, SipDigest, SipMedia, SipTransports } from "./_schema.ts";
+export type {
+  H323LrqFrom,
+  H323Video,
+  LogLevel,
+  SipDigest,
+  SipMedia,
+  SipTransports,
+} from "./_schema.ts";
 
 export interface CouncilConfig {
   readonly http: { readonly host: string; readonly port: number };
@@ -53,6 +61,11 @@ export interface CouncilConfig {
     readonly gatekeeperId: string;
     readonly video: H323Video;
     readonly timeToLive: number;
+    readonly h235WindowSec: number;
+    readonly neighbours: string;
+    readonly lrqFrom: H323LrqFrom;
+    readonly rasPerSourcePerSec: number;
+    readonly rasPerIdentityPerSec: number;
   };
   readonly webrtc: {
     readonly workers: number;

@@ -1,13 +1,20 @@
-// H.323 administration for operators: list calls, hang one up.
+// H.323 administration for operators: calls (list, dial, hang up), registrations
+// (how each was proven; endpoint identifiers are not shown) and the per-guardian
+// H.235.1 passwords (set or cleared, never read back).
 
 import { Hono } from "hono";
-import type { H323Calls } from "../signaling/h323/mod.ts";
+import { type H323Calls, PasswordError } from "../signaling/h323/mod.ts";
 import { CallError } from "../signaling/h323/calls.ts";
 import { operatorOnly } from "./auth.ts";
 import { BadRequest } from "./errors.ts";
 import { guardianField, jsonBody, onlyFields, roomField } from "./_params.ts";
 
 export function h323Routes(calls: H323Calls, token: string): Hono {
+  const gatekeeper = () => {
+    const gk = calls.gatekeeper();
+    if (!gk) throw new BadRequest("the H.323 gatekeeper is not running", "UNAVAILABLE", 503);
+    return gk;
+  };
   return new Hono()
     .use("*", operatorOnly(token))
     .get("/calls", (c) => c.json({ calls: calls.list() }))
@@ -29,6 +36,43 @@ export function h323Routes(calls: H323Calls, token: string): Hono {
     .delete("/calls/:legId", async (c) => {
       const ok = await calls.hangup(c.req.param("legId"));
       if (!ok) throw new BadRequest(`no call ${c.req.param("legId")}`, "NOT_FOUND", 404);
+      return c.body(null, 204);
+    })
+    .get("/registrations", (c) =>
+      c.json({
+        registrations: gatekeeper().o.endpoints.list().map((e) => ({
+          guardianId: e.guardianId,
+          aliases: e.aliases,
+          callSignal: e.callSignal.map((a) => `${a.host}:${a.port}`),
+          ras: `${e.ras.host}:${e.ras.port}`,
+          proof: e.proof,
+          vendor: e.vendor,
+          expiresAt: new Date(e.expiresAt).toISOString(),
+        })),
+      }))
+    // Which guardians have an H.235.1 password (never the password or its key).
+    .get("/passwords", (c) => c.json({ passwords: gatekeeper().passwords.list() }))
+    .put("/passwords/:id", async (c) => {
+      const guardianId = guardianField(c.req.param("id"));
+      const body = await jsonBody(c, 1024);
+      onlyFields(body, ["password"]);
+      const gk = gatekeeper();
+      if (!gk.o.registry.get(guardianId)) {
+        throw new BadRequest(`no guardian ${guardianId}`, "NOT_FOUND", 404);
+      }
+      try {
+        await gk.passwords.set(guardianId, body.password as string, "operator");
+      } catch (err) {
+        if (err instanceof PasswordError) throw new BadRequest(err.message);
+        throw err;
+      }
+      return c.body(null, 204);
+    })
+    .delete("/passwords/:id", async (c) => {
+      const guardianId = guardianField(c.req.param("id"));
+      if (!await gatekeeper().passwords.clear(guardianId, "operator")) {
+        throw new BadRequest(`${guardianId} has no H.323 password`, "NOT_FOUND", 404);
+      }
       return c.body(null, 204);
     });
 }

@@ -693,6 +693,11 @@ export class H323Calls {
     return call.legId;
   }
 
+  /** The gatekeeper (registrations, H.323 passwords), when RAS runs. */
+  gatekeeper(): Gatekeeper | undefined {
+    return this.o.gatekeeper?.();
+  }
+
   /** Calls a guardian's registered H.323 endpoint (or the one given) into a room. */
   async dialGuardian(
     room: string,
@@ -702,13 +707,29 @@ export class H323Calls {
     } = {},
   ): Promise<string> {
     const gk = this.o.gatekeeper?.();
+    // Only a proven registration is called (issue 22): the alias alone proves nothing.
     const endpoint = gk?.o.endpoints.list().find((e) =>
-      e.guardianId === guardianId && e.callSignal.length > 0 &&
+      e.guardianId === guardianId && e.callSignal.length > 0 && e.proof !== undefined &&
       (o.endpointId === undefined || e.id === o.endpointId)
     );
     if (!gk || !endpoint) {
       throw new CallError(`${guardianId} has no H.323 registration`, 404, CAUSE.subscriberAbsent);
     }
+    // A password (H.235.1) proves a ROUTINE caller only; ESCALATE and EMERGENCY rooms
+    // call out only registrations signed with the guardian's key.
+    const callType = roomPolicy(this.o.policies.current, room)?.callType ?? "ROUTINE";
+    if (callType !== "ROUTINE" && endpoint.proof !== "council-token") {
+      throw new CallError(
+        `${guardianId}'s H.323 registration is proven by ${endpoint.proof}; ${callType} rooms call out only Council-signed registrations`,
+        403,
+      );
+    }
+    await this.o.witness.append("h323.callout", {
+      room,
+      guardianId,
+      callType,
+      proof: endpoint.proof!,
+    });
     const alias = endpoint.aliases.find((a) => a.startsWith("h323-ID:"))?.slice(8);
     return await this.dial({
       room,

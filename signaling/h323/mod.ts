@@ -3,7 +3,12 @@
 // into rooms.
 
 import type { Registry } from "prom-client";
-import type { Guard, GuardianRegistry, PolicyStore } from "../../guard/mod.ts";
+import {
+  type Guard,
+  type GuardianRegistry,
+  type PolicyStore,
+  RejectLedger,
+} from "../../guard/mod.ts";
 import type { Gateway, Rooms } from "../../rooms/mod.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Logger } from "../../telemetry/log.ts";
@@ -14,8 +19,21 @@ import { h323GatewayStack } from "./gateway_leg.ts";
 import { Endpoints } from "./ras/endpoints.ts";
 import { Gatekeeper } from "./ras/gatekeeper.ts";
 import { RasServer } from "./ras/server.ts";
+import { parseNeighbours } from "./security/neighbours.ts";
+import { H323Passwords } from "./security/passwords.ts";
+import { RasAuthenticator } from "./security/ras_auth.ts";
 
 export { RasServer } from "./ras/server.ts";
+export {
+  checkPassword,
+  councilRasToken,
+  H235_1_OIDS,
+  h235Key,
+  H323Passwords,
+  PasswordError,
+  readHashedToken,
+  signRas,
+} from "./security/mod.ts";
 export { CallSignalServer } from "./call_server.ts";
 export { H323Calls } from "./calls.ts";
 export { ARJ_REASON, Gatekeeper } from "./ras/gatekeeper.ts";
@@ -28,6 +46,13 @@ export interface H323Config {
   callSignalPort: number;
   gatekeeperId: string;
   timeToLive: number;
+  /** H.235.1 timeStamp window (s); replays are refused within twice this. */
+  h235WindowSec: number;
+  /** "host[:port][=password], ..." whose LRQs are answered. */
+  neighbours: string;
+  lrqFrom: "neighbours" | "anyone";
+  rasPerSourcePerSec: number;
+  rasPerIdentityPerSec: number;
   video: "off" | "on";
   guard: Guard;
   registry: GuardianRegistry;
@@ -44,6 +69,8 @@ export interface H323Config {
 export interface H323 {
   calls: CallSignalServer;
   ras: RasServer;
+  /** Per-guardian H.323 (H.235.1) passwords, set by the operator. */
+  passwords: H323Passwords;
 }
 
 /**
@@ -69,13 +96,27 @@ export async function startH323(c: H323Config): Promise<H323> {
     calls,
   );
   try {
+    const passwords = await H323Passwords.open(c.store, c.witness);
+    const ledger = new RejectLedger({ witness: c.witness, log: c.log });
+    const auth = new RasAuthenticator({
+      gatekeeperId: c.gatekeeperId,
+      passwords,
+      guard: c.guard,
+      timestampWindowSec: c.h235WindowSec,
+    });
     const endpoints = await Endpoints.load(c.store, (e) => {
       box.gk?.unregister(e, "ttl").catch((err) =>
         c.log.warn("expired endpoint not cleaned up", { err, endpointId: e.id })
       );
     });
     const ras = await RasServer.start(
-      { host: c.host, port: c.rasPort, log: c.log, metrics: c.metrics },
+      {
+        host: c.host,
+        port: c.rasPort,
+        log: c.log,
+        metrics: c.metrics,
+        perSourcePerSec: c.rasPerSourcePerSec,
+      },
       // GCF and LCF announce the port actually bound (0 in tests picks one).
       (rasPort) =>
         box.gk = new Gatekeeper({
@@ -89,10 +130,15 @@ export async function startH323(c: H323Config): Promise<H323> {
           gateway: c.gateway,
           witness: c.witness,
           log: c.log,
+          auth,
+          ledger,
+          neighbours: parseNeighbours(c.neighbours),
+          lrqFrom: c.lrqFrom,
+          perIdentityPerSec: c.rasPerIdentityPerSec,
         }),
       endpoints,
     );
-    return { calls: cs, ras };
+    return { calls: cs, ras, passwords };
   } catch (err) {
     await cs.close();
     throw err;

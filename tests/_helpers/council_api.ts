@@ -41,7 +41,7 @@ export interface TestGuardian {
 export async function addGuardian(
   base: string,
   name: string,
-  opts: { sipPassword?: string; bandwidthKbps?: number } = {},
+  opts: { sipPassword?: string; h323Password?: string; bandwidthKbps?: number } = {},
 ): Promise<TestGuardian> {
   const key = await generateGuardianKey();
   const id = `if://guardian/${name}`;
@@ -60,6 +60,12 @@ export async function addGuardian(
       password: opts.sipPassword,
     });
     if (r.status !== 204) throw new Error(`sip password: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  if (opts.h323Password) {
+    const r = await api(base, "PUT", `/api/v1/h323/passwords/${encodeURIComponent(id)}`, {
+      password: opts.h323Password,
+    });
+    if (r.status !== 204) throw new Error(`h323 password: ${r.status} ${JSON.stringify(r.body)}`);
   }
   const secret = fromBase64(key.secretKey)!;
   const request = (room: string, over: Partial<UnsignedRequest> = {}) =>

@@ -1,18 +1,35 @@
 // A minimal RAS endpoint for tests and benchmarks: sends H.225.0 RAS datagrams to a
 // gatekeeper on loopback and reads the answers; and the RAS payloads of the captures.
+// With a proof, every message it encodes carries it: an H.235.1 token for a password
+// (sendersID the endpoint identifier once registered, as H323Plus does), or
+// Council's RAS token signed with a guardian's key.
 
-import { decodeRas, encodeRas, type RasValue } from "../../signaling/h323/mod.ts";
+import {
+  councilRasToken,
+  decodeRas,
+  encodeRas,
+  h235Key,
+  type RasValue,
+  signRas,
+} from "../../signaling/h323/mod.ts";
+
+/** The H.235.1 password tests give the guardians whose terminals they register. */
+export const H323_PASSWORD = "h323-test-password";
+
+export type RasProof =
+  | { password: string; sendersID?: string }
+  | { guardianId: string; secret: Uint8Array };
 
 const FIXTURES = new URL("../fixtures/h323/", import.meta.url).pathname;
 
 /** RAS payloads of a capture by frame number (tshark reads the pcapng). */
-export async function rasFrames(file: string): Promise<Map<number, Uint8Array>> {
+export async function rasFrames(file: string, rasPort = 1719): Promise<Map<number, Uint8Array>> {
   const out = await new Deno.Command("tshark", {
     args: [
       "-r",
       `${FIXTURES}${file}`,
       "-Y",
-      "udp.port==1719 && !icmp",
+      `udp.port==${rasPort} && !icmp`,
       "-T",
       "fields",
       "-e",
@@ -35,7 +52,28 @@ export async function rasFrames(file: string): Promise<Map<number, Uint8Array>> 
 export class RasClient {
   readonly sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   readonly answers: Uint8Array[] = [];
-  constructor(readonly port: number) {}
+  /** Set from the RCF: H.235.1's sendersID after registration. */
+  endpointId?: string;
+  #random = 1;
+  constructor(readonly port: number, public proof?: RasProof) {}
+
+  /** The message's bytes, with this client's proof when it has one. */
+  async encode(message: RasValue, proof = this.proof): Promise<Uint8Array> {
+    if (!proof) return encodeRas(message);
+    if ("password" in proof) {
+      return signRas(message, {
+        key: h235Key(proof.password),
+        generalID: "Council",
+        sendersID: this.endpointId ?? proof.sendersID,
+        random: this.#random++,
+      });
+    }
+    const [kind] = Object.keys(message);
+    const body = message[kind];
+    const token = await councilRasToken(kind, body, proof.guardianId, proof.secret);
+    const tokens = Array.isArray(body.tokens) ? body.tokens : [];
+    return encodeRas({ [kind]: { ...body, tokens: [...tokens, token] } });
+  }
 
   async send(bytes: Uint8Array): Promise<void> {
     await this.sock.send(bytes, { transport: "udp", hostname: "127.0.0.1", port: this.port });
@@ -43,8 +81,11 @@ export class RasClient {
 
   /** Sends and waits for the next answer (or undefined after timeoutMs). */
   async ask(message: RasValue | Uint8Array, timeoutMs = 3000): Promise<RasValue | undefined> {
-    await this.send(message instanceof Uint8Array ? message : encodeRas(message));
-    return await this.next(timeoutMs);
+    await this.send(message instanceof Uint8Array ? message : await this.encode(message));
+    const answer = await this.next(timeoutMs);
+    const id = answer?.registrationConfirm?.endpointIdentifier;
+    if (typeof id === "string") this.endpointId = id;
+    return answer;
   }
 
   async next(timeoutMs = 3000): Promise<RasValue | undefined> {
@@ -67,7 +108,7 @@ export class RasClient {
 /**
  * Registers a terminal listening for calls on `callSignalPort`: GnuGk's captured
  * RRQ (frame 3 of gnugk-ras-call.pcapng) with that address and, when given, other
- * aliases. Returns the RCF.
+ * aliases, proven with the client's proof. Returns the RCF.
  */
 export async function registerTerminal(
   ras: RasClient,

@@ -10,7 +10,7 @@ import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { tpktMessages } from "../_helpers/h323_capture.ts";
 import { acceptedRtpPort, adjust, setupFor, terminalAnswer } from "../_helpers/h323_setup.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
-import { RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
+import { H323_PASSWORD, RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { runBaresip } from "../_helpers/baresip.ts";
 import { runSipp } from "../_helpers/sipp.ts";
@@ -176,13 +176,13 @@ Deno.test("gateway: a SIP phone (SIPp) dials an H.323 terminal's E.164 number; A
     COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
     COUNCIL_SIP_DIGEST_ALGORITHMS: "MD5,SHA-256",
   });
-  const ras = new RasClient(council.rasPort);
+  const ras = new RasClient(council.rasPort, { password: H323_PASSWORD });
   const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
   const phone = new RtpPhone("G729", 18, 8000);
   let callee: TpktClient | undefined;
   try {
     await addGuardian(council.url, "alice", { sipPassword: "alice-password-1" });
-    await addGuardian(council.url, "bob");
+    await addGuardian(council.url, "bob", { h323Password: H323_PASSWORD });
     await registerTerminal(ras, (terminal.addr as Deno.NetAddr).port, [
       { "h323-ID": "bob" },
       { dialledDigits: "1002" },
@@ -262,12 +262,12 @@ Deno.test("gateway: a SIP phone (SIPp) dials an H.323 terminal's E.164 number; A
 
 Deno.test("gateway: refusals carry their cause across: unknown names, a busy terminal (SIP 486), a caller who gives up (CANCEL)", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
-  const ras = new RasClient(council.rasPort);
+  const ras = new RasClient(council.rasPort, { password: H323_PASSWORD });
   const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
   const clients: TpktClient[] = [];
   try {
     const alice = await addGuardian(council.url, "alice");
-    await addGuardian(council.url, "bob");
+    await addGuardian(council.url, "bob", { h323Password: H323_PASSWORD });
     await registerTerminal(ras, (terminal.addr as Deno.NetAddr).port, [{ "h323-ID": "bob" }]);
     const target = `127.0.0.1:${council.sipPort}`;
 
@@ -347,13 +347,13 @@ Deno.test("gateway: refusals carry their cause across: unknown names, a busy ter
 
 Deno.test("gateway, gatekeeper-routed: a terminal's ARQ for a name is routed through Council (ARJ for nobody); its Setup reaches the other terminal; its Release Complete ends both", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
-  const ras = new RasClient(council.rasPort);
+  const ras = new RasClient(council.rasPort, { password: H323_PASSWORD });
   const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
   const phones = [new RtpPhone("PCMU", 0, 8000), new RtpPhone("PCMU", 0, 8000)];
   const clients: TpktClient[] = [];
   try {
-    const alice = await addGuardian(council.url, "alice");
-    await addGuardian(council.url, "bob");
+    const alice = await addGuardian(council.url, "alice", { h323Password: H323_PASSWORD });
+    await addGuardian(council.url, "bob", { h323Password: H323_PASSWORD });
     const rcf = await registerTerminal(ras, 1720, [{ "h323-ID": "alice" }]);
     await registerTerminal(ras, (terminal.addr as Deno.NetAddr).port, [
       { "h323-ID": "bob" },

@@ -19,7 +19,7 @@ import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.
 import { encodeH245, type H245Message } from "../../signaling/h323/h245/mod.ts";
 import { causeOf } from "../../signaling/h323/q931/message.ts";
 import { admissionToken, decodeRas } from "../../signaling/h323/mod.ts";
-import { RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
+import { H323_PASSWORD, RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
 
 type Msg = Record<string, unknown>;
 const ROOM = "main";
@@ -269,13 +269,13 @@ Deno.test("H.323 without fast start: tunnelled H.245 (H323Plus) and a separate H
 
 Deno.test("H.323 gatekeeper-routed: a Setup without a token is admitted by its ARQ; refusals carry H.225.0 reasons and Q.850 causes", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
-  const ras = new RasClient(council.rasPort);
+  const ras = new RasClient(council.rasPort, { password: H323_PASSWORD });
   const fast = await tpktMessages("h323plus-fast-ooh323c.pcapng");
   const setupRaw = fast.find((m) => m.frame === 4)!.payload;
   const clients: TpktClient[] = [];
   const open = () => connectTracked(council.callSignalPort, clients);
   try {
-    const bob = await addGuardian(council.url, "bob");
+    const bob = await addGuardian(council.url, "bob", { h323Password: H323_PASSWORD });
     const gnugk = await rasFrames("gnugk-ras-call.pcapng");
     const rrq = decodeRas(gnugk.get(3)!);
     delete rrq.registrationRequest.gatekeeperIdentifier;
@@ -408,12 +408,12 @@ Deno.test("H.323 bad input: broken TPKT and Q.931 close or get Q.931 answers; no
 
 Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh323c's answer (Fast Start) brings media; the terminal hangs up", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
-  const ras = new RasClient(council.rasPort);
+  const ras = new RasClient(council.rasPort, { password: H323_PASSWORD });
   const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
   const phone = new RtpPhone("PCMU", 0, 8000);
   let callee: TpktClient | undefined;
   try {
-    const bob = await addGuardian(council.url, "bob");
+    const bob = await addGuardian(council.url, "bob", { h323Password: H323_PASSWORD });
     const gnugk = await rasFrames("gnugk-ras-call.pcapng");
     const registered = await registerTerminal(ras, (terminal.addr as Deno.NetAddr).port);
 

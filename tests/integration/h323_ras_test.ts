@@ -1,8 +1,9 @@
 // The gatekeeper against messages a real H.323 stack wrote: GRQ, RRQ, ARQ, DRQ and
 // URQ from Objective Systems' ooh323c (tests/fixtures/h323 captures), adjusted only
-// where Council's deployment differs (alias, gatekeeper name, the admission token),
-// sent to a running server over UDP. Every answer is checked by Wireshark's H.225.0
-// dissector (tshark) as well as by Council's own decoder.
+// where Council's deployment differs (alias, gatekeeper name, the admission token,
+// the H.235.1 token every request from a registered endpoint carries), sent to a
+// running server over UDP. Every answer is checked by Wireshark's H.225.0 dissector
+// (tshark) as well as by Council's own decoder.
 
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
@@ -19,9 +20,9 @@ const only = (v: RasValue | undefined) => {
 
 Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, admitted by guard", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
-  const ras = new RasClient(council.rasPort);
+  const ras = new RasClient(council.rasPort, { password: "bob's h323 secret" });
   try {
-    const bob = await addGuardian(council.url, "bob");
+    const bob = await addGuardian(council.url, "bob", { h323Password: "bob's h323 secret" });
     const grqOnly = await rasFrames("ooh323c-grq-only.pcapng");
     const call = await rasFrames("gnugk-ras-call.pcapng");
 
@@ -70,7 +71,7 @@ Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, 
       };
     };
     const request = await bob.request("main");
-    const arq = encodeRas(arqOf(30, [admissionToken(request)]));
+    const arq = await ras.encode(arqOf(30, [admissionToken(request)]));
     const [acfKind, acf] = only(await ras.ask(arq));
     assert.equal(acfKind, "admissionConfirm", JSON.stringify(acf));
     assert.equal(acf.bandWidth, 800); // 80 kbps in units of 100 bit/s
@@ -180,12 +181,12 @@ Deno.test("gatekeeper: registration refusals and bad RAS input", async () => {
     const [grjKind, grj] = only(await ras.ask(named));
     assert.equal(grjKind, "gatekeeperReject");
     assert.deepEqual(grj.rejectReason, { terminalExcluded: null });
-    // bob is not a guardian here: his RRQ is refused, nothing is stored.
+    // bob is not a guardian here: his RRQ is refused like any unproven one, nothing is stored.
     const rrq = decodeRas(call.get(3)!);
     delete rrq.registrationRequest.gatekeeperIdentifier;
     const [rrjKind, rrj] = only(await ras.ask(rrq));
     assert.equal(rrjKind, "registrationReject");
-    assert.deepEqual(rrj.rejectReason, { invalidAlias: null });
+    assert.deepEqual(rrj.rejectReason, { securityDenial: null });
 
     // Truncated, random and malformed datagrams get no answer and change nothing.
     const grq = call.get(1)!;

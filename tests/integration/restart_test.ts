@@ -38,7 +38,7 @@ Deno.test("a restart keeps registrations, rooms, the registry and the witness; t
   try {
     const target = () => `127.0.0.1:${council.sipPort}`;
     await addGuardian(council.url, "alice", { sipPassword: "alice-password-1" });
-    await addGuardian(council.url, "bob");
+    const bob = await addGuardian(council.url, "bob");
     const carol = await addGuardian(council.url, "carol");
     const made = await api(council.url, "POST", "/api/v1/rooms", {
       name: ROOM,
@@ -56,7 +56,8 @@ Deno.test("a restart keeps registrations, rooms, the registry and the witness; t
       auth: { user: "alice", password: "alice-password-1" },
     });
     assert.equal(reg.code, 0, reg.stdout.slice(-1500));
-    const ras = new RasClient(council.rasPort);
+    // Signed with bob's key: the ESCALATE room calls out only Council-signed registrations.
+    const ras = new RasClient(council.rasPort, { guardianId: bob.id, secret: bob.secret });
     await registerTerminal(ras, (terminal.addr as Deno.NetAddr).port, [{ "h323-ID": "bob" }]);
     ras.close();
 

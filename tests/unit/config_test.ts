@@ -51,6 +51,11 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       gatekeeperId: "Council",
       timeToLive: 300,
       video: "off",
+      h235WindowSec: 60,
+      neighbours: "",
+      lrqFrom: "neighbours",
+      rasPerSourcePerSec: 2000,
+      rasPerIdentityPerSec: 200,
     },
     webrtc: {
       workers: 0,

@@ -13,10 +13,14 @@ export interface Endpoint {
   /** "h323-ID:alice", "dialledDigits:1001", ... */
   aliases: string[];
   ras: HostPort;
+  /** Where its full registration came from (its RAS address behind NAT may differ). */
+  source?: HostPort;
   callSignal: HostPort[];
   timeToLive: number;
   expiresAt: number;
   vendor?: string;
+  /** How the registration was proven (older records: undefined, treated as unproven). */
+  proof?: "h235.1" | "council-token";
 }
 
 export class Endpoints {
@@ -39,7 +43,9 @@ export class Endpoints {
   ): Promise<Endpoints> {
     const e = new Endpoints(store, onExpired, now);
     for await (const entry of store.kv.list<Endpoint>({ prefix: [...PREFIX] })) {
-      if (entry.value.expiresAt > now()) e.#index(entry.value);
+      // Registrations from before proof was required are not carried over.
+      if (!entry.value.proof) await store.kv.delete(entry.key);
+      else if (entry.value.expiresAt > now()) e.#index(entry.value);
     }
     return e;
   }

@@ -11,6 +11,7 @@ import {
   type GuardianRegistry,
   type RejectReason,
 } from "../../../guard/mod.ts";
+import { KeyedLimiter, type RejectLedger } from "../../../guard/mod.ts";
 import type { Gateway } from "../../../rooms/mod.ts";
 import type { Logger } from "../../../telemetry/log.ts";
 import { type JsonValue, toHex, type WitnessLog } from "../../../witness/mod.ts";
@@ -25,6 +26,11 @@ import {
 import { H225_PROTOCOL, type RasValue } from "../h225/mod.ts";
 import type { Endpoint, Endpoints } from "./endpoints.ts";
 import { admissionRequestOf } from "./token.ts";
+import { H235_1_OIDS } from "../security/h235_1.ts";
+import type { Neighbour } from "../security/neighbours.ts";
+import type { H323Passwords } from "../security/passwords.ts";
+import { type Proven, type RasAuthenticator, sourceKey } from "../security/ras_auth.ts";
+import { createHash } from "node:crypto";
 
 type Msg = Record<string, unknown>;
 
@@ -58,6 +64,21 @@ export interface GatekeeperOptions {
   gateway?: Gateway;
   witness: WitnessLog;
   log: Logger;
+  /** Proves who sent a request (H.235.1, Council's RAS token) and signs answers. */
+  auth: RasAuthenticator;
+  /** Repeated refusals become one counted witness entry per interval. */
+  ledger: RejectLedger;
+  /** Gatekeepers whose LRQs are answered; "anyone": every LRQ is. */
+  neighbours: Neighbour[];
+  lrqFrom: "neighbours" | "anyone";
+  /** Requests per second per claimed alias or endpoint, before any HMAC or signature. */
+  perIdentityPerSec: number;
+}
+
+/** A RAS answer and, for an endpoint proven by H.235.1, the key to sign it with. */
+export interface Answer {
+  message: RasValue;
+  sign?: { key: Uint8Array; generalID?: string };
 }
 
 /** A call admitted by ARQ, until its DRQ (or the endpoint's unregistration). */
@@ -91,32 +112,49 @@ export class Gatekeeper {
    * answerCall ARQ (H.225.0 7.8) is confirmed for these, already admitted.
    */
   readonly placed = new Map<string, { endpointId: string; bandwidth: number }>();
-  readonly counters = { admitted: 0, rejected: 0, registered: 0 };
-  #nextId = 1;
+  readonly counters = { admitted: 0, rejected: 0, registered: 0, denied: 0, limited: 0 };
+  /** Told when a registration ends, so answers remembered for it are forgotten. */
+  onUnregistered?: (e: Endpoint) => void;
+  #identities: KeyedLimiter;
+  /** Answers to sign, by the answer object (ras/server.ts encodes them). */
+  #signing = new WeakMap<RasValue, { key: Uint8Array; generalID?: string }>();
 
-  constructor(readonly o: GatekeeperOptions) {}
+  constructor(readonly o: GatekeeperOptions) {
+    this.#identities = new KeyedLimiter({
+      perSecond: o.perIdentityPerSec,
+      burst: 2 * o.perIdentityPerSec,
+      maxKeys: 50_000,
+    });
+  }
 
-  /** The answer to one RAS message from `from`, or undefined when none is due. */
-  async handle(message: RasValue, from: HostPort): Promise<RasValue | undefined> {
+  /**
+   * The answer to one RAS message from `from`, or undefined when none is due.
+   * `raw` is the datagram as received: H.235.1 hashes are checked over it.
+   */
+  async handle(
+    message: RasValue,
+    from: HostPort,
+    raw: Uint8Array = new Uint8Array(0),
+  ): Promise<RasValue | undefined> {
     const [kind] = Object.keys(message);
     const m = message[kind] as Msg;
     switch (kind) {
       case "gatekeeperRequest":
         return this.#grq(m);
       case "registrationRequest":
-        return await this.#rrq(m, from);
+        return await this.#rrq(m, from, raw);
       case "unregistrationRequest":
-        return await this.#urq(m);
+        return await this.#urq(m, from, raw);
       case "admissionRequest":
-        return await this.#arq(m);
+        return await this.#arq(m, from, raw);
       case "bandwidthRequest":
-        return this.#brq(m);
+        return await this.#brq(m, from, raw);
       case "disengageRequest":
-        return await this.#drq(m);
+        return await this.#drq(m, from, raw);
       case "locationRequest":
-        return this.#lrq(m);
+        return await this.#lrq(m, from, raw);
       case "infoRequestResponse":
-        return m.needResponse ? { infoRequestAck: { requestSeqNum: m.requestSeqNum } } : undefined;
+        return await this.#irr(m, from, raw);
       case "resourcesAvailableIndicate":
         return {
           resourcesAvailableConfirm: {
@@ -145,6 +183,43 @@ export class Gatekeeper {
     }
   }
 
+  /** Per-guardian H.323 passwords (H.235.1). */
+  get passwords(): H323Passwords {
+    return this.o.auth.o.passwords;
+  }
+
+  /** The bytes of an answer: with an H.235.1 token when the request was proven so. */
+  encode(answer: RasValue): Uint8Array | undefined {
+    const sign = this.#signing.get(answer);
+    return sign ? this.o.auth.sign(answer, sign.key, sign.generalID) : undefined;
+  }
+
+  #signed(answer: RasValue, e: Endpoint | undefined, proven: Proven): RasValue {
+    if (proven.ok && proven.method === "h235.1" && e) {
+      const key = this.o.auth.o.passwords.keyOf(e.guardianId);
+      if (key) this.#signing.set(answer, { key, generalID: e.id });
+    }
+    return answer;
+  }
+
+  /** One token per claimed identity; over the limit the request is dropped (counted). */
+  #overLimit(identity: string, kind: string, from: HostPort): boolean {
+    if (this.#identities.take(identity).ok) return false;
+    this.counters.limited++;
+    this.o.ledger.note("h323.ras.rate_limited", identity, { kind, source: sourceKey(from) });
+    return true;
+  }
+
+  /** Notes a refused proof in the witness (aggregated) and counts it. */
+  #denied(kind: string, key: string, from: HostPort, why: string): void {
+    this.counters.denied++;
+    this.o.ledger.note("h323.ras.security_denial", `${kind} ${key}`, {
+      kind,
+      source: sourceKey(from),
+      why,
+    });
+  }
+
   #grq(m: Msg): RasValue {
     const seq = m.requestSeqNum;
     if (m.gatekeeperIdentifier !== undefined && m.gatekeeperIdentifier !== this.o.gatekeeperId) {
@@ -157,21 +232,27 @@ export class Gatekeeper {
         },
       };
     }
-    return {
-      gatekeeperConfirm: {
-        requestSeqNum: seq,
-        protocolIdentifier: H225_PROTOCOL,
-        gatekeeperIdentifier: this.o.gatekeeperId,
-        rasAddress: transportAddress(this.o.ras),
-      },
+    const gcf: Msg = {
+      requestSeqNum: seq,
+      protocolIdentifier: H225_PROTOCOL,
+      gatekeeperIdentifier: this.o.gatekeeperId,
+      rasAddress: transportAddress(this.o.ras),
     };
+    // An endpoint offering H.235.1 is told to use it (H.225.0 7.2.1; H323Plus
+    // activates its authenticator only when the GCF names the mode).
+    const offered = ((m.authenticationCapability as Msg[]) ?? []).some((c) => "pwdHash" in c) &&
+      ((m.algorithmOIDs as string[]) ?? []).includes(H235_1_OIDS.hmacSha1_96);
+    if (offered) {
+      gcf.authenticationMode = { pwdHash: null };
+      gcf.algorithmOID = H235_1_OIDS.hmacSha1_96;
+    }
+    return { gatekeeperConfirm: gcf };
   }
 
-  async #rrq(m: Msg, from: HostPort): Promise<RasValue> {
+  async #rrq(m: Msg, from: HostPort, raw: Uint8Array): Promise<RasValue | undefined> {
     const seq = m.requestSeqNum;
-    const reject = async (reason: Msg, why: string) => {
-      await this.#witness("h323.ras.rrj", { reason: Object.keys(reason)[0], why });
-      return {
+    const reject = (reason: Msg, e?: Endpoint, proven?: Proven): RasValue => {
+      const rrj = {
         registrationReject: {
           requestSeqNum: seq,
           protocolIdentifier: H225_PROTOCOL,
@@ -179,72 +260,92 @@ export class Gatekeeper {
           gatekeeperIdentifier: this.o.gatekeeperId,
         },
       };
+      return proven ? this.#signed(rrj, e, proven) : rrj;
     };
     if (m.gatekeeperIdentifier !== undefined && m.gatekeeperIdentifier !== this.o.gatekeeperId) {
-      return reject({ undefinedReason: null }, "another gatekeeper's identifier");
+      return reject({ undefinedReason: null });
     }
     const ttl = Math.min(
       this.o.timeToLive,
       typeof m.timeToLive === "number" ? m.timeToLive : this.o.timeToLive,
     );
-    // Lightweight re-registration (7.2.2): keepAlive with the identifier we gave.
+    // Lightweight re-registration (7.2.2): keepAlive with the identifier we gave,
+    // proven like any other request from the endpoint.
     if (m.keepAlive === true) {
-      const e = typeof m.endpointIdentifier === "string"
-        ? this.o.endpoints.get(m.endpointIdentifier)
-        : undefined;
-      if (!e) return reject({ fullRegistrationRequired: null }, "unknown endpoint identifier");
+      const id = typeof m.endpointIdentifier === "string" ? m.endpointIdentifier : "";
+      if (this.#overLimit(`ep:${id}`, "registrationRequest", from)) return undefined;
+      const e = this.o.endpoints.get(id);
+      if (!e) return reject({ fullRegistrationRequired: null });
+      const proven = await this.o.auth.prove(raw, "registrationRequest", m, e.guardianId);
+      if (!proven.ok) {
+        this.#denied("registrationRequest", e.guardianId, from, proven.why);
+        return reject({ securityDenial: null });
+      }
       const next = { ...e, timeToLive: ttl, expiresAt: Date.now() + ttl * 1000 };
       await this.o.endpoints.put(next);
-      return this.#rcf(seq, next);
+      return this.#signed(this.#rcf(seq, next), next, proven);
     }
     const aliases = ((m.terminalAlias as unknown[]) ?? []).map(aliasKey).filter((a): a is string =>
       a !== undefined
-    );
+    ).slice(0, 32);
+    const claimed = aliases.find((a) => a.startsWith("h323-ID:")) ?? aliases[0] ?? "";
+    if (this.#overLimit(`alias:${claimed}`, "registrationRequest", from)) return undefined;
     const guardianId = aliases
       .filter((a) => a.startsWith("h323-ID:"))
       .map((a) => `if://guardian/${a.slice("h323-ID:".length)}`)
       .find((id) => GUARDIAN_ID_RE.test(id) && this.o.registry.get(id)?.status === "active");
-    if (!guardianId) {
-      return reject({ invalidAlias: null }, "no h323-ID alias names an active guardian");
+    // No proof, a wrong one, or no such guardian: one answer, so aliases cannot be probed.
+    const proven = await this.o.auth.prove(raw, "registrationRequest", m, guardianId);
+    if (!guardianId || !proven.ok) {
+      this.#denied(
+        "registrationRequest",
+        claimed,
+        from,
+        guardianId ? (proven as { why: string }).why : "no h323-ID alias names an active guardian",
+      );
+      return reject({ securityDenial: null });
     }
     const callSignal = ((m.callSignalAddress as unknown[]) ?? []).map(hostPort).filter((
       a,
     ): a is HostPort => a !== undefined);
     const ras = ((m.rasAddress as unknown[]) ?? []).map(hostPort).find((a) => a) ?? from;
-    if (callSignal.length === 0) {
-      return reject({ invalidCallSignalAddress: null }, "no IPv4 call signalling address");
-    }
-    // An alias held by another endpoint is a conflict unless it is this endpoint again.
+    if (callSignal.length === 0) return reject({ invalidCallSignalAddress: null });
+    // An alias another guardian holds is a conflict; the proven guardian's own older
+    // registrations (a restarted terminal) are replaced.
+    const holders = aliases.map((a) => this.o.endpoints.byAlias(a)).filter((e): e is Endpoint =>
+      e !== undefined
+    );
     const taken = aliases.filter((a) => {
       const other = this.o.endpoints.byAlias(a);
-      return other && other.callSignal[0]?.host + ":" + other.callSignal[0]?.port !==
-          callSignal[0].host + ":" + callSignal[0].port;
+      return other && other.guardianId !== guardianId;
     });
-    if (taken.length) {
-      return reject({ duplicateAlias: taken.map(aliasOf) }, `aliases in use: ${taken.join(", ")}`);
-    }
-    const previous = aliases.map((a) => this.o.endpoints.byAlias(a)).find((e) => e);
+    if (taken.length) return reject({ duplicateAlias: taken.map(aliasOf) });
+    for (const old of new Set(holders)) await this.unregister(old, "replaced");
     const vendor = (m.endpointVendor as { productId?: Uint8Array } | undefined)?.productId;
     const e: Endpoint = {
-      id: previous?.id ?? `${Date.now().toString(36)}-${(this.#nextId++).toString(36)}`,
+      // 128 random bits: an identifier cannot be guessed (it is never published).
+      id: toHex(crypto.getRandomValues(new Uint8Array(16))),
       guardianId,
       aliases,
       ras,
+      source: from,
       callSignal,
       timeToLive: ttl,
       expiresAt: Date.now() + ttl * 1000,
       vendor: vendor ? new TextDecoder().decode(vendor).replace(/\0+$/, "") : undefined,
+      proof: proven.method,
     };
     await this.o.endpoints.put(e);
     this.counters.registered++;
     await this.#witness("h323.ras.rcf", {
-      endpointId: e.id,
+      registration: registrationRef(e.id),
       guardianId,
       aliases,
       callSignal: `${callSignal[0].host}:${callSignal[0].port}`,
       timeToLive: ttl,
+      proof: proven.method,
     });
-    return this.#rcf(seq, e);
+    return this.#signed(this.#rcf(seq, e), e, proven);
   }
 
   #rcf(seq: unknown, e: Endpoint): RasValue {
@@ -263,29 +364,53 @@ export class Gatekeeper {
     };
   }
 
-  async #urq(m: Msg): Promise<RasValue> {
+  /** The registered endpoint a request names, and whether it proved to be it. */
+  async #prove(
+    kind: string,
+    m: Msg,
+    from: HostPort,
+    raw: Uint8Array,
+    e: Endpoint | undefined,
+  ): Promise<Proven> {
+    if (!e) return { ok: false, missing: true, why: "not registered" };
+    const proven = await this.o.auth.prove(raw, kind, m, e.guardianId);
+    if (!proven.ok && !(proven.missing && kind === "admissionRequest")) {
+      this.#denied(kind, e.guardianId, from, proven.why);
+    }
+    return proven;
+  }
+
+  async #urq(m: Msg, from: HostPort, raw: Uint8Array): Promise<RasValue | undefined> {
     const seq = m.requestSeqNum;
-    const e = typeof m.endpointIdentifier === "string"
-      ? this.o.endpoints.get(m.endpointIdentifier)
-      : this.#byCallSignal(m.callSignalAddress);
+    const id = typeof m.endpointIdentifier === "string" ? m.endpointIdentifier : undefined;
+    if (this.#overLimit(`ep:${id ?? sourceKey(from)}`, "unregistrationRequest", from)) {
+      return undefined;
+    }
+    const e = id !== undefined ? this.o.endpoints.get(id) : this.#byCallSignal(m.callSignalAddress);
     if (!e) {
+      // Nothing says who this is: the same answer whether or not the guess was right.
+      this.#denied("unregistrationRequest", sourceKey(from), from, "no registration proven");
       return {
-        unregistrationReject: {
-          requestSeqNum: seq,
-          rejectReason: { notCurrentlyRegistered: null },
-        },
+        unregistrationReject: { requestSeqNum: seq, rejectReason: { securityDenial: null } },
+      };
+    }
+    const proven = await this.#prove("unregistrationRequest", m, from, raw, e);
+    if (!proven.ok) {
+      return {
+        unregistrationReject: { requestSeqNum: seq, rejectReason: { securityDenial: null } },
       };
     }
     await this.unregister(e, "urq");
-    return { unregistrationConfirm: { requestSeqNum: seq } };
+    return this.#signed({ unregistrationConfirm: { requestSeqNum: seq } }, e, proven);
   }
 
   /** Removes a registration and ends its calls' guard sessions. */
   async unregister(e: Endpoint, why: string): Promise<void> {
     await this.o.endpoints.remove(e.id);
+    this.onUnregistered?.(e);
     await this.endCallsOf(e.id);
     await this.#witness("h323.ras.unregistered", {
-      endpointId: e.id,
+      registration: registrationRef(e.id),
       guardianId: e.guardianId,
       why,
     });
@@ -306,31 +431,43 @@ export class Gatekeeper {
     );
   }
 
-  async #arq(m: Msg): Promise<RasValue> {
+  async #arq(m: Msg, from: HostPort, raw: Uint8Array): Promise<RasValue | undefined> {
     const seq = m.requestSeqNum;
-    const reject = (reason: string) => {
+    const reject = (reason: string, e?: Endpoint, proven?: Proven) => {
       this.counters.rejected++;
-      return { admissionReject: { requestSeqNum: seq, rejectReason: { [reason]: null } } };
+      const arj = { admissionReject: { requestSeqNum: seq, rejectReason: { [reason]: null } } };
+      return proven ? this.#signed(arj, e, proven) : arj;
     };
-    const e = typeof m.endpointIdentifier === "string"
-      ? this.o.endpoints.get(m.endpointIdentifier)
-      : undefined;
+    const id = typeof m.endpointIdentifier === "string" ? m.endpointIdentifier : "";
+    if (this.#overLimit(`ep:${id}`, "admissionRequest", from)) return undefined;
+    const e = this.o.endpoints.get(id);
     if (!e) return reject("callerNotRegistered");
+    // An H.235.1 endpoint proves every ARQ; a Council-aware one may prove it by the
+    // signed admission request it carries (checked by guard below).
+    const proven = await this.#prove("admissionRequest", m, from, raw, e);
+    if (!proven.ok && !(proven.missing && e.proof === "council-token" && !m.answerCall)) {
+      if (proven.missing) this.#denied("admissionRequest", e.guardianId, from, proven.why);
+      return reject("securityDenial");
+    }
     if (m.answerCall === true) {
       // Answering a call Council placed: that leg was admitted when Council dialled.
       const guid = (m.callIdentifier as { guid?: Uint8Array } | undefined)?.guid;
       const placed = guid ? this.placed.get(hex(guid)) : undefined;
-      if (!placed || placed.endpointId !== e.id) return reject("requestDenied");
-      return {
-        admissionConfirm: {
-          requestSeqNum: seq,
-          bandWidth: placed.bandwidth,
-          callModel: { direct: null },
-          destCallSignalAddress: transportAddress(e.callSignal[0]),
-          willRespondToIRR: false,
-          uuiesRequested: NO_UUIES,
+      if (!placed || placed.endpointId !== e.id) return reject("requestDenied", e, proven);
+      return this.#signed(
+        {
+          admissionConfirm: {
+            requestSeqNum: seq,
+            bandWidth: placed.bandwidth,
+            callModel: { direct: null },
+            destCallSignalAddress: transportAddress(e.callSignal[0]),
+            willRespondToIRR: false,
+            uuiesRequested: NO_UUIES,
+          },
         },
-      };
+        e,
+        proven,
+      );
     }
     const destination = ((m.destinationInfo as unknown[]) ?? []).map(aliasKey);
     let room = destination
@@ -347,18 +484,18 @@ export class Gatekeeper {
       }).catch(() => undefined);
       if (found) room = GATEWAY_ROOM;
     }
-    if (!room) return reject("calledPartyNotRegistered");
+    if (!room) return reject("calledPartyNotRegistered", e, proven);
     const token = admissionRequestOf(m.tokens);
     if (!token.ok) {
       this.o.log.debug("ARQ without a usable admission token", { why: token.error });
-      return reject("securityDenial");
+      return reject("securityDenial", e, proven);
     }
     const request: AdmissionRequest = token.request;
     if (request.room !== room || request.guardianId !== e.guardianId) {
-      return reject("securityDenial");
+      return reject("securityDenial", e, proven);
     }
     const decision: Decision = await this.o.guard.admit(request);
-    if (decision.decision === "reject") return reject(ARJ_REASON[decision.reason]);
+    if (decision.decision === "reject") return reject(ARJ_REASON[decision.reason], e, proven);
     const guid = (m.callIdentifier as { guid?: Uint8Array } | undefined)?.guid;
     const callId = guid ? hex(guid) : hex(m.conferenceID as Uint8Array);
     const bandwidth = decision.bandwidthKbps * 10; // BandWidth counts 100 bit/s
@@ -372,51 +509,60 @@ export class Gatekeeper {
       bandwidth,
     });
     this.counters.admitted++;
-    return {
-      admissionConfirm: {
-        requestSeqNum: seq,
-        bandWidth: bandwidth,
-        callModel: { gatekeeperRouted: null },
-        destCallSignalAddress: transportAddress(this.o.callSignal),
-        willRespondToIRR: false,
-        uuiesRequested: NO_UUIES,
+    return this.#signed(
+      {
+        admissionConfirm: {
+          requestSeqNum: seq,
+          bandWidth: bandwidth,
+          callModel: { gatekeeperRouted: null },
+          destCallSignalAddress: transportAddress(this.o.callSignal),
+          willRespondToIRR: false,
+          uuiesRequested: NO_UUIES,
+        },
       },
-    };
+      e,
+      proven,
+    );
   }
 
-  #brq(m: Msg): RasValue {
+  async #brq(m: Msg, from: HostPort, raw: Uint8Array): Promise<RasValue | undefined> {
     const seq = m.requestSeqNum;
+    const id = typeof m.endpointIdentifier === "string" ? m.endpointIdentifier : "";
+    if (this.#overLimit(`ep:${id}`, "bandwidthRequest", from)) return undefined;
+    const e = this.o.endpoints.get(id);
+    const proven = await this.#prove("bandwidthRequest", m, from, raw, e);
+    const brj = (reason: string, allowed: number) =>
+      this.#signed(
+        {
+          bandwidthReject: {
+            requestSeqNum: seq,
+            rejectReason: { [reason]: null },
+            allowedBandWidth: allowed,
+          },
+        },
+        e,
+        proven,
+      );
+    if (!e || !proven.ok) return brj("securityDenial", 0);
     const guid = (m.callIdentifier as { guid?: Uint8Array } | undefined)?.guid;
     const call = guid ? this.calls.get(hex(guid)) : undefined;
     const wanted = m.bandWidth as number;
-    if (!call || call.endpointId !== m.endpointIdentifier) {
-      return {
-        bandwidthReject: {
-          requestSeqNum: seq,
-          rejectReason: { invalidConferenceID: null },
-          allowedBandWidth: 0,
-        },
-      };
-    }
-    if (wanted > call.bandwidth) {
-      return {
-        bandwidthReject: {
-          requestSeqNum: seq,
-          rejectReason: { insufficientResources: null },
-          allowedBandWidth: call.bandwidth,
-        },
-      };
-    }
-    return { bandwidthConfirm: { requestSeqNum: seq, bandWidth: wanted } };
+    if (!call || call.endpointId !== e.id) return brj("invalidConferenceID", 0);
+    if (wanted > call.bandwidth) return brj("insufficientResources", call.bandwidth);
+    return this.#signed({ bandwidthConfirm: { requestSeqNum: seq, bandWidth: wanted } }, e, proven);
   }
 
-  async #drq(m: Msg): Promise<RasValue> {
+  async #drq(m: Msg, from: HostPort, raw: Uint8Array): Promise<RasValue | undefined> {
     const seq = m.requestSeqNum;
-    const e = typeof m.endpointIdentifier === "string"
-      ? this.o.endpoints.get(m.endpointIdentifier)
-      : undefined;
+    const id = typeof m.endpointIdentifier === "string" ? m.endpointIdentifier : "";
+    if (this.#overLimit(`ep:${id}`, "disengageRequest", from)) return undefined;
+    const e = this.o.endpoints.get(id);
     if (!e) {
       return { disengageReject: { requestSeqNum: seq, rejectReason: { notRegistered: null } } };
+    }
+    const proven = await this.#prove("disengageRequest", m, from, raw, e);
+    if (!proven.ok) {
+      return { disengageReject: { requestSeqNum: seq, rejectReason: { securityDenial: null } } };
     }
     const guid = (m.callIdentifier as { guid?: Uint8Array } | undefined)?.guid;
     const key = guid ? hex(guid) : hex(m.conferenceID as Uint8Array);
@@ -426,11 +572,55 @@ export class Gatekeeper {
       await this.o.guard.end(call.sessionId, "released").catch(() => {});
     }
     // A DRQ for a call already gone (a retransmission, a restart) is still confirmed.
-    return { disengageConfirm: { requestSeqNum: seq } };
+    return this.#signed({ disengageConfirm: { requestSeqNum: seq } }, e, proven);
   }
 
-  #lrq(m: Msg): RasValue {
+  async #irr(m: Msg, from: HostPort, raw: Uint8Array): Promise<RasValue | undefined> {
+    const id = typeof m.endpointIdentifier === "string" ? m.endpointIdentifier : "";
+    if (this.#overLimit(`ep:${id}`, "infoRequestResponse", from)) return undefined;
+    const e = this.o.endpoints.get(id);
+    const proven = await this.#prove("infoRequestResponse", m, from, raw, e);
+    if (!m.needResponse) return undefined;
+    if (!proven.ok) {
+      return {
+        infoRequestNak: {
+          requestSeqNum: m.requestSeqNum,
+          nakReason: { [e ? "securityDenial" : "notRegistered"]: null },
+        },
+      };
+    }
+    return this.#signed({ infoRequestAck: { requestSeqNum: m.requestSeqNum } }, e, proven);
+  }
+
+  /** The configured neighbour an LRQ comes from, if any. */
+  #neighbour(from: HostPort): Neighbour | undefined {
+    return this.o.neighbours.find((n) =>
+      n.host === from.host && (n.port === undefined || n.port === from.port)
+    );
+  }
+
+  async #lrq(m: Msg, from: HostPort, raw: Uint8Array): Promise<RasValue | undefined> {
     const seq = m.requestSeqNum;
+    const deny = (why: string): RasValue => {
+      this.#denied("locationRequest", sourceKey(from), from, why);
+      return { locationReject: { requestSeqNum: seq, rejectReason: { securityDenial: null } } };
+    };
+    if (this.#overLimit(`lrq:${sourceKey(from)}`, "locationRequest", from)) return undefined;
+    const neighbour = this.#neighbour(from);
+    let sign: { key: Uint8Array } | undefined;
+    if (neighbour?.key) {
+      const proven = await this.o.auth.prove(raw, "locationRequest", m, undefined, neighbour.key);
+      if (!proven.ok) return deny(`neighbour ${from.host}: ${proven.why}`);
+      sign = { key: neighbour.key };
+    } else if (!neighbour && this.o.lrqFrom !== "anyone") {
+      return deny("not a configured neighbour");
+    }
+    const answer = this.#locate(m, seq);
+    if (sign) this.#signing.set(answer, sign);
+    return answer;
+  }
+
+  #locate(m: Msg, seq: unknown): RasValue {
     for (const alias of ((m.destinationInfo as unknown[]) ?? []).map(aliasKey)) {
       if (!alias) continue;
       const user = alias.slice(alias.indexOf(":") + 1);
@@ -462,6 +652,14 @@ export class Gatekeeper {
       this.o.log.warn("RAS event not witnessed", { err, type })
     );
   }
+}
+
+/**
+ * What the witness records of an endpoint identifier: a hash that tells
+ * registrations apart without being usable in a RAS request.
+ */
+export function registrationRef(endpointId: string): string {
+  return createHash("sha256").update(`h323-registration ${endpointId}`).digest("hex").slice(0, 16);
 }
 
 function hex(b: Uint8Array | undefined): string {

@@ -1,9 +1,15 @@
 // The RAS channel (H.225.0 clause 7) on UDP: decodes each datagram, answers it
-// through the Gatekeeper, and answers a retransmitted request (same source,
-// message and sequence number) with the same bytes instead of deciding twice: a
-// retransmitted ARQ must not be refused as a replayed admission request.
+// through the Gatekeeper, and answers a retransmitted request (the same bytes from
+// the same source) with the same bytes instead of deciding twice: a retransmitted
+// ARQ must not be refused as a replayed admission request. A registration's end
+// (URQ, expiry) forgets the RRQ answers remembered for its address, so a terminal
+// that restarts and sends the same RRQ again is registered anew, not answered
+// with the dead registration's RCF. Each source address is rate limited before
+// anything is decoded.
 
+import { createHash } from "node:crypto";
 import { Gauge, type Registry } from "prom-client";
+import { KeyedLimiter } from "../../../guard/mod.ts";
 import type { Subsystem } from "../../../lifecycle/mod.ts";
 import type { Logger } from "../../../telemetry/log.ts";
 import { UdpSocket } from "../../net/udp_socket.ts";
@@ -22,14 +28,19 @@ export interface RasServerOptions {
   ripAfterMs?: number;
   /** How long answers are kept for retransmitted requests. */
   replayMs?: number;
+  /** Datagrams per second taken from one source address (burst twice that). */
+  perSourcePerSec?: number;
 }
 
 const MAX_REMEMBERED = 100_000;
 
 export class RasServer implements Subsystem {
   readonly name = "h323-ras";
-  readonly counters = { received: 0, invalid: 0, answered: 0, retransmissions: 0 };
+  readonly counters = { received: 0, invalid: 0, answered: 0, retransmissions: 0, limited: 0 };
   #answers = new Map<string, { at: number; bytes?: Uint8Array }>();
+  /** Remembered RRQ answers by source "host:port", forgotten when a registration ends. */
+  #rrqAnswers = new Map<string, Set<string>>();
+  #sources: KeyedLimiter;
   #closing = false;
   #inFlight = new Set<Promise<void>>();
   /** Requests being decided, by key: who asked, when, and whether RIP went out. */
@@ -43,6 +54,11 @@ export class RasServer implements Subsystem {
     readonly endpoints: Endpoints,
     private readonly socket: UdpSocket,
   ) {
+    const perSecond = o.perSourcePerSec ?? 2000;
+    this.#sources = new KeyedLimiter({ perSecond, burst: 2 * perSecond, maxKeys: 50_000 });
+    gatekeeper.onUnregistered = (e) => {
+      for (const a of [e.ras, e.source]) if (a) this.#forgetRegistration(`${a.host}:${a.port}`);
+    };
     this.#sweeper = setInterval(() => this.#forget(), 5_000);
     // One timer for every request (a timer per ARQ cost ~8 us of the main thread).
     const ripAfter = o.ripAfterMs ?? 1000;
@@ -78,6 +94,8 @@ export class RasServer implements Subsystem {
     clearInterval(this.#sweeper);
     clearInterval(this.#ripSweeper);
     await Promise.allSettled([...this.#inFlight]);
+    // Counts of refusals still pending are witnessed before the log closes.
+    await this.gatekeeper.o?.ledger.close();
     this.endpoints.close();
     await this.socket.close();
   }
@@ -90,6 +108,11 @@ export class RasServer implements Subsystem {
   #datagram(data: Uint8Array, from: HostPort): void {
     if (this.#closing) return;
     this.counters.received++;
+    // Before decoding, hashing or deciding: a flood from one address costs a lookup.
+    if (!this.#sources.take(from.host).ok) {
+      this.counters.limited++;
+      return;
+    }
     let message: RasValue;
     try {
       message = decodeRas(data);
@@ -102,7 +125,9 @@ export class RasServer implements Subsystem {
     }
     const [kind] = Object.keys(message);
     const seq = (message[kind] as { requestSeqNum?: unknown })?.requestSeqNum;
-    const key = `${from.host}:${from.port}:${kind}:${seq}`;
+    // The bytes, not just the sequence number: a different request is never a retransmission.
+    const source = `${from.host}:${from.port}`;
+    const key = `${source}:${kind}:${seq}:${createHash("sha1").update(data).digest("base64")}`;
     const known = this.#answers.get(key);
     if (known) {
       this.counters.retransmissions++;
@@ -114,8 +139,12 @@ export class RasServer implements Subsystem {
       this.#answers.delete(this.#answers.keys().next().value!);
     }
     this.#answers.set(key, entry);
+    if (kind === "registrationRequest") {
+      const keys = this.#rrqAnswers.get(source) ?? new Set();
+      this.#rrqAnswers.set(source, keys.add(key));
+    }
     if (typeof seq === "number") this.#deciding.set(key, { seq, from, at: entry.at, rip: false });
-    const p = this.#answer(message, kind, from, key, entry).finally(() => {
+    const p = this.#answer(message, data, kind, from, key, entry).finally(() => {
       this.#deciding.delete(key);
       this.#inFlight.delete(p);
     });
@@ -139,15 +168,16 @@ export class RasServer implements Subsystem {
 
   async #answer(
     message: RasValue,
+    raw: Uint8Array,
     kind: string,
     from: HostPort,
     key: string,
     entry: { at: number; bytes?: Uint8Array },
   ): Promise<void> {
     try {
-      const answer = await this.gatekeeper.handle(message, from);
+      const answer = await this.gatekeeper.handle(message, from, raw);
       if (!answer) return;
-      const bytes = encodeRas(answer);
+      const bytes = this.gatekeeper.encode?.(answer) ?? encodeRas(answer);
       entry.bytes = bytes;
       this.counters.answered++;
       this.socket.send(bytes, from.host, from.port);
@@ -163,6 +193,16 @@ export class RasServer implements Subsystem {
       if (e.at >= oldest) break; // insertion order is time order
       this.#answers.delete(key);
     }
+    for (const [source, keys] of this.#rrqAnswers) {
+      for (const k of keys) if (!this.#answers.has(k)) keys.delete(k);
+      if (keys.size === 0) this.#rrqAnswers.delete(source);
+    }
+  }
+
+  /** A registration ended: its RRQs are new requests again (issue 23, item 2). */
+  #forgetRegistration(source: string): void {
+    for (const k of this.#rrqAnswers.get(source) ?? []) this.#answers.delete(k);
+    this.#rrqAnswers.delete(source);
   }
 
   #metrics(): void {
@@ -184,6 +224,16 @@ export class RasServer implements Subsystem {
       "council_h323_ras_invalid",
       "RAS datagrams that could not be decoded.",
       () => counters.invalid,
+    );
+    gauge(
+      "council_h323_ras_limited",
+      "RAS datagrams dropped by the per-source or per-identity rate limits.",
+      () => counters.limited + this.gatekeeper.counters.limited,
+    );
+    gauge(
+      "council_h323_ras_security_denials",
+      "RAS requests refused for missing or wrong proof (securityDenial).",
+      () => this.gatekeeper.counters.denied,
     );
     gauge(
       "council_h323_ras_retransmissions",
