@@ -13,8 +13,8 @@
 
 import { addGuardian } from "../tests/_helpers/council_api.ts";
 import { benchCouncil } from "./_council.ts";
-import { RasClient, rasFrames } from "../tests/_helpers/ras.ts";
-import { admissionToken, decodeRas, encodeRas } from "../signaling/h323/mod.ts";
+import { H323_PASSWORD, RasClient, rasFrames } from "../tests/_helpers/ras.ts";
+import { admissionToken, decodeRas } from "../signaling/h323/mod.ts";
 import { type Figure, percentile, round } from "./figure.ts";
 import { tpktMessages } from "../tests/_helpers/h323_capture.ts";
 import { TpktClient } from "../tests/_helpers/h323_client.ts";
@@ -38,7 +38,10 @@ async function prepare(
   const arq = decodeRas(call.get(21)!).admissionRequest;
   const endpoints: { id: string; g: Awaited<ReturnType<typeof addGuardian>> }[] = [];
   for (let i = 0; i < GUARDIANS; i++) {
-    const g = await addGuardian(base, `${tag}${i}`, { bandwidthKbps: 100_000 });
+    const g = await addGuardian(base, `${tag}${i}`, {
+      bandwidthKbps: 100_000,
+      h323Password: H323_PASSWORD,
+    });
     const rcf = await ras.ask({
       registrationRequest: {
         ...rrq,
@@ -60,20 +63,23 @@ async function prepare(
     const { id, g } = endpoints[i % GUARDIANS];
     const room = `${tag}-${Math.floor(i / 900)}`;
     const guid = crypto.getRandomValues(new Uint8Array(16));
-    arqs.push(encodeRas({
-      admissionRequest: {
-        ...arq,
-        requestSeqNum: i + 1,
-        endpointIdentifier: id,
-        destinationInfo: [{ "h323-ID": `council-${room}` }],
-        srcInfo: [{ "h323-ID": g.name }],
-        gatekeeperIdentifier: "Council",
-        answerCall: false,
-        callIdentifier: { guid },
-        conferenceID: guid,
-        tokens: [admissionToken(await g.request(room, { bandwidthKbps: 64, codecs: ["PCMA"] }))],
-      },
-    }));
+    // With H.235.1, as a password-registered terminal sends it: the HMAC is checked too.
+    arqs.push(
+      await ras.encode({
+        admissionRequest: {
+          ...arq,
+          requestSeqNum: i + 1,
+          endpointIdentifier: id,
+          destinationInfo: [{ "h323-ID": `council-${room}` }],
+          srcInfo: [{ "h323-ID": g.name }],
+          gatekeeperIdentifier: "Council",
+          answerCall: false,
+          callIdentifier: { guid },
+          conferenceID: guid,
+          tokens: [admissionToken(await g.request(room, { bandwidthKbps: 64, codecs: ["PCMA"] }))],
+        },
+      }),
+    );
   }
   return { arqs };
 }
@@ -236,8 +242,11 @@ export async function* h323Suite(): AsyncIterable<Figure> {
     // than the default range's 5,000 (even) ports.
     COUNCIL_MEDIA_RTP_PORT_MIN: "10000",
     COUNCIL_MEDIA_RTP_PORT_MAX: "65000",
+    // One source and 20 endpoints send thousands of ARQs a second: not a flood here.
+    COUNCIL_H323_RAS_PER_SOURCE_PER_SEC: "1000000",
+    COUNCIL_H323_RAS_PER_IDENTITY_PER_SEC: "1000000",
   });
-  const ras = new RasClient(c.rasPort);
+  const ras = new RasClient(c.rasPort, { password: H323_PASSWORD });
   try {
     const load = await prepare(c.url, ras, 10_000, "thru", 60_000);
     const t = await drive(c.rasPort, load.arqs, { window: 256 });

@@ -6,6 +6,7 @@ import { callsCommand } from "./calls.ts";
 import { configCommand } from "./config.ts";
 import { costCommand } from "./cost.ts";
 import { guardianCommand } from "./guardian.ts";
+import { h323Command } from "./h323.ts";
 import { roomsCommand } from "./rooms.ts";
 import { serveCommand } from "./serve.ts";
 import { topCommand } from "./top.ts";
@@ -17,6 +18,7 @@ const COMMANDS: readonly Command[] = [
   guardianCommand,
   roomsCommand,
   callsCommand,
+  h323Command,
   costCommand,
   topCommand,
   witnessCommand,

@@ -15,6 +15,15 @@ export function h323Routes(calls: H323Calls, token: string): Hono {
     if (!gk) throw new BadRequest("the H.323 gatekeeper is not running", "UNAVAILABLE", 503);
     return gk;
   };
+  // A changed or cleared password no longer proves the registrations made with it.
+  const unregisterPasswordProven = async (guardianId: string) => {
+    const gk = gatekeeper();
+    for (const e of gk.o.endpoints.list()) {
+      if (e.guardianId === guardianId && e.proof === "h235.1") {
+        await gk.unregister(e, "password changed");
+      }
+    }
+  };
   return new Hono()
     .use("*", operatorOnly(token))
     .get("/calls", (c) => c.json({ calls: calls.list() }))
@@ -66,6 +75,7 @@ export function h323Routes(calls: H323Calls, token: string): Hono {
         if (err instanceof PasswordError) throw new BadRequest(err.message);
         throw err;
       }
+      await unregisterPasswordProven(guardianId);
       return c.body(null, 204);
     })
     .delete("/passwords/:id", async (c) => {
@@ -73,6 +83,7 @@ export function h323Routes(calls: H323Calls, token: string): Hono {
       if (!await gatekeeper().passwords.clear(guardianId, "operator")) {
         throw new BadRequest(`${guardianId} has no H.323 password`, "NOT_FOUND", 404);
       }
+      await unregisterPasswordProven(guardianId);
       return c.body(null, 204);
     });
 }

@@ -1,0 +1,117 @@
+// `council h323 password|passwords|registrations`: a guardian's H.323 (H.235.1)
+// password, set from a file or stdin (never from the command line, where other
+// users and the shell history would see it) and never shown again; and the
+// gatekeeper's registrations with how each was proven.
+
+import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
+import { type Command, UsageError } from "./_command.ts";
+
+const HELP = `council h323 <command> [options]
+
+  password ID (--password-file FILE | --password-stdin)
+                                    set guardian ID's H.323 password (H.235.1, 8-128
+                                    characters; the first line of FILE or stdin)
+  password ID --clear               remove it (its terminals can no longer register)
+  passwords                         which guardians have one, and since when
+  registrations                     registered terminals: guardian, aliases,
+                                    addresses, proof (h235.1 | council-token)
+
+options:
+  --password-file FILE   read the password from FILE
+  --password-stdin       read the password from standard input
+  --clear                remove the password
+${OPERATOR_OPTIONS}
+
+exit codes: 0 ok, 1 refused by the server, 2 usage error`;
+
+const FLAGS = {
+  ...OPERATOR_FLAGS,
+  "password-file": { type: "string" },
+  "password-stdin": { type: "boolean" },
+  clear: { type: "boolean" },
+} as const;
+
+interface Registration {
+  guardianId: string;
+  aliases: string[];
+  callSignal: string[];
+  ras: string;
+  proof: string;
+  expiresAt: string;
+}
+
+async function readSecret(o: { file?: string; stdin?: boolean }): Promise<string> {
+  let text: string;
+  try {
+    text = o.file !== undefined
+      ? await Deno.readTextFile(o.file)
+      : await new Response(Deno.stdin.readable).text();
+  } catch (err) {
+    throw new UsageError(`cannot read the password: ${(err as Error).message}`);
+  }
+  const line = text.split(/\r?\n/)[0];
+  if (!line) throw new UsageError("the password is empty");
+  return line;
+}
+
+export const h323Command: Command = operatorCommand({
+  name: "h323",
+  summary: "H.323 passwords (H.235.1) and registrations",
+  help: HELP,
+  flags: FLAGS,
+}, async ({ values, sub, rest, api }) => {
+  switch (sub) {
+    case "password": {
+      if (rest.length !== 1) throw new UsageError("password takes one guardian ID");
+      const path = `/api/v1/h323/passwords/${encodeURIComponent(rest[0])}`;
+      const sources = [values["password-file"] !== undefined, !!values["password-stdin"]];
+      if (values.clear) {
+        if (sources.some(Boolean)) throw new UsageError("--clear takes no password");
+        await api.request("DELETE", path);
+        console.log(values.json ? JSON.stringify({ cleared: rest[0] }) : `cleared ${rest[0]}`);
+        return 0;
+      }
+      if (sources.filter(Boolean).length !== 1) {
+        throw new UsageError("give exactly one of --password-file, --password-stdin, --clear");
+      }
+      const password = await readSecret({
+        file: values["password-file"],
+        stdin: values["password-stdin"],
+      });
+      await api.request("PUT", path, { password });
+      console.log(values.json ? JSON.stringify({ set: rest[0] }) : `set ${rest[0]}`);
+      return 0;
+    }
+    case "passwords": {
+      if (rest.length) throw new UsageError("passwords takes no arguments");
+      const { passwords } = await api.request<{
+        passwords: { guardianId: string; setAt: string }[];
+      }>("GET", "/api/v1/h323/passwords");
+      if (values.json) console.log(JSON.stringify(passwords));
+      else if (passwords.length === 0) console.log("(no H.323 passwords)");
+      else for (const p of passwords) console.log(`${p.guardianId}  set ${p.setAt}`);
+      return 0;
+    }
+    case "registrations": {
+      if (rest.length) throw new UsageError("registrations takes no arguments");
+      const { registrations } = await api.request<{ registrations: Registration[] }>(
+        "GET",
+        "/api/v1/h323/registrations",
+      );
+      if (values.json) console.log(JSON.stringify(registrations));
+      else if (registrations.length === 0) console.log("(no registrations)");
+      else {
+        for (const r of registrations) {
+          console.log(
+            `${r.guardianId}  ${r.proof}  ${r.aliases.join(",")}  call ${
+              r.callSignal.join(",")
+            }  ras ${r.ras}  until ${r.expiresAt}`,
+          );
+        }
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown h323 command '${sub}'`);
+  }
+});
