@@ -27,6 +27,8 @@ const decoder = new TextDecoder("latin1");
 
 export class RequestFramer {
   phase: Phase = "between";
+  /** Why framing stopped: a head over maxHead (answered 431), or bytes it cannot frame. */
+  lostBy?: "head_too_large" | "unframeable" | "refused";
   #head: Uint8Array[] = [];
   #headBytes = 0;
   #bodyLeft = 0;
@@ -75,14 +77,14 @@ export class RequestFramer {
     const all = prev === 0 ? part : concat(this.#head, this.#headBytes);
     const end = indexOfSeq(all, CRLFCRLF, Math.max(0, prev - 3));
     if (end < 0) {
-      if (this.#headBytes > this.maxHead) this.phase = "lost";
+      if (this.#headBytes > this.maxHead) this.#lose("head_too_large");
       // Kept as a copy: the caller reuses its read buffer.
       else this.#head = [all === part ? part.slice() : all];
       return bytes.length;
     }
     const headLen = end + 4;
     if (headLen > this.maxHead) {
-      this.phase = "lost";
+      this.#lose("head_too_large");
       return bytes.length;
     }
     const consumed = headLen - prev;
@@ -105,7 +107,7 @@ export class RequestFramer {
       const value = lines[k].slice(colon + 1).trim().toLowerCase();
       if (name === "content-length") {
         if (!/^[0-9]{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) {
-          this.phase = "lost";
+          this.#lose("unframeable");
           return;
         }
         length = Number(value);
@@ -116,7 +118,7 @@ export class RequestFramer {
       }
     }
     if (!this.events.head({ method, target, websocket })) {
-      this.phase = "lost";
+      this.#lose("refused");
       return;
     }
     if (websocket && method === "GET") {
@@ -154,19 +156,19 @@ export class RequestFramer {
       this.#line += decoder.decode(bytes.subarray(i, upto));
       i = upto;
       if (this.#line.length > 4096) {
-        this.phase = "lost";
+        this.#lose("unframeable");
         break;
       }
       if (nl < 0) break;
       const line = this.#line.trim();
       this.#line = "";
       if (this.#chunk === "crlf") {
-        if (line !== "") this.phase = "lost";
+        if (line !== "") this.#lose("unframeable");
         this.#chunk = "size";
       } else if (this.#chunk === "size") {
         const m = /^([0-9a-fA-F]{1,12})(?:;.*)?$/.exec(line);
         if (!m) {
-          this.phase = "lost";
+          this.#lose("unframeable");
           break;
         }
         this.#bodyLeft = parseInt(m[1], 16);
@@ -176,6 +178,11 @@ export class RequestFramer {
       }
     }
     return i;
+  }
+
+  #lose(why: "head_too_large" | "unframeable" | "refused"): void {
+    this.phase = "lost";
+    this.lostBy = why;
   }
 
   #end(): void {

@@ -275,11 +275,14 @@ class Relay {
         const n = await this.client.read(buf);
         if (n === null) break;
         const chunk = buf.subarray(0, n);
-        const before = this.#framer.phase;
         this.#framer.push(chunk);
         if (this.#refuse) return this.#answerAndClose(this.#refuse);
         if (this.#framer.phase === "lost") {
-          if (before === "head") return this.#answerAndClose(HEAD_TOO_LARGE);
+          if (this.#framer.lostBy === "head_too_large") {
+            return this.#answerAndClose(HEAD_TOO_LARGE);
+          }
+          // Bytes it cannot frame go on to Deno.serve (which answers 400); only the
+          // idle timer watches them.
           this.#arm("idle_timeout", this.front.o.idleTimeoutMs);
         }
         await writeAll(upstream, chunk);
