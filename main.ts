@@ -154,6 +154,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         realm: config.sip.realm,
         digestAlgorithms: config.sip.digestAlgorithms.split(",") as DigestAlgorithm[],
         media: config.sip.media,
+        auth: config.sip,
         guard,
         rooms,
         gateway,

@@ -281,6 +281,32 @@ export const KEYS = [
       `"mix": every SIP call gets a media endpoint in its room's mix; "none": signalling only (load tests).`,
   } satisfies KeySpec<SipMedia>,
   {
+    path: "sip.authPerSourcePerSec",
+    kind: integer(1, 1_000_000),
+    defaultValue: 10,
+    doc:
+      "Challenged requests (REGISTER, digest INVITE) per second from one source address (burst twice that), before any digest work; more get 503 with Retry-After.",
+  } satisfies KeySpec<number>,
+  {
+    path: "sip.lockoutFailures",
+    kind: integer(1, 1000),
+    defaultValue: 5,
+    doc:
+      "Failed digest answers for one user name, from all sources together, that lock it; a locked name gets 503 with Retry-After and its password is not checked.",
+  } satisfies KeySpec<number>,
+  {
+    path: "sip.lockoutMs",
+    kind: integer(0, 86_400_000, "milliseconds"),
+    defaultValue: 1000,
+    doc: "The first lock of a user name; each further lock doubles, up to sip.lockoutMaxMs.",
+  } satisfies KeySpec<number>,
+  {
+    path: "sip.lockoutMaxMs",
+    kind: integer(0, 86_400_000, "milliseconds"),
+    defaultValue: 300_000,
+    doc: "The longest lock; a name quiet for twice this starts again from sip.lockoutMs.",
+  } satisfies KeySpec<number>,
+  {
     path: "h323.host",
     kind: host,
     defaultValue: "127.0.0.1",

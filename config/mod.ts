@@ -53,6 +53,10 @@ export interface CouncilConfig {
     readonly realm: string;
     readonly digestAlgorithms: SipDigest;
     readonly media: SipMedia;
+    readonly authPerSourcePerSec: number;
+    readonly lockoutFailures: number;
+    readonly lockoutMs: number;
+    readonly lockoutMaxMs: number;
   };
   readonly h323: {
     readonly host: string;

@@ -293,7 +293,7 @@ export class Calls {
       }
       decision = await this.o.guard.admit(request);
     } else {
-      const auth = await this.o.registrar.authenticate(req, toTag);
+      const auth = await this.o.registrar.authenticate(req, from, toTag);
       if (!auth.ok) return tx.respond(auth.response);
       const request: AuthenticatedRequest = {
         guardianId: auth.guardianId,

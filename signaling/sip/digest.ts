@@ -2,8 +2,16 @@
 // offered first, MD5 for older phones, qop=auth. Nonces are stateless (a timestamp
 // and an HMAC over it) and expire; nonce counts are tracked so a captured
 // Authorization header cannot be replayed. Only HA1 values are stored.
+//
+// Verification is split so a caller can refuse a guess without telling whether the
+// user exists: check() is what does not depend on the user (nonce, realm, `uri`
+// against the Request-URI), matches() compares the response with a stored HA1 or,
+// for an unknown user, with a random one at the same cost, and accept() records
+// the nonce count of a response that matched.
 
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { Uri } from "./grammar.ts";
+import { sameUri } from "./uri_equal.ts";
 
 export type DigestAlgorithm = "SHA-256" | "MD5";
 
@@ -57,7 +65,12 @@ export function expectedResponse(
 
 export class DigestError extends Error {
   override name = "DigestError";
-  constructor(message: string, readonly stale = false) {
+  /**
+   * stale: the nonce expired, challenge again (not a failure); status: what a
+   * refusal is answered with (400 for a request that contradicts itself, such as a
+   * `uri` that is not its Request-URI, RFC 7616 3.4.6).
+   */
+  constructor(message: string, readonly stale = false, readonly status: 400 | 403 = 403) {
     super(message);
   }
 }
@@ -117,6 +130,8 @@ export class DigestAuthenticator {
   readonly algorithms: DigestAlgorithm[];
   readonly #ttl: number;
   readonly #now: () => number;
+  /** Stands in for the HA1 of a user who has none, so a guess costs the same. */
+  readonly #unknownHa1 = credentialFor(crypto.randomUUID(), "", crypto.randomUUID()).ha1;
 
   constructor(opts: DigestOptions) {
     this.realm = opts.realm;
@@ -147,11 +162,13 @@ export class DigestAuthenticator {
   }
 
   /**
-   * Checks a response against a stored credential. Throws DigestError (stale for an
-   * expired nonce, so the client retries without asking its user again).
+   * The checks that do not depend on who claims to answer: realm, a nonce issued
+   * here and still fresh, an offered algorithm, well-formed qop, and (RFC 7616
+   * 3.4.6) a `uri` naming the same resource as the Request-URI under RFC 3261
+   * 19.1.4. Throws DigestError (stale for an expired nonce).
    */
-  verify(resp: DigestResponse, method: string, credential: DigestCredential): void {
-    if (resp.realm !== this.realm || credential.realm !== this.realm) {
+  check(resp: DigestResponse, requestUri?: Uri | string): void {
+    if (resp.realm !== this.realm) {
       throw new DigestError(`realm ${resp.realm} is not ${this.realm}`);
     }
     const [ts, salt, mac] = resp.nonce.split(".");
@@ -159,9 +176,7 @@ export class DigestAuthenticator {
       throw new DigestError("nonce was not issued here");
     }
     const issued = parseInt(ts, 36);
-    const now = this.#now();
-    if (!(now - issued <= this.#ttl)) throw new DigestError("nonce expired", true);
-
+    if (!(this.#now() - issued <= this.#ttl)) throw new DigestError("nonce expired", true);
     if (!this.algorithms.includes(resp.algorithm)) {
       throw new DigestError(`algorithm ${resp.algorithm} is not offered`);
     }
@@ -171,18 +186,53 @@ export class DigestAuthenticator {
     ) {
       throw new DigestError("qop=auth needs nc (8 hex digits) and cnonce");
     }
-    const expected = expectedResponse(resp, method, credential.ha1[resp.algorithm]);
-    const a = new TextEncoder().encode(expected);
-    const b = new TextEncoder().encode(resp.response);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
-      throw new DigestError("digest response does not match");
+    if (requestUri !== undefined && !sameUri(resp.uri, requestUri)) {
+      throw new DigestError("digest uri is not the Request-URI", false, 400);
     }
-    // Replay: with qop the count must grow; without it a nonce is good once.
+  }
+
+  /**
+   * Whether the response was computed with this credential's HA1. Without a
+   * credential (unknown user, or one stored under another realm) it compares with
+   * a random HA1 instead, so the answer and its cost are those of a wrong password.
+   */
+  matches(resp: DigestResponse, method: string, credential: DigestCredential | undefined): boolean {
+    const known = credential !== undefined && credential.realm === this.realm;
+    const ha1 = known ? credential.ha1[resp.algorithm] : this.#unknownHa1[resp.algorithm];
+    const expected = new TextEncoder().encode(expectedResponse(resp, method, ha1));
+    const given = new TextEncoder().encode(resp.response);
+    // timingSafeEqual needs equal lengths; a wrong length still costs the same hash.
+    const same = expected.length === given.length && timingSafeEqual(expected, given);
+    return known && same;
+  }
+
+  /** Records the nonce count of a response that matched; throws when it was replayed. */
+  accept(resp: DigestResponse): void {
+    const now = this.#now();
+    const issued = parseInt(resp.nonce.split(".")[0], 36);
+    // With qop the count must grow; without it a nonce is good once.
     const nc = resp.nc ? parseInt(resp.nc, 16) : Number.MAX_SAFE_INTEGER;
     const seen = this.#counts.get(resp.nonce);
     if (seen && nc <= seen.nc) throw new DigestError("nonce count replayed");
     this.#counts.set(resp.nonce, { nc, expires: issued + this.#ttl });
     if (this.#counts.size > 10_000) this.#sweep(now);
+  }
+
+  /**
+   * check(), matches() and accept() in one, for callers that need not hide which
+   * step failed. Throws DigestError (stale for an expired nonce).
+   */
+  verify(
+    resp: DigestResponse,
+    method: string,
+    credential: DigestCredential,
+    requestUri?: Uri | string,
+  ): void {
+    this.check(resp, requestUri);
+    if (!this.matches(resp, method, credential)) {
+      throw new DigestError("digest response does not match");
+    }
+    this.accept(resp);
   }
 
   #sweep(now: number): void {

@@ -1,13 +1,23 @@
 // The registrar (RFC 3261 section 10.3): a guardian registers with its name as the
 // user ("technical" for if://guardian/technical), authenticated by digest against
-// the HA1 stored for it; bindings live in KV with expiry. Floods from one source
-// are rate limited before any work is done; nothing is stored for a request that
-// is refused.
+// the HA1 stored for it; bindings live in KV with expiry. Nothing is stored for a
+// request that is refused.
+//
+// authenticate() serves every challenged request (REGISTER, dial-in INVITE) and
+// guards the password: a rate limit per source address, then the claimed name's
+// lockout (AccountLockout), both before any HMAC or hash; one answer for an
+// unknown user and a wrong password; failures and locks witnessed through a
+// RejectLedger, one counted entry per name per interval.
 
-import { GUARDIAN_ID_RE, type GuardianRegistry } from "../../guard/mod.ts";
-import { TokenBucket } from "../../guard/limits.ts";
+import {
+  GUARDIAN_ID_RE,
+  type GuardianRegistry,
+  KeyedLimiter,
+  RejectLedger,
+} from "../../guard/mod.ts";
 import type { Store } from "../../store/mod.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
+import { AccountLockout, DEFAULT_LOCKOUT, type LockoutOptions } from "./auth_lockout.ts";
 import {
   credentialFor,
   type DigestAuthenticator,
@@ -15,7 +25,14 @@ import {
   DigestError,
   parseAuthorization,
 } from "./digest.ts";
-import { formatUri, isSipUri, type NameAddr, parseDeltaSeconds, unescape } from "./grammar.ts";
+import {
+  clip,
+  formatUri,
+  isSipUri,
+  type NameAddr,
+  parseDeltaSeconds,
+  unescape,
+} from "./grammar.ts";
 import {
   callIdOf,
   contactsOf,
@@ -44,15 +61,21 @@ export interface Binding {
 export interface RegistrarOptions {
   minExpires: number;
   maxExpires: number;
-  /** REGISTERs per second (and burst) accepted from one source address. */
+  /** Challenged requests (REGISTER, digest INVITE) per second and burst from one address. */
   perSource: { perSecond: number; burst: number };
+  /** Failures per claimed user name before it locks, and the backoff. */
+  lockout: LockoutOptions;
 }
 
 export const DEFAULT_REGISTRAR: RegistrarOptions = {
   minExpires: 60,
   maxExpires: 3600,
   perSource: { perSecond: 10, burst: 20 },
+  lockout: DEFAULT_LOCKOUT,
 };
+
+/** The one answer to a wrong password and to a user that does not exist. */
+const AUTH_FAILED: [string, string] = ["warning", `399 council "wrong user name or password"`];
 
 export function guardianOfUser(user: string): string | undefined {
   const id = `if://guardian/${unescape(user)}`;
@@ -68,8 +91,25 @@ export type AuthOutcome =
   | { ok: false; response: SipResponse };
 
 export class Registrar {
-  #buckets = new Map<string, TokenBucket>();
-  readonly counters = { registered: 0, challenged: 0, refused: 0, rateLimited: 0 };
+  readonly #perSource: KeyedLimiter;
+  readonly #lockout: AccountLockout;
+  readonly #ledger: RejectLedger;
+  readonly #ownLedger: boolean;
+  readonly counters = {
+    registered: 0,
+    challenged: 0,
+    refused: 0,
+    /** Challenged requests refused by the per-source limit (503). */
+    rateLimited: 0,
+    /** Digest answers that were wrong (wrong password, unknown user, bad nonce, uri). */
+    authFailures: 0,
+    /** Names that locked. */
+    lockouts: 0,
+    /** Requests refused, unchecked, because their name was locked (503). */
+    locked: 0,
+    /** Digest responses actually compared with an HA1 (the guesses that were tried). */
+    passwordChecks: 0,
+  };
 
   constructor(
     private readonly store: Store,
@@ -77,7 +117,13 @@ export class Registrar {
     private readonly digest: DigestAuthenticator,
     private readonly witness: WitnessLog,
     private readonly opts: RegistrarOptions = DEFAULT_REGISTRAR,
-  ) {}
+    ledger?: RejectLedger,
+  ) {
+    this.#perSource = new KeyedLimiter(opts.perSource);
+    this.#lockout = new AccountLockout(opts.lockout);
+    this.#ownLedger = ledger === undefined;
+    this.#ledger = ledger ?? new RejectLedger({ witness });
+  }
 
   /** Stores the digest HA1s for a guardian's SIP password (operators set it). */
   async setPassword(guardianId: string, password: string): Promise<void> {
@@ -92,65 +138,126 @@ export class Registrar {
     );
   }
 
-  async #credential(guardianId: string): Promise<DigestCredential | undefined> {
-    return (await this.store.kv.get<DigestCredential>([...CREDENTIALS, guardianId])).value ??
-      undefined;
+  // Always one KV read, also for a name that is no guardian id, so an unknown user
+  // costs what a known one does.
+  async #credential(guardianId: string | undefined): Promise<DigestCredential | undefined> {
+    const key = [...CREDENTIALS, guardianId ?? "\u0000none"];
+    return (await this.store.kv.get<DigestCredential>(key)).value ?? undefined;
   }
 
   /**
    * Digest-authenticates a request as a guardian: 401 with challenges when it has
-   * no (or a stale) Authorization, 403 when it does not verify.
+   * no (or a stale) Authorization; 503 with Retry-After when its source is over
+   * the limit or the name it claims is locked; 400 when the digest `uri` is not
+   * the Request-URI; 403 when it does not verify (one answer whether or not the
+   * user exists).
    */
-  async authenticate(req: SipRequest, toTag?: string): Promise<AuthOutcome> {
-    const challenge = (stale = false, status = 401): AuthOutcome => {
-      this.counters.challenged++;
-      return {
-        ok: false,
-        response: responseTo(req, status, {
-          toTag,
-          headers: this.digest.challenges(stale).map((c) => ["www-authenticate", c]),
-        }),
-      };
-    };
-    const forbidden = (why: string): AuthOutcome => {
-      this.counters.refused++;
-      return {
-        ok: false,
-        response: responseTo(req, 403, { toTag, headers: [["warning", `399 council "${why}"`]] }),
-      };
-    };
+  async authenticate(req: SipRequest, from: Peer, toTag?: string): Promise<AuthOutcome> {
+    const refuse = (status: number, headers: [string, string][], reason?: string) => ({
+      ok: false as const,
+      response: responseTo(req, status, { toTag, headers, reason }),
+    });
+    const source = `${from.transport} ${from.address}:${from.port}`;
+    // Per source before anything else: a challenge costs an HMAC too.
+    const allowed = this.#perSource.take(from.address);
+    if (!allowed.ok) {
+      this.counters.rateLimited++;
+      this.#ledger.note("sip.auth.throttled", from.address, { method: req.method, source });
+      return refuse(503, [["retry-after", String(allowed.retryAfter)]], "Too Many Requests");
+    }
     const header = req.headers.all("authorization").find((v) => /^\s*Digest\s/i.test(v));
-    if (!header) return challenge(); // no credentials, or only schemes we do not know (regaut01)
+    if (!header) {
+      // No credentials, or only schemes we do not know (RFC 4475 regaut01).
+      this.counters.challenged++;
+      return this.#challenge(req, toTag);
+    }
     let resp;
     try {
       resp = parseAuthorization(header)!;
     } catch (err) {
-      return forbidden((err as Error).message);
+      this.counters.refused++;
+      return refuse(403, [["warning", `399 council ${clip((err as Error).message, 120)}`]]);
     }
+    // Long names are no guardian's; the prefix keys the lock, so tables stay small.
+    const user = resp.username.slice(0, 128);
     const guardianId = guardianOfUser(resp.username);
     const guardian = guardianId ? this.registry.get(guardianId) : undefined;
-    const credential = guardianId ? await this.#credential(guardianId) : undefined;
-    if (!guardianId || !guardian || !credential) return forbidden("unknown user");
-    if (guardian.status !== "active") return forbidden(`guardian is ${guardian.status}`);
+    const account = guardian !== undefined;
+    // The claimed name's lock, before any hash: a locked name is not checked at all.
+    const locked = (): AuthOutcome | undefined => {
+      const lock = this.#lockout.check(user, account);
+      if (lock.ok) return undefined;
+      this.counters.locked++;
+      this.#ledger.note("sip.auth.locked", user, { method: req.method, source });
+      return refuse(503, [["retry-after", String(lock.retryAfter)]], "Too Many Failed Attempts");
+    };
+    const lockedBefore = locked();
+    if (lockedBefore) return lockedBefore;
+    const fail = (status: number, warning: [string, string], why: string): AuthOutcome => {
+      this.counters.authFailures++;
+      this.counters.refused++;
+      this.#ledger.note("sip.auth.failure", user, { method: req.method, source, reason: why });
+      const locked = this.#lockout.failure(user, account);
+      if (locked) {
+        this.counters.lockouts++;
+        this.#ledger.note("sip.auth.lockout", user, {
+          method: req.method,
+          source,
+          lockedMs: locked.lockedMs,
+          level: locked.level,
+        });
+      }
+      return refuse(status, [warning]);
+    };
     try {
-      this.digest.verify(resp, req.method, credential);
+      this.digest.check(resp, req.uri);
     } catch (err) {
-      if (err instanceof DigestError && err.stale) return challenge(true);
-      return forbidden((err as Error).message);
+      if (!(err instanceof DigestError)) throw err;
+      if (err.stale) {
+        this.counters.challenged++;
+        return this.#challenge(req, toTag, true);
+      }
+      // Nothing here depends on the user, so the reason may be told.
+      return fail(err.status, ["warning", `399 council ${clip(err.message, 120)}`], err.message);
     }
-    return { ok: true, guardianId };
+    const credential = await this.#credential(guardianId);
+    // Again after the read: guesses that arrived together must not all pass the
+    // first check before any of them is counted. From here to failure() nothing
+    // awaits, so a name gets at most lockoutFailures checks per lock.
+    const lockedAfter = locked();
+    if (lockedAfter) return lockedAfter;
+    this.counters.passwordChecks++;
+    if (!this.digest.matches(resp, req.method, account ? credential : undefined)) {
+      // The witness is public: it must not tell an unknown user from a wrong password either.
+      return fail(403, AUTH_FAILED, "wrong user name or password");
+    }
+    try {
+      this.digest.accept(resp);
+    } catch (err) {
+      return fail(403, ["warning", `399 council ${clip((err as Error).message, 120)}`], "replayed");
+    }
+    this.#lockout.success(user, account);
+    // Only someone who knows the password learns the guardian's status.
+    if (guardian!.status !== "active") {
+      this.counters.refused++;
+      return refuse(403, [["warning", `399 council "guardian is ${guardian!.status}"`]]);
+    }
+    return { ok: true, guardianId: guardianId! };
   }
 
-  /** Rate limit per source address; false means refuse without further work. */
-  admitSource(from: Peer): boolean {
-    let b = this.#buckets.get(from.address);
-    if (!b) {
-      if (this.#buckets.size > 10_000) {
-        for (const [k, v] of this.#buckets) if (v.idle()) this.#buckets.delete(k);
-      }
-      this.#buckets.set(from.address, b = new TokenBucket(this.opts.perSource));
-    }
-    return b.take().ok;
+  #challenge(req: SipRequest, toTag: string | undefined, stale = false): AuthOutcome {
+    return {
+      ok: false,
+      response: responseTo(req, 401, {
+        toTag,
+        headers: this.digest.challenges(stale).map((c) => ["www-authenticate", c]),
+      }),
+    };
+  }
+
+  /** Writes the pending aggregated rejects (at shutdown). */
+  async close(): Promise<void> {
+    if (this.#ownLedger) await this.#ledger.close();
   }
 
   async handle(req: SipRequest, from: Peer, toTag: string): Promise<SipResponse> {
@@ -167,7 +274,7 @@ export class Registrar {
     ) {
       return responseTo(req, 400, { toTag, reason: "Wildcard Contact Needs Expires 0" });
     }
-    const auth = await this.authenticate(req, toTag);
+    const auth = await this.authenticate(req, from, toTag);
     if (!auth.ok) return auth.response;
     const guardianId = auth.guardianId;
     if (guardianOfUser(to.uri.user) !== guardianId) {

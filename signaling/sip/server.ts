@@ -3,7 +3,12 @@
 // OPTIONS, or calls. Invalid requests are answered with the parser's status when
 // there is enough of them to answer, and dropped otherwise.
 
-import type { Guard, GuardianRegistry, PolicyStore } from "../../guard/mod.ts";
+import {
+  type Guard,
+  type GuardianRegistry,
+  type PolicyStore,
+  RejectLedger,
+} from "../../guard/mod.ts";
 import type { Subsystem } from "../../lifecycle/mod.ts";
 import type { Gateway, Rooms } from "../../rooms/mod.ts";
 import type { Store } from "../../store/mod.ts";
@@ -57,6 +62,8 @@ export interface SipServerOptions {
   timers?: Timers;
   limits?: ParseLimits;
   registrar?: RegistrarOptions;
+  /** Digest limits from the config keys sip.authPerSourcePerSec and sip.lockout*. */
+  auth?: SipAuthLimits;
   guard: Guard;
   rooms: Rooms;
   /** Calls to names that are not rooms go through it (SIP <-> H.323). */
@@ -69,6 +76,27 @@ export interface SipServerOptions {
   metrics?: Registry;
 }
 
+export interface SipAuthLimits {
+  authPerSourcePerSec: number;
+  lockoutFailures: number;
+  lockoutMs: number;
+  lockoutMaxMs: number;
+}
+
+function registrarOptions(o: SipServerOptions): RegistrarOptions {
+  const base = o.registrar ?? DEFAULT_REGISTRAR;
+  if (!o.auth) return base;
+  return {
+    ...base,
+    perSource: { perSecond: o.auth.authPerSourcePerSec, burst: 2 * o.auth.authPerSourcePerSec },
+    lockout: {
+      failures: o.auth.lockoutFailures,
+      lockMs: o.auth.lockoutMs,
+      maxLockMs: Math.max(o.auth.lockoutMs, o.auth.lockoutMaxMs),
+    },
+  };
+}
+
 export class SipServer implements Subsystem {
   readonly name = "sip";
   readonly transport: SipTransport;
@@ -77,6 +105,8 @@ export class SipServer implements Subsystem {
   readonly calls: Calls;
   #closing = false;
   #metrics;
+  /** Failed, throttled and locked-out digest attempts, witnessed as counted entries. */
+  readonly #rejects: RejectLedger;
 
   private constructor(private readonly o: SipServerOptions, transport: SipTransport) {
     this.transport = transport;
@@ -86,12 +116,14 @@ export class SipServer implements Subsystem {
       o.timers ?? DEFAULT_TIMERS,
     );
     const digest = new DigestAuthenticator({ realm: o.realm, algorithms: o.digestAlgorithms });
+    this.#rejects = new RejectLedger({ witness: o.witness, log: o.log });
     this.registrar = new Registrar(
       o.store,
       o.registry,
       digest,
       o.witness,
-      o.registrar ?? DEFAULT_REGISTRAR,
+      registrarOptions(o),
+      this.#rejects,
     );
     this.calls = new Calls({
       guard: o.guard,
@@ -205,10 +237,7 @@ export class SipServer implements Subsystem {
           ["supported", [...SUPPORTED].join(", ")],
         ]);
       case "REGISTER":
-        if (!this.registrar.admitSource(from)) {
-          this.registrar.counters.rateLimited++;
-          return reply(503, [["retry-after", "5"]], "Too Many Registrations");
-        }
+        // Rate limits per source and per claimed name are the registrar's (authenticate()).
         return tx.respond(await this.registrar.handle(req, from, toTag));
       case "INVITE":
         return await this.calls.invite(tx, from);
@@ -283,6 +312,7 @@ export class SipServer implements Subsystem {
     await this.calls.close();
     this.transactions.close();
     await this.transport.close();
+    await this.#rejects.close();
   }
 }
 
@@ -319,6 +349,21 @@ function sipMetrics(registry: Registry | undefined, server: SipServer) {
     registers,
     collect() {
       this.set(server.transport.udpDropped);
+    },
+  });
+  new Gauge({
+    name: "council_sip_auth",
+    help:
+      "Digest authentication outcomes since start: failures, lockouts, requests refused while locked, rate limited per source, passwords checked.",
+    labelNames: ["outcome"],
+    registers,
+    collect() {
+      const c = server.registrar.counters;
+      this.set({ outcome: "failure" }, c.authFailures);
+      this.set({ outcome: "lockout" }, c.lockouts);
+      this.set({ outcome: "locked" }, c.locked);
+      this.set({ outcome: "rate_limited" }, c.rateLimited);
+      this.set({ outcome: "password_checked" }, c.passwordChecks);
     },
   });
   return {

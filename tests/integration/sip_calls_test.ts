@@ -44,11 +44,19 @@ Deno.test("a guardian registers with digest and dials a room without a token (RO
   });
   try {
     await addGuardian(council.url, "alice", { sipPassword: "correct-horse-1" });
-    const run = await runSipp({
-      scenario: "register_call.xml",
+    const alice = {
       target: `127.0.0.1:${council.sipPort}`,
       inject: ["SEQUENTIAL", "alice;correct-horse-1;main"],
       auth: { user: "alice", password: "correct-horse-1" },
+    };
+    const registered = await runSipp({ ...alice, scenario: "register_only.xml" });
+    assert.equal(registered.code, 0, registered.stdout.slice(-1500) + registered.messages);
+    // SIPp's digest uri is remote_ip:remote_port unless told; Council wants the
+    // Request-URI (RFC 7616 3.4.6), so the INVITE runs with -auth_uri.
+    const run = await runSipp({
+      ...alice,
+      scenario: "digest_call.xml",
+      extra: ["-auth_uri", `council-main@127.0.0.1:${council.sipPort}`],
     });
     assert.equal(run.code, 0, run.stdout.slice(-1500) + run.messages.slice(-4000));
     const regs = await api(council.url, "GET", "/api/v1/sip/registrations");

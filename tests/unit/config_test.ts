@@ -43,6 +43,10 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       realm: "council",
       digestAlgorithms: "SHA-256,MD5",
       media: "mix",
+      authPerSourcePerSec: 10,
+      lockoutFailures: 5,
+      lockoutMs: 1000,
+      lockoutMaxMs: 300_000,
     },
     h323: {
       host: "127.0.0.1",
