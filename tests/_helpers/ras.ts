@@ -50,12 +50,15 @@ export async function rasFrames(file: string, rasPort = 1719): Promise<Map<numbe
 }
 
 export class RasClient {
-  readonly sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  readonly sock: Deno.DatagramConn;
   readonly answers: Uint8Array[] = [];
   /** Set from the RCF: H.235.1's sendersID after registration. */
   endpointId?: string;
   #random = 1;
-  constructor(readonly port: number, public proof?: RasProof) {}
+  /** `localPort`: the port to send from (0: any), for a neighbour configured by address. */
+  constructor(readonly port: number, public proof?: RasProof, localPort = 0) {
+    this.sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: localPort });
+  }
 
   /** The message's bytes, with this client's proof when it has one. */
   async encode(message: RasValue, proof = this.proof): Promise<Uint8Array> {

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
+import { freeUdpPort } from "../_helpers/sipp.ts";
 import { tsharkVerdicts } from "../_helpers/tshark.ts";
 import { RasClient, rasFrames } from "../_helpers/ras.ts";
 import {
@@ -353,6 +354,109 @@ Deno.test("RAS cache (issue 23 item 2): after URQ, ooh323c's re-registration wit
     await assertWellFormed(alice.answers);
   } finally {
     alice.close();
+    await council.stop();
+  }
+});
+
+Deno.test("LRQ: a configured neighbour proves itself with its H.235.1 password and gets LCF; anyone else LRJ", async () => {
+  const neighbourPort = freeUdpPort();
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_H323_NEIGHBOURS: `127.0.0.1:${neighbourPort}=neighbour-secret`,
+  });
+  const bobRas = new RasClient(council.rasPort, { password: PASSWORD });
+  const neighbour = new RasClient(council.rasPort, { password: "neighbour-secret" }, neighbourPort);
+  const stranger = new RasClient(council.rasPort, { password: "neighbour-secret" });
+  try {
+    await addGuardian(council.url, "bob", { h323Password: PASSWORD });
+    const [k0] = only(await bobRas.ask(await rrqFor(bobRas, 1731, 1)));
+    assert.equal(k0, "registrationConfirm");
+    const lrq = (seq: number, alias: string) => ({
+      locationRequest: {
+        requestSeqNum: seq,
+        destinationInfo: [{ "h323-ID": alias }],
+        replyAddress: ip(neighbourPort),
+      },
+    });
+
+    // Anyone but the neighbour, even with its password, and the neighbour's address
+    // without it: LRJ, no address.
+    const [k3, bare] = only(await neighbour.ask(encodeRas(lrq(1, "bob"))));
+    assert.equal(k3, "locationReject");
+    assert.deepEqual(bare.rejectReason, { securityDenial: null });
+    const [k4, elsewhere] = only(await stranger.ask(lrq(2, "bob")));
+    assert.equal(k4, "locationReject");
+    assert.deepEqual(elsewhere.rejectReason, { securityDenial: null });
+
+    // The neighbour, with its password: bob's address, in an answer signed for it.
+    const at = neighbour.answers.length;
+    const [k1, lcf] = only(await neighbour.ask(lrq(3, "bob")));
+    assert.equal(k1, "locationConfirm", JSON.stringify(lcf));
+    assert.deepEqual(lcf.callSignalAddress, ip(1731));
+    const signed = readHashedToken(lcf);
+    assert.ok(signed.ok);
+    assert.ok(hashMatches(neighbour.answers[at], signed.token.hash, h235Key("neighbour-secret")));
+    const [k2, room] = only(await neighbour.ask(lrq(4, "council-main")));
+    assert.equal(k2, "locationConfirm");
+    assert.deepEqual(room.callSignalAddress, ip(council.callSignalPort));
+
+    await assertWellFormed([...neighbour.answers, ...stranger.answers]);
+  } finally {
+    bobRas.close();
+    neighbour.close();
+    stranger.close();
+    await council.stop();
+  }
+});
+
+Deno.test("RAS flood: RRQs claiming bob are limited before any check and witnessed as a count; the gatekeeper keeps answering", async () => {
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_H323_RAS_PER_IDENTITY_PER_SEC: "5",
+  });
+  const attacker = new RasClient(council.rasPort);
+  const carolRas = new RasClient(council.rasPort, { password: PASSWORD });
+  const size = async () =>
+    ((await api(council.url, "POST", "/api/v1/witness/head")).body as { size: number }).size;
+  try {
+    await addGuardian(council.url, "bob", { h323Password: PASSWORD });
+    await addGuardian(council.url, "carol", { h323Password: PASSWORD });
+    const before = await size();
+    const rrq = await rrqFor(attacker, 1720, 1);
+    for (let i = 0; i < 300; i++) {
+      rrq.registrationRequest.requestSeqNum = 100 + i;
+      await attacker.send(encodeRas(rrq));
+    }
+    // A GRQ from the same address after the flood: still answered (after the few RRJs
+    // of the burst that was checked).
+    await attacker.send(encodeRas({
+      gatekeeperRequest: {
+        requestSeqNum: 7,
+        protocolIdentifier: "0.0.8.2250.0.7",
+        rasAddress: ip(1720),
+        endpointType: { mc: false, undefinedNode: false },
+      },
+    }));
+    const seen: string[] = [];
+    while (!seen.includes("gatekeeperConfirm")) {
+      const answer = await attacker.next(5000);
+      assert.ok(answer, `no GCF; got ${seen.join(", ")}`);
+      seen.push(Object.keys(answer)[0]);
+    }
+    assert.ok(seen.length <= 12, `${seen.length - 1} RRQs were answered`);
+    const metrics = await (await fetch(`${council.url}/metrics`)).text();
+    const limited = Number(/^council_h323_ras_limited (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(limited >= 250, `only ${limited} of 300 limited`);
+    // At most the burst was checked; the witness grew by a few entries, not 300.
+    const grown = await size() - before;
+    assert.ok(grown <= 4, `the witness grew by ${grown} entries`);
+    // Another guardian registers meanwhile.
+    const rrqCarol = await rrqFor(carolRas, 1721, 1);
+    rrqCarol.registrationRequest.terminalAlias = [{ "h323-ID": "carol" }];
+    assert.equal(only(await carolRas.ask(rrqCarol))[0], "registrationConfirm");
+  } finally {
+    attacker.close();
+    carolRas.close();
     await council.stop();
   }
 });
