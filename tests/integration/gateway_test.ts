@@ -13,7 +13,7 @@ import { TpktClient } from "../_helpers/h323_client.ts";
 import { H323_PASSWORD, RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { runBaresip } from "../_helpers/baresip.ts";
-import { runSipp } from "../_helpers/sipp.ts";
+import { freeUdpPort, runSipp } from "../_helpers/sipp.ts";
 import { bestCorrelation, rms, speech, windowedCorrelation } from "../_helpers/audio.ts";
 import { assertCsDecodes } from "../_helpers/tshark.ts";
 import { waitFor } from "../_helpers/wait.ts";
@@ -188,12 +188,19 @@ Deno.test("gateway: a SIP phone (SIPp) dials an H.323 terminal's E.164 number; A
       { dialledDigits: "1002" },
     ]);
     // SIPp registers alice, dials 1002 and echoes the media it gets (-rtp_echo).
-    const sipp = runSipp({
-      scenario: "gateway_call.xml",
+    const alice = {
       target: `127.0.0.1:${council.sipPort}`,
       inject: ["SEQUENTIAL", "alice;alice-password-1;1002"],
       auth: { user: "alice", password: "alice-password-1" },
-      extra: ["-rtp_echo"],
+      port: freeUdpPort(),
+    };
+    const registered = await runSipp({ ...alice, scenario: "register_only.xml" });
+    assert.equal(registered.code, 0, registered.stdout.slice(-1500) + registered.messages);
+    // SIPp's digest uri must be told to be the Request-URI (RFC 7616 3.4.6).
+    const sipp = runSipp({
+      ...alice,
+      scenario: "gateway_call.xml",
+      extra: ["-rtp_echo", "-auth_uri", `1002@127.0.0.1:${council.sipPort}`],
       timeoutS: 40,
     });
     callee = await Promise.race([
