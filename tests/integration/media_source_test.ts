@@ -35,9 +35,10 @@ async function legs(url: string): Promise<LegView[]> {
 /** The member's packets in, from the rooms API (what operators see). */
 async function packetsIn(url: string): Promise<number> {
   const room = (await api(url, "GET", `/api/v1/rooms/${ROOM}`)).body as {
-    members: { stats?: { packetsIn: number } }[];
+    members?: { stats?: { packetsIn: number } }[];
   };
-  return room.members[0]?.stats?.packetsIn ?? -1;
+  // -1 while the room has no member with media yet (404 before the first one).
+  return room?.members?.[0]?.stats?.packetsIn ?? -1;
 }
 
 /** A socket on 127.0.0.2 (another host, as far as the leg can tell) that records what it gets. */
@@ -215,6 +216,8 @@ Deno.test("H.323 terminal announcing port A and sending from port B (ooh323c's w
     await client.cs("callProceeding");
     const connect = await client.cs("connect");
     const councilPort = acceptedRtpPort(connect.cs!.body as Record<string, unknown>);
+    // The leg opens as the Connect goes out: packets sent before it would find no socket.
+    await until("the leg", async () => await packetsIn(council.url) >= 0);
 
     // ooh323c's own packets (PCMU, 30 ms each), paced as captured, from port B.
     const t0 = Number(rtp[0][0]);
