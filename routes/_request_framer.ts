@@ -1,8 +1,11 @@
 // Where each HTTP/1.1 request on a connection starts and ends (RFC 9112 section 6:
 // Content-Length or chunked), read from the bytes the front passes through, so its
 // header, body and idle timers know which phase a connection is in. It frames only;
-// the server behind parses for real. Bytes it cannot frame switch it to "lost" and
-// the front falls back to the idle timer alone.
+// the server behind parses for real. It returns the bytes to pass on: a head is held
+// until complete, then passed with one header set by the front (the peer's address,
+// which the app cannot learn through the Unix socket) and any copy of that header
+// from the client removed. Bytes it cannot frame switch it to "lost"; they pass on
+// as they are and the front falls back to the idle timer alone.
 
 export type Phase = "between" | "head" | "body" | "upgraded" | "lost";
 
@@ -37,16 +40,39 @@ export class RequestFramer {
   #chunk: "size" | "data" | "crlf" | "trailer" = "size";
   #line = "";
 
-  constructor(private readonly events: FramerEvents, private readonly maxHead = 64 * 1024) {}
+  #out: Uint8Array[] = [];
+  readonly #setHeader?: { name: string; line: Uint8Array };
 
-  /** Frames one chunk from the client. */
-  push(bytes: Uint8Array): void {
+  /**
+   * `setHeader` names a header the front sets on every request (lower case) and
+   * its value; a client's own copies of it are dropped.
+   */
+  constructor(
+    private readonly events: FramerEvents,
+    private readonly maxHead = 64 * 1024,
+    setHeader?: { name: string; value: string },
+  ) {
+    if (setHeader) {
+      this.#setHeader = {
+        name: setHeader.name.toLowerCase(),
+        line: latin1(`${setHeader.name}: ${setHeader.value}\r\n`),
+      };
+    }
+  }
+
+  /**
+   * Frames one chunk from the client; returns what to pass on (views of `bytes`
+   * or copies; valid until the next push).
+   */
+  push(bytes: Uint8Array): Uint8Array[] {
+    this.#out = [];
     let i = 0;
     while (i < bytes.length) {
       switch (this.phase) {
         case "upgraded":
         case "lost":
-          return;
+          this.#out.push(bytes.subarray(i));
+          return this.#out;
         case "between":
           // RFC 9112 2.2: empty lines before a request line are ignored.
           if (bytes[i] === 13 || bytes[i] === 10) {
@@ -61,11 +87,15 @@ export class RequestFramer {
         case "head":
           i = this.#pushHead(bytes, i);
           continue;
-        case "body":
+        case "body": {
+          const from = i;
           i = this.#chunked ? this.#pushChunked(bytes, i) : this.#pushLength(bytes, i);
+          this.#out.push(bytes.subarray(from, i));
           continue;
+        }
       }
     }
+    return this.#out;
   }
 
   #pushHead(bytes: Uint8Array, from: number): number {
@@ -90,8 +120,27 @@ export class RequestFramer {
     const consumed = headLen - prev;
     this.#head = [];
     this.#headBytes = 0;
+    const head = all.subarray(0, headLen);
     this.#onHead(decoder.decode(all.subarray(0, end)));
+    if (this.lostBy !== "refused") this.#out.push(this.#rewrite(head));
     return from + consumed;
+  }
+
+  /** The head with the front's header set and the client's copies of it removed. */
+  #rewrite(head: Uint8Array): Uint8Array {
+    const set = this.#setHeader;
+    if (!set) return head.slice();
+    const parts: Uint8Array[] = [];
+    // Line by line; the last line is the empty one that ends the head.
+    for (let at = 0; at < head.length;) {
+      const nl = head.indexOf(10, at);
+      const next = nl < 0 ? head.length : nl + 1;
+      const line = head.subarray(at, next);
+      if (next === head.length) parts.push(set.line);
+      if (!(at > 0 && startsWithName(line, set.name))) parts.push(line);
+      at = next;
+    }
+    return concat(parts, parts.reduce((n, p) => n + p.length, 0));
   }
 
   #onHead(text: string): void {
@@ -189,6 +238,23 @@ export class RequestFramer {
     this.phase = "between";
     this.events.ended();
   }
+}
+
+/** Whether a header line is `name:` (case-insensitive, optional space before the colon). */
+function startsWithName(line: Uint8Array, name: string): boolean {
+  if (line.length <= name.length) return false;
+  for (let k = 0; k < name.length; k++) {
+    if ((line[k] | 0x20) !== name.charCodeAt(k) && line[k] !== name.charCodeAt(k)) return false;
+  }
+  let k = name.length;
+  while (line[k] === 32 || line[k] === 9) k++;
+  return line[k] === 58; // ':'
+}
+
+function latin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k) & 0xff;
+  return out;
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

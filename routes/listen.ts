@@ -21,6 +21,7 @@ import { acceptLoop, closeQuietly, errorCode } from "../lifecycle/accept.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { type Admission, ConnectionGate, type RefusalReason } from "../telemetry/connections.ts";
 import { RequestFramer, type RequestHead } from "./_request_framer.ts";
+import { PEER_HEADER } from "./_params.ts";
 
 export class ListenError extends Error {
   override name = "ListenError";
@@ -61,6 +62,8 @@ function defaultLimits(): HttpLimits {
 }
 
 const SWEEP_MS = 250;
+/** Largest request head relayed; a larger one is answered 431. */
+const MAX_HEAD = 64 * 1024;
 const DRAIN_MS = 1_000;
 const encoder = new TextEncoder();
 
@@ -217,17 +220,23 @@ class Relay {
     // The first request's head is timed from the accept: a silent connection is a
     // head that never came.
     this.deadline = performance.now() + front.o.headerTimeoutMs;
-    this.#framer = new RequestFramer({
-      started: () => {
-        if (!this.#awaitingResponse) this.#arm("header_timeout", front.o.headerTimeoutMs);
+    this.#framer = new RequestFramer(
+      {
+        started: () => {
+          if (!this.#awaitingResponse) this.#arm("header_timeout", front.o.headerTimeoutMs);
+        },
+        head: (h) => this.#head(h),
+        ended: () => {
+          this.#awaitingResponse = true;
+          // The handler may take its time; the idle timer starts once it answers.
+          this.deadline = Infinity;
+        },
+        // The app learns the peer's address from this header (routes/_params.ts);
+        // a client's own copy of it is dropped.
       },
-      head: (h) => this.#head(h),
-      ended: () => {
-        this.#awaitingResponse = true;
-        // The handler may take its time; the idle timer starts once it answers.
-        this.deadline = Infinity;
-      },
-    });
+      MAX_HEAD,
+      { name: PEER_HEADER, value: source },
+    );
   }
 
   #arm(reason: RefusalReason, ms: number): void {
@@ -274,8 +283,7 @@ class Relay {
       for (;;) {
         const n = await this.client.read(buf);
         if (n === null) break;
-        const chunk = buf.subarray(0, n);
-        this.#framer.push(chunk);
+        const out = this.#framer.push(buf.subarray(0, n));
         if (this.#refuse) return this.#answerAndClose(this.#refuse);
         if (this.#framer.phase === "lost") {
           if (this.#framer.lostBy === "head_too_large") {
@@ -285,7 +293,7 @@ class Relay {
           // idle timer watches them.
           this.#arm("idle_timeout", this.front.o.idleTimeoutMs);
         }
-        await writeAll(upstream, chunk);
+        for (const part of out) await writeAll(upstream, part);
       }
       // The client is done sending; the server may still answer what it sent.
       await upstream.closeWrite().catch(() => {});

@@ -148,3 +148,16 @@ Deno.test("WebSockets have their own cap; the one admitted works", async () => {
     await http.close();
   }
 });
+
+Deno.test("the app learns the peer's address from the front, never from the client", async () => {
+  const { http, connect } = limited((req) => new Response(req.headers.get("x-council-peer")));
+  try {
+    const c = await connect();
+    await c.write(encoder.encode(
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Council-Peer: 6.6.6.6\r\nConnection: close\r\n\r\n",
+    ));
+    assert.match(await readToClose(c, 5000) ?? "", /\r\n\r\n127\.0\.0\.1$/);
+  } finally {
+    await http.close();
+  }
+});

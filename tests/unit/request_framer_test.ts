@@ -68,3 +68,29 @@ Deno.test("an oversized head or a bad length loses the framing instead of buffer
   chunk.push("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
   assert.equal(chunk.f.phase, "lost");
 });
+
+Deno.test("each head is passed on whole, with the front's peer header and not the client's", () => {
+  const f = new RequestFramer(
+    { started() {}, head: () => true, ended() {} },
+    1024,
+    { name: "x-council-peer", value: "10.0.0.7" },
+  );
+  const text = (parts: Uint8Array[]) =>
+    parts.map((p) => new TextDecoder("latin1").decode(p)).join("");
+  const enc = (t: string) => Uint8Array.from(t, (c) => c.charCodeAt(0));
+  // A partial head is held back; a spoofed copy (any case) is dropped; other bytes
+  // (latin-1 included) pass unchanged, and the body passes as it came.
+  assert.equal(
+    text(f.push(enc("POST /a HTTP/1.1\r\nX-Council-Peer : 6.6.6.6\r\nX-Name: caf\xe9\r\n"))),
+    "",
+  );
+  const out = text(f.push(enc("Content-Length: 2\r\n\r\nhi")));
+  assert.equal(
+    out,
+    "POST /a HTTP/1.1\r\nX-Name: caf\xe9\r\nContent-Length: 2\r\nx-council-peer: 10.0.0.7\r\n\r\nhi",
+  );
+  assert.equal(
+    text(f.push(enc("GET /b HTTP/1.1\r\n\r\n"))),
+    "GET /b HTTP/1.1\r\nx-council-peer: 10.0.0.7\r\n\r\n",
+  );
+});
