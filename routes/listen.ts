@@ -177,8 +177,15 @@ class HttpFront {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
+  #closed?: Promise<void>;
+
+  /** Stops accepting, lets in-flight requests finish; the same promise every call. */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
     this.closing = true;
     closeQuietly(this.listener);
     await this.#loop;
