@@ -13,6 +13,7 @@ import type { Gateway, Rooms } from "../../rooms/mod.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
+import { roomPolicy } from "../../guard/policy.ts";
 import { CallSignalServer } from "./call_server.ts";
 import { H323Calls } from "./calls.ts";
 import { h323GatewayStack } from "./gateway_leg.ts";
@@ -135,6 +136,7 @@ export async function startH323(c: H323Config): Promise<H323> {
           neighbours: parseNeighbours(c.neighbours),
           lrqFrom: c.lrqFrom,
           perIdentityPerSec: c.rasPerIdentityPerSec,
+          roomCallType: (room) => roomPolicy(c.policies.current, room)?.callType,
         }),
       endpoints,
     );

@@ -176,7 +176,7 @@ Deno.test("H.323 impersonation: no RCF, URQ, LCF or call for bob without bob's p
   }
 });
 
-Deno.test("H.235.1: the right password registers; a stale timestamp, a replay and an unproven keep-alive do not", async () => {
+Deno.test("H.235.1: the right password registers and admits ROUTINE calls; a stale timestamp, a replay and an unproven keep-alive do not", async () => {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
   const bobRas = new RasClient(council.rasPort, { password: PASSWORD });
   const attacker = new RasClient(council.rasPort);
@@ -231,6 +231,44 @@ Deno.test("H.235.1: the right password registers; a stale timestamp, a replay an
     );
     assert.equal(k5, "registrationReject");
     assert.deepEqual(bare.rejectReason, { securityDenial: null });
+
+    // A password-proven ARQ needs no Council token for a ROUTINE room: admitted like a
+    // SIP phone with digest (issue 23); an ESCALATE room is refused that way.
+    const arqTo = async (seq: number, room: string) => {
+      const arq = decodeRas((await rasFrames("gnugk-ras-call.pcapng")).get(21)!).admissionRequest;
+      return {
+        admissionRequest: {
+          ...arq,
+          requestSeqNum: seq,
+          endpointIdentifier: bobRas.endpointId,
+          destinationInfo: [{ "h323-ID": `council-${room}` }],
+          srcInfo: [{ "h323-ID": "bob" }],
+          gatekeeperIdentifier: "Council",
+          answerCall: false,
+        },
+      };
+    };
+    const [k6, acf] = only(await bobRas.ask(await arqTo(10, "main")));
+    assert.equal(k6, "admissionConfirm", JSON.stringify(acf));
+    const sessions = (await api(council.url, "GET", "/api/v1/admission/sessions")).body as {
+      sessions: { guardianId: string; room: string; callType: string }[];
+    };
+    assert.deepEqual(sessions.sessions.map((x) => [x.guardianId, x.room, x.callType]), [
+      ["if://guardian/bob", "main", "ROUTINE"],
+    ]);
+    // The same ARQ without the password's proof: refused.
+    const [k7, arj] = only(await attacker.ask(await arqTo(11, "main")));
+    assert.equal(k7, "admissionReject");
+    assert.deepEqual(arj.rejectReason, { securityDenial: null });
+    const made = await api(council.url, "POST", "/api/v1/rooms", {
+      name: "crisis",
+      callType: "ESCALATE",
+      capacity: 4,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const [k8, escalate] = only(await bobRas.ask(await arqTo(12, "crisis")));
+    assert.equal(k8, "admissionReject");
+    assert.deepEqual(escalate.rejectReason, { securityDenial: null });
 
     // The password is never returned; its changes are witnessed without it.
     const list = await api(council.url, "GET", "/api/v1/h323/passwords");

@@ -89,7 +89,8 @@ Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, 
     const [replayKind, replay] = only(await ras.ask(arqOf(31, [admissionToken(request)])));
     assert.equal(replayKind, "admissionReject");
     assert.deepEqual(replay.rejectReason, { securityDenial: null });
-    const [bareKind, bare] = only(await ras.ask(arqOf(32)));
+    // (Without H.235.1 either: a password-proven ARQ needs no token, see h323_auth_test.ts.)
+    const [bareKind, bare] = only(await ras.ask(encodeRas(arqOf(32))));
     assert.equal(bareKind, "admissionReject");
     assert.deepEqual(bare.rejectReason, { securityDenial: null });
     // A request for another room than the one dialled is refused too.

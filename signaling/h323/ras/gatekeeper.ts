@@ -4,6 +4,8 @@
 
 import {
   type AdmissionRequest,
+  type AuthenticatedRequest,
+  type Codec,
   type Decision,
   GATEWAY_ROOM,
   type Guard,
@@ -12,6 +14,7 @@ import {
   type RejectReason,
 } from "../../../guard/mod.ts";
 import { KeyedLimiter, type RejectLedger } from "../../../guard/mod.ts";
+import { CODEC_INFO } from "../../../media/codecs/catalog.ts";
 import type { Gateway } from "../../../rooms/mod.ts";
 import type { Logger } from "../../../telemetry/log.ts";
 import { type JsonValue, toHex, type WitnessLog } from "../../../witness/mod.ts";
@@ -48,6 +51,9 @@ export const ARJ_REASON: Record<RejectReason, string> = {
   INTERNAL_ERROR: "undefinedReason",
 };
 
+/** What an H.323 terminal without Council's token is admitted with (calls.ts plays them). */
+const H323_AUDIO: Codec[] = ["PCMU", "PCMA", "G722", "G729"];
+
 const ROOM_ALIAS_RE = /^council-([a-z0-9][a-z0-9._-]{0,63})$/;
 
 export interface GatekeeperOptions {
@@ -73,6 +79,8 @@ export interface GatekeeperOptions {
   lrqFrom: "neighbours" | "anyone";
   /** Requests per second per claimed alias or endpoint, before any HMAC or signature. */
   perIdentityPerSec: number;
+  /** A room's call type (policy); a password admits to ROUTINE rooms only. */
+  roomCallType?: (room: string) => string | undefined;
 }
 
 /** A RAS answer and, for an endpoint proven by H.235.1, the key to sign it with. */
@@ -486,11 +494,28 @@ export class Gatekeeper {
     }
     if (!room) return reject("calledPartyNotRegistered", e, proven);
     const token = admissionRequestOf(m.tokens);
-    if (!token.ok) {
+    let request: AdmissionRequest | AuthenticatedRequest;
+    if (token.ok) {
+      request = token.request;
+    } else if (
+      token.missing && proven.ok && proven.method === "h235.1" &&
+      (this.o.roomCallType?.(room) ?? "ROUTINE") === "ROUTINE"
+    ) {
+      // An ordinary terminal proven by its password (issue 23): admitted like a SIP
+      // phone with digest, ROUTINE only; guard picks the codec from the room's.
+      request = {
+        guardianId: e.guardianId,
+        room,
+        callType: "ROUTINE",
+        bandwidthKbps: CODEC_INFO.PCMU.streamKbps,
+        codecs: H323_AUDIO,
+        pii: false,
+        authentication: "h323-registration",
+      };
+    } else {
       this.o.log.debug("ARQ without a usable admission token", { why: token.error });
       return reject("securityDenial", e, proven);
     }
-    const request: AdmissionRequest = token.request;
     if (request.room !== room || request.guardianId !== e.guardianId) {
       return reject("securityDenial", e, proven);
     }

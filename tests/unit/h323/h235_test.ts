@@ -139,9 +139,10 @@ Deno.test("neighbours: host, optional port and password", () => {
 });
 
 // H323Plus 1.28 (simph323 -u bob -p h323plus-secret) registering with Council, one
-// call attempt, then unregistering; and the same with a wrong password (captured on
-// loopback, RAS on port 11719). H323Plus logged "Authenticator H.235.1 succeeded"
-// for each of Council's answers.
+// call attempt refused (before password-only ARQs were admitted), then unregistering;
+// the same terminal dialling council-main and admitted on its password alone; and a
+// wrong password (captured on loopback, RAS on port 11719). H323Plus logged
+// "Authenticator H.235.1 succeeded" for each of Council's answers.
 const H323PLUS = "h323plus-h235-register-arq-urq.pcapng";
 const H323PLUS_WRONG = "h323plus-h235-wrong-password-rrj.pcapng";
 
@@ -158,6 +159,30 @@ Deno.test("H.235.1 against H323Plus: its RRQ, ARQ and URQ verify with its passwo
     assert.equal(hashMatches(raw, read.token.hash, right), true, `frame ${n} (${kind})`);
     assert.equal(hashMatches(raw, read.token.hash, wrong), false, `frame ${n} (${kind})`);
   }
+  // The same terminal dialling room "main" with only its password: every RAS message,
+  // its and Council's (ACF, DCF, UCF), carries a token that verifies with it.
+  const dial = await rasFrames("h323plus-h235-dials-room-password-only.pcapng", 11719);
+  const kinds: string[] = [];
+  for (const raw of dial.values()) {
+    const [kind] = Object.keys(decodeRas(raw));
+    kinds.push(kind);
+    if (kind.startsWith("gatekeeper")) continue; // discovery carries no token
+    const read = readHashedToken(decodeRas(raw)[kind]);
+    assert.ok(read.ok && hashMatches(raw, read.token.hash, right), kind);
+  }
+  assert.deepEqual(kinds, [
+    "gatekeeperRequest",
+    "gatekeeperConfirm",
+    "registrationRequest",
+    "registrationConfirm",
+    "admissionRequest",
+    "admissionConfirm",
+    "disengageRequest",
+    "disengageConfirm",
+    "unregistrationRequest",
+    "unregistrationConfirm",
+  ]);
+
   // What H323Plus put in its tokens: to Council, from bob, then from its endpoint id.
   const rrq = readHashedToken(decodeRas(frames.get(3)!).registrationRequest);
   const rcf = decodeRas(frames.get(4)!).registrationConfirm;
