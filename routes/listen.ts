@@ -132,6 +132,8 @@ class HttpFront {
     // makeTempDir creates 0700: only this user can reach the inner server.
     this.#dir = Deno.makeTempDirSync({ prefix: "council-http-" });
     this.socketPath = `${this.#dir}/http.sock`;
+    // An exit without close() (Deno.exit after a failed shutdown) leaves nothing behind.
+    globalThis.addEventListener("unload", this.#removeDir);
     this.#startInner();
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
     Deno.unrefTimer(this.#sweeper);
@@ -199,10 +201,15 @@ class HttpFront {
     clearTimeout(timer);
     for (const r of this.#open) r.close();
     clearInterval(this.#sweeper);
+    this.#removeDir();
+    globalThis.removeEventListener("unload", this.#removeDir);
+  }
+
+  readonly #removeDir = () => {
     try {
       Deno.removeSync(this.#dir, { recursive: true });
     } catch { /* gone */ }
-  }
+  };
 }
 
 /** One client connection relayed to the inner server, with its timers. */
