@@ -15,8 +15,10 @@ export function wsRoutes(webrtc: WebRtcSignalling | undefined, unavailable: stri
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return apiError(c, 426, "UPGRADE_REQUIRED", "connect with a WebSocket");
     }
+    // Read before the upgrade: the request's connection info is gone after it.
+    const source = remoteAddress(c);
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 0 });
-    webrtc.accept(socket, remoteAddress(c));
+    webrtc.accept(socket, source);
     return response;
   });
 }
