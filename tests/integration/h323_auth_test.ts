@@ -156,6 +156,7 @@ Deno.test("H.323 impersonation: no RCF, URQ, LCF or call for bob without bob's p
     assert.equal(rcfs.length, 1);
     assert.equal(rcfs[0].proof, "h235.1");
     assert.equal(JSON.stringify(rcfs).includes(endpointId), false, "identifier published");
+    assert.equal(JSON.stringify(rcfs).includes(`:${port(bobCalls)}`), false, "address published");
     const denials = await witnessed(council.url, "h323.ras.security_denial");
     assert.ok(denials.some((d) => d.kind === "registrationRequest"), JSON.stringify(denials));
     assert.ok(denials.some((d) => d.kind === "unregistrationRequest"));

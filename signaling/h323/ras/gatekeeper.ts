@@ -345,11 +345,11 @@ export class Gatekeeper {
     };
     await this.o.endpoints.put(e);
     this.counters.registered++;
+    // The witness is public: neither the identifier nor the terminal's address is in it.
     await this.#witness("h323.ras.rcf", {
       registration: registrationRef(e.id),
       guardianId,
       aliases,
-      callSignal: `${callSignal[0].host}:${callSignal[0].port}`,
       timeToLive: ttl,
       proof: proven.method,
     });
