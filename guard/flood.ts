@@ -94,6 +94,8 @@ export interface RejectLedgerOptions {
   maxKeys?: number;
   log?: Logger;
   now?: () => number;
+  /** Fields of the overflow entry (what every counted reject has in common). */
+  overflowDetail?: Record<string, JsonValue>;
 }
 
 /**
@@ -109,6 +111,7 @@ export class RejectLedger {
   readonly #maxKeys: number;
   readonly #log?: Logger;
   readonly #now: () => number;
+  readonly #overflowDetail: Record<string, JsonValue>;
   #pending = new Map<string, Pending>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writes = new Set<Promise<unknown>>();
@@ -120,6 +123,7 @@ export class RejectLedger {
     this.#maxKeys = Math.max(1, opts.maxKeys ?? 1_000);
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
+    this.#overflowDetail = opts.overflowDetail ?? {};
   }
 
   /** Changes the interval from the next one on. */
@@ -151,7 +155,14 @@ export class RejectLedger {
       pending = this.#pending.get(id);
       if (!pending) {
         // The overflow pair is never witnessed one by one: it exists because there are too many.
-        pending = { event, key: OVERFLOW_KEY, detail: {}, count: 0, firstAt: now, lastAt: now };
+        pending = {
+          event,
+          key: OVERFLOW_KEY,
+          detail: this.#overflowDetail,
+          count: 0,
+          firstAt: now,
+          lastAt: now,
+        };
         this.#pending.set(id, pending);
       }
       pending.count++;

@@ -119,6 +119,11 @@ export class Guard implements Subsystem {
       intervalMs: policy.rejectAggregationSec * 1000,
       maxKeys: 64,
       log: opts.log,
+      overflowDetail: {
+        decision: "reject",
+        reason: "MANY",
+        message: "more kinds than witnessed one by one",
+      },
       now: this.#now,
     });
     this.#ports = new PortPool(opts.media.portMin, opts.media.portMax);

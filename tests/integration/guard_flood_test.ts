@@ -24,7 +24,8 @@ function postFrom(
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     const socket = net.connect({ host: hostname, port: Number(port), localAddress }, () => {
-      socket.end(
+      // No half-close: the server closes after answering (connection: close).
+      socket.write(
         `POST /api/v1/admission HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
           `content-length: ${
             new TextEncoder().encode(payload).length

@@ -94,7 +94,7 @@ Deno.test("a single reject is not written twice", async () => {
 
 Deno.test("distinct keys beyond maxKeys are counted under one overflow entry", async () => {
   const witness = fakeWitness();
-  const ledger = new RejectLedger({ witness, maxKeys: 10 });
+  const ledger = new RejectLedger({ witness, maxKeys: 10, overflowDetail: { decision: "reject" } });
   for (let i = 0; i < 5_000; i++) ledger.note("h323.ras.reject", `alias-${i}`, { alias: `${i}` });
   await ledger.flush();
   // 10 first entries, one overflow count; nothing else grew the log.
@@ -102,6 +102,7 @@ Deno.test("distinct keys beyond maxKeys are counted under one overflow entry", a
   const overflow = witness.entries.at(-1)!;
   assert.equal(overflow.payload.key, OVERFLOW_KEY);
   assert.equal(overflow.payload.count, 4_990);
+  assert.equal(overflow.payload.decision, "reject", "the overflow entry says what it counts");
   await ledger.close();
 });
 
