@@ -62,6 +62,10 @@ Deno.test("H.235.1: the token Council writes is procedure I, and Wireshark reads
   assert.deepEqual(await webCryptoHmac96("a password", zeroed), read.token.hash);
   assert.equal(hashMatches(bytes, read.token.hash, h235Key("a password")), true);
   assert.equal(hashMatches(bytes, read.token.hash, h235Key("another one")), false);
+  // A message stuffed with copies of its hash is refused (after a few HMACs, not 5,000).
+  const stuffed = new Uint8Array(60_000);
+  for (let at = 0; at + 12 <= stuffed.length; at += 12) stuffed.set(read.token.hash, at);
+  assert.equal(hashMatches(stuffed, read.token.hash, h235Key("a password")), false);
   // Any flipped bit outside the hash breaks it.
   const flipped = bytes.slice();
   flipped[3] ^= 1;
