@@ -291,7 +291,7 @@ export class Calls {
           headers: [["warning", `399 council "the admission request is for ${request.room}"`]],
         });
       }
-      decision = await this.o.guard.admit(request);
+      decision = await this.o.guard.admit(request, { source: from.address });
     } else {
       const auth = await this.o.registrar.authenticate(req, from, toTag);
       if (!auth.ok) return tx.respond(auth.response);
@@ -304,7 +304,7 @@ export class Calls {
         pii: false,
         authentication: "sip-digest",
       };
-      decision = await this.o.guard.admit(request);
+      decision = await this.o.guard.admit(request, { source: from.address });
     }
     if (decision.decision === "reject") {
       this.counters.rejected++;
