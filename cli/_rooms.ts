@@ -26,6 +26,9 @@ export function describeMember(m: MemberStatus, room?: string): string {
         `MOS ${m.stats.mos.toFixed(2)}`,
         // Media from strangers, dropped (docs/media.md): only shown when there was some.
         ...(m.stats.rejectedSource ? [`rejected ${m.stats.rejectedSource}`] : []),
+        ...(m.stats.srtp
+          ? [`SRTP${m.stats.srtpRefused ? ` (${m.stats.srtpRefused} refused)` : ""}`]
+          : []),
       ]
       : []),
   ].join("  ");

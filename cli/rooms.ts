@@ -11,7 +11,9 @@ const HELP = `council rooms <command> [options]
   show ROOM                         a room's members (protocol, codec, loss, jitter, MOS)
   create ROOM [--mixing all|moderated] [--codecs opus,PCMU,...] [--capacity N]
         [--call-type ROUTINE|ESCALATE|EMERGENCY] [--layout grid|speaker|presentation]
-                                    create a room with its settings
+        [--encryption optional|required]
+                                    create a room with its settings (required: SIP
+                                    phones only over TLS with SRTP)
   close ROOM                        hang every member up and forget the room
   mute ROOM MEMBER | unmute ROOM MEMBER
                                     take a member out of (or back into) the mix
@@ -31,6 +33,7 @@ const FLAGS = {
   capacity: { type: "string" },
   "call-type": { type: "string" },
   layout: { type: "string" },
+  encryption: { type: "string" },
   protocol: { type: "string" },
 } as const;
 
@@ -92,6 +95,7 @@ export const roomsCommand: Command = operatorCommand({
         ...(capacity !== undefined ? { capacity } : {}),
         ...(values["call-type"] ? { callType: values["call-type"] } : {}),
         ...(values.layout ? { videoLayout: values.layout } : {}),
+        ...(values.encryption ? { encryption: values.encryption } : {}),
       });
       out(def, () => `created ${decodeURIComponent(room)}`);
       return 0;

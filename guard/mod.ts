@@ -9,6 +9,9 @@ export {
 } from "./registry.ts";
 export {
   DEFAULT_POLICY,
+  ENCRYPTION,
+  type Encryption,
+  encryptionRequired,
   GATEWAY_ROOM,
   parsePolicy,
   type Policy,

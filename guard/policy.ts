@@ -20,7 +20,15 @@ export interface RoomPolicy {
    * every request, whatever call type the request names.
    */
   callType?: CallType;
+  /**
+   * "required": SIP legs must come over TLS and carry SRTP (SDES), RFC 3261 26.2 and
+   * RFC 4568; other stacks' legs are held to their own secure channel.
+   */
+  encryption?: Encryption;
 }
+
+export const ENCRYPTION = ["optional", "required"] as const;
+export type Encryption = typeof ENCRYPTION[number];
 
 export interface Policy {
   version: string;
@@ -35,6 +43,8 @@ export interface Policy {
     authFailuresPerSource: RateLimit;
   };
   rooms: Record<string, Partial<RoomPolicy>>;
+  /** Call types whose legs must be encrypted in every room (see RoomPolicy.encryption). */
+  encryptionByCallType: Partial<Record<CallType, Encryption>>;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -51,6 +61,7 @@ export const DEFAULT_POLICY: Policy = {
     authFailuresPerSource: { perSecond: 1, burst: 20 },
   },
   rooms: {},
+  encryptionByCallType: {},
 };
 
 export class PolicyError extends Error {
@@ -90,6 +101,7 @@ export function parsePolicy(doc: unknown): Policy {
     "room",
     "rateLimits",
     "rooms",
+    "encryptionByCallType",
   ]);
   const version = root.version;
   if (typeof version !== "string" || !/^[\x21-\x7e]{1,64}$/.test(version)) {
@@ -122,6 +134,16 @@ export function parsePolicy(doc: unknown): Policy {
       };
     }
   }
+  if (root.encryptionByCallType !== undefined) {
+    const byType = object(root.encryptionByCallType, "encryptionByCallType");
+    known(byType, "encryptionByCallType", CALL_TYPES);
+    for (const [type, value] of Object.entries(byType)) {
+      policy.encryptionByCallType[type as CallType] = encryption(
+        value,
+        `encryptionByCallType.${type}`,
+      );
+    }
+  }
   if (root.rooms !== undefined) {
     const rooms = object(root.rooms, "rooms");
     for (const [name, value] of Object.entries(rooms)) {
@@ -136,8 +158,11 @@ export function parsePolicy(doc: unknown): Policy {
 
 function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
   const room = object(value, at);
-  known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs", "callType"]);
+  known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs", "callType", "encryption"]);
   const out: Partial<RoomPolicy> = {};
+  if (room.encryption !== undefined) {
+    out.encryption = encryption(room.encryption, `${at}.encryption`);
+  }
   if (room.callType !== undefined) {
     if (!(CALL_TYPES as readonly unknown[]).includes(room.callType)) {
       throw new PolicyError(`${at}.callType: expected one of ${CALL_TYPES.join(", ")}`);
@@ -152,6 +177,19 @@ function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
     out.allowedCodecs = codecList(room.allowedCodecs, `${at}.allowedCodecs`);
   }
   return out;
+}
+
+function encryption(value: unknown, at: string): Encryption {
+  if (!(ENCRYPTION as readonly unknown[]).includes(value)) {
+    throw new PolicyError(`${at}: expected one of ${ENCRYPTION.join(", ")}`);
+  }
+  return value as Encryption;
+}
+
+/** Whether a leg of this call type in this room must be encrypted. */
+export function encryptionRequired(policy: Policy, room: string, callType: CallType): boolean {
+  return roomPolicy(policy, room)?.encryption === "required" ||
+    policy.encryptionByCallType[callType] === "required";
 }
 
 /** A non-empty list of known codecs, duplicates dropped (policy files and the rooms API). */

@@ -12,7 +12,7 @@ import type {
   MediaEvent,
   RemoteAddress,
 } from "../media/engine/mod.ts";
-import type { Direction } from "../media/sdp/mod.ts";
+import type { Direction, SrtpKeys } from "../media/sdp/mod.ts";
 import type { Logger } from "../telemetry/mod.ts";
 import { CallError } from "../signaling/call_error.ts";
 import { RoomEvents, type RoomMemberInfo } from "./events.ts";
@@ -68,6 +68,9 @@ export interface MemberStatus extends RoomMemberInfo {
     levelDbov: number;
     /** Datagrams dropped for coming from a source other than the signalled (locked) one. */
     rejectedSource: number;
+    /** Whether the leg's media is encrypted (SRTP), and how many packets failed it. */
+    srtp: boolean;
+    srtpRefused: number;
   };
 }
 export {
@@ -93,6 +96,8 @@ export interface JoinRequest {
   direction?: Direction;
   /** SSRC of what the mix sends this leg (random when absent; see LegSpec.ssrc). */
   ssrc?: number;
+  /** SRTP keys when signalling agreed to encrypt the leg (SIP SDES). */
+  srtp?: SrtpKeys;
 }
 
 /** Membership changes, told as room events. */
@@ -191,6 +196,7 @@ export class Rooms {
       direction: req.direction,
       ssrc: req.ssrc,
       muted,
+      ...(req.srtp ? { srtp: req.srtp } : {}),
     });
     const member: Member = {
       legId: req.legId,
@@ -320,6 +326,8 @@ export class Rooms {
                 mos: l.mos,
                 levelDbov: l.levelDbov,
                 rejectedSource: l.rejectedSource,
+                srtp: l.srtp,
+                srtpRefused: l.srtpRefused,
               },
             }
             : {}),

@@ -6,6 +6,8 @@
 import { CALL_TYPES, type CallType, type Codec, CODECS } from "../guard/types.ts";
 import {
   codecList,
+  ENCRYPTION,
+  type Encryption,
   GATEWAY_ROOM,
   type PolicyStore,
   ROOM_RE,
@@ -29,6 +31,8 @@ export interface RoomDefinition {
   capacity: number;
   callType: CallType;
   videoLayout: VideoLayout;
+  /** "required": SIP legs only over TLS with SRTP (RoomPolicy.encryption). */
+  encryption?: Encryption;
   createdAt: string;
 }
 
@@ -40,7 +44,15 @@ const PREFIX = ["rooms", "v1"];
 /** A council is at most 25 members (the design); the API allows no more. */
 export const MAX_CAPACITY = 25;
 
-const FIELDS = ["name", "mixing", "allowedCodecs", "capacity", "callType", "videoLayout"];
+const FIELDS = [
+  "name",
+  "mixing",
+  "allowedCodecs",
+  "capacity",
+  "callType",
+  "videoLayout",
+  "encryption",
+];
 
 /** Checks a create request; every error names its field. Unset fields take defaults. */
 export function parseRoomDefinition(body: Record<string, unknown>, now: Date): RoomDefinition {
@@ -83,6 +95,7 @@ export function parseRoomDefinition(body: Record<string, unknown>, now: Date): R
     capacity,
     callType: pick("callType", CALL_TYPES, "ROUTINE"),
     videoLayout: pick("videoLayout", VIDEO_LAYOUTS, "grid"),
+    encryption: pick("encryption", ENCRYPTION, "optional"),
     createdAt: now.toISOString(),
   };
 }
@@ -136,6 +149,7 @@ export class RoomRegistry {
         capacity: d.capacity,
         allowedCodecs: d.allowedCodecs,
         callType: d.callType,
+        ...(d.encryption ? { encryption: d.encryption } : {}),
       };
     }
     this.policies.setRooms(rooms);

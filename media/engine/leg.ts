@@ -17,7 +17,8 @@ import {
   serializeReport,
 } from "../rtcp/mod.ts";
 import { dtmfPackets, DtmfReceiver, isRtcp, parseRtp, RtpError, serializeRtp } from "../rtp/mod.ts";
-import { SpeexResampler } from "../../native/mod.ts";
+import { SpeexResampler, SrtpSession } from "../../native/mod.ts";
+import type { SrtpKeys } from "../sdp/mod.ts";
 import type { LegSpec, LegStats, LegUpdate, RemoteAddress } from "./protocol.ts";
 import { estimateMos } from "./quality.ts";
 import { SourceLock, type SourceLockState } from "./source_lock.ts";
@@ -57,6 +58,11 @@ export class Leg {
   #inResampler?: SpeexResampler;
   #dtmf = new DtmfReceiver();
   readonly #source: SourceLock;
+  // SRTP (RFC 3711) both ways when signalling agreed keys; after the source check,
+  // before any parsing: a packet that does not authenticate is never looked at.
+  #srtpIn?: SrtpSession;
+  #srtpOut?: SrtpSession;
+  #srtpRefused = 0;
   #sourceSsrc?: number;
   #lastTs32 = 0;
   #extTs = 0;
@@ -113,6 +119,7 @@ export class Leg {
     this.#scratch = new Int16Array(0);
     this.#resampled = new Int16Array(0);
     this.#setCodec();
+    this.#setSrtp(spec.srtp);
     this.#lastHeard = nowMs;
     this.#nextRtcp = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
   }
@@ -164,6 +171,8 @@ export class Leg {
       (update.codec.codec !== this.codec || update.codec.fmtp !== this.fmtp);
     this.#spec = { ...this.#spec, ...update };
     if (update.remote) this.#source.signal(update.remote, nowMs);
+    // A re-INVITE may re-key (RFC 4568 7.1.4): new keys, new contexts.
+    if ("srtp" in update) this.#setSrtp(update.srtp);
     if (codecChanged) {
       this.#closeCodec();
       this.#setCodec();
@@ -176,6 +185,14 @@ export class Leg {
     if (rtcpSocket || (this.#spec.rtcpMux && isRtcp(data))) return this.#onRtcp(data, from, nowMs);
     // The source first: a stranger's datagrams cost one compare and are counted as such.
     if (!this.#source.admitsRtp(from, nowMs)) return this.#reject(from, nowMs);
+    if (this.#srtpIn) {
+      const plain = this.#srtpIn.unprotectRtp(data);
+      if (!plain.ok) {
+        this.#srtpRefused++;
+        return;
+      }
+      data = plain.packet;
+    }
     let packet;
     try {
       packet = parseRtp(data);
@@ -251,6 +268,14 @@ export class Leg {
   #onRtcp(data: Uint8Array, from: RemoteAddress, nowMs: number): void {
     // RTCP is trusted from the peer's host only, on the port its first report came from.
     if (!this.#source.admitsRtcp(from)) return this.#reject(from, nowMs);
+    if (this.#srtpIn) {
+      const plain = this.#srtpIn.unprotectRtcp(data);
+      if (!plain.ok) {
+        this.#srtpRefused++;
+        return;
+      }
+      data = plain.packet;
+    }
     let packets;
     try {
       packets = parseRtcp(data);
@@ -370,7 +395,7 @@ export class Leg {
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#packetsOut++;
     this.#bytesOut += payload.length;
-    this.transport.send(data, to, false);
+    this.transport.send(this.#srtpOut ? this.#srtpOut.protectRtp(data) : data, to, false);
   }
 
   // --- housekeeping --------------------------------------------------------
@@ -411,7 +436,11 @@ export class Leg {
         }
         : undefined,
     });
-    this.transport.send(data, to, !this.#spec.rtcpMux);
+    this.transport.send(
+      this.#srtpOut ? this.#srtpOut.protectRtcp(data) : data,
+      to,
+      !this.#spec.rtcpMux,
+    );
   }
 
   #rtcpTarget(): RemoteAddress | undefined {
@@ -447,6 +476,8 @@ export class Leg {
       malformed: this.#malformed,
       wrongPayloadType: this.#wrongPt,
       rejectedSource: this.#rejectedSource,
+      srtp: this.#srtpIn !== undefined,
+      srtpRefused: this.#srtpRefused,
       rttMs: this.#rttMs,
       remoteLossFraction: remoteLoss,
       remoteJitterMs: this.#remoteReport
@@ -463,6 +494,14 @@ export class Leg {
   close(): void {
     this.#sendReport(performance.now(), true);
     this.#closeCodec();
+    this.#setSrtp(undefined);
+  }
+
+  #setSrtp(keys: SrtpKeys | undefined): void {
+    this.#srtpIn?.close();
+    this.#srtpOut?.close();
+    this.#srtpIn = keys ? new SrtpSession(keys.inbound, keys.suite, "inbound") : undefined;
+    this.#srtpOut = keys ? new SrtpSession(keys.outbound, keys.suite, "outbound") : undefined;
   }
 
   #setCodec(): void {

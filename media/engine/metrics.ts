@@ -43,8 +43,9 @@ const LEG_GAUGES: LegGauge[] = [
   { name: "level_dbov", help: "Inbound speech level, dBov.", value: (s) => s.levelDbov },
   {
     name: "dropped_packets",
-    help: "Inbound datagrams dropped: malformed, wrong payload type or unknown source.",
-    value: (s) => s.malformed + s.wrongPayloadType + s.rejectedSource,
+    help:
+      "Inbound datagrams dropped: malformed, wrong payload type, unknown source or failed SRTP.",
+    value: (s) => s.malformed + s.wrongPayloadType + s.rejectedSource + s.srtpRefused,
   },
 ];
 

@@ -3,7 +3,7 @@
 // carries media: RTP goes straight to the worker's sockets.
 
 import type { Codec } from "../../guard/mod.ts";
-import type { Direction } from "../sdp/mod.ts";
+import type { Direction, SrtpKeys } from "../sdp/mod.ts";
 import type { LatchPolicy, SourceLockState } from "./source_lock.ts";
 
 export type { LatchPolicy, SourceLockState };
@@ -61,9 +61,13 @@ export interface LegSpec {
   readonly ssrc?: number;
   /** Silence on RTP and RTCP for this long ends the leg. */
   readonly inactivityMs?: number;
+  /** SRTP keys (RFC 4568 SDES) when the leg is encrypted: RTP and RTCP both ways. */
+  readonly srtp?: SrtpKeys;
 }
 
-export type LegUpdate = Partial<Pick<LegSpec, "remote" | "direction" | "muted" | "deaf" | "codec">>;
+export type LegUpdate = Partial<
+  Pick<LegSpec, "remote" | "direction" | "muted" | "deaf" | "codec" | "srtp">
+>;
 
 export type Command =
   | { op: "room.create"; room: RoomSpec }
@@ -108,6 +112,10 @@ export interface LegStats {
   wrongPayloadType: number;
   /** Datagrams (RTP and RTCP) dropped because they came from a source the leg does not take. */
   rejectedSource: number;
+  /** Whether the leg runs SRTP. */
+  srtp: boolean;
+  /** SRTP/SRTCP packets refused: forged (authentication failed), replayed or plain. */
+  srtpRefused: number;
   rttMs?: number;
   /** What the peer reports of our stream. */
   remoteLossFraction?: number;
