@@ -74,13 +74,22 @@ Deno.test("UdpSocket drops (and counts) what exceeds its queue while the main th
   const sock = await UdpSocket.bind({ host: "127.0.0.1", port: 0, maxQueuedBytes: 1000 }, () => {
     handled++;
   });
+  // The burst comes from another thread while this one is stalled from before the
+  // first datagram leaves, so none can be handed over early (sending from here
+  // awaited between datagrams, and the first was sometimes handled: 6 !== 5).
+  const sender = new Worker(new URL("./_udp_burst.ts", import.meta.url), { type: "module" });
+  const sent = new Int32Array(new SharedArrayBuffer(4));
+  const done = new Promise((r) => (sender.onmessage = r));
   const peer = client();
   try {
-    const to = { transport: "udp" as const, hostname: "127.0.0.1", port: sock.port };
-    for (let i = 0; i < 20; i++) await peer.send(new Uint8Array(200), to);
-    // Stall the main thread so nothing is handed over while the datagrams arrive.
-    const until = performance.now() + 300;
-    while (performance.now() < until) { /* busy */ }
+    sender.postMessage({ port: sock.port, count: 20, size: 200, sent });
+    const deadline = performance.now() + 10_000;
+    while (Atomics.load(sent, 0) < 20 && performance.now() < deadline) { /* stalled */ }
+    assert.equal(Atomics.load(sent, 0), 20, "the burst left while the main thread stalled");
+    // Time for the socket's worker to take the burst in while this thread stays stalled.
+    const until = performance.now() + 1000;
+    while (performance.now() < until) { /* stalled */ }
+    await done;
     for (let i = 0; i < 150 && handled + sock.counters.dropped < 20; i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -88,10 +97,12 @@ Deno.test("UdpSocket drops (and counts) what exceeds its queue while the main th
     assert.equal(handled, 5);
     assert.equal(sock.counters.dropped, 15);
     // Once handled, the queue has room again.
+    const to = { transport: "udp" as const, hostname: "127.0.0.1", port: sock.port };
     await peer.send(new Uint8Array(200), to);
     for (let i = 0; i < 100 && handled < 6; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(handled, 6);
   } finally {
+    sender.terminate();
     peer.close();
     await sock.close();
   }
