@@ -6,13 +6,13 @@
 import type { Logger } from "../telemetry/log.ts";
 import type { Admission, ConnectionGate } from "../telemetry/connections.ts";
 
-export interface AcceptOptions {
+export interface AcceptOptions<C extends Deno.Conn = Deno.TcpConn> {
   gate: ConnectionGate;
   log: Logger;
   /** True once the listener is being closed on purpose: the loop ends quietly. */
   closing(): boolean;
   /** Takes an admitted connection; must not throw (if it does, the connection is closed). */
-  onConnection(conn: Deno.TcpConn, admission: Admission, peer: Deno.NetAddr): void;
+  onConnection(conn: C, admission: Admission, peer: Deno.NetAddr): void;
   /** Said to a refused peer before the close (HTTP answers 503); best effort. */
   refusal?: Uint8Array;
 }
@@ -21,13 +21,19 @@ const BACKOFF_MIN_MS = 10;
 const BACKOFF_MAX_MS = 1_000;
 const LOG_EVERY_MS = 10_000;
 
-/** Runs until the listener closes; resolves, never rejects. */
-export async function acceptLoop(listener: Deno.TcpListener, o: AcceptOptions): Promise<void> {
+/**
+ * Runs until the listener closes; resolves, never rejects. TCP or TLS: a TLS
+ * handshake happens on the first read, so a failed one never reaches accept().
+ */
+export async function acceptLoop<C extends Deno.Conn>(
+  listener: Deno.Listener<C>,
+  o: AcceptOptions<C>,
+): Promise<void> {
   let backoff = BACKOFF_MIN_MS;
   let loggedAt = -Infinity;
   let unlogged = 0;
   for (;;) {
-    let conn: Deno.TcpConn;
+    let conn: C;
     try {
       conn = await listener.accept();
     } catch (err) {
@@ -68,7 +74,7 @@ export async function acceptLoop(listener: Deno.TcpListener, o: AcceptOptions): 
   }
 }
 
-function refuse(conn: Deno.TcpConn, said: Uint8Array | undefined): void {
+function refuse(conn: Deno.Conn, said: Uint8Array | undefined): void {
   if (!said) return closeQuietly(conn);
   // A fresh socket's send buffer takes a short answer at once; never wait on it long.
   conn.write(said).catch(() => {}).finally(() => closeQuietly(conn));

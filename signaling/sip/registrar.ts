@@ -42,7 +42,7 @@ import {
   type SipResponse,
   toOf,
 } from "./message.ts";
-import type { Peer } from "./transport.ts";
+import type { Peer, TransportName } from "./transport.ts";
 
 const CREDENTIALS = ["sip", "v1", "credential"] as const;
 const BINDINGS = ["sip", "v1", "binding"] as const;
@@ -54,7 +54,7 @@ export interface Binding {
   callId: string;
   cseq: number;
   /** Where the REGISTER came from: requests to this binding go there (NAT friendly). */
-  source: { transport: "UDP" | "TCP"; address: string; port: number };
+  source: { transport: TransportName; address: string; port: number };
   userAgent?: string;
 }
 

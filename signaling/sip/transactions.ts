@@ -68,7 +68,7 @@ export function serverKey(req: SipRequest, via: Via): string {
  * and Asterisk call it): the sent-by port of a phone behind NAT is unreachable.
  */
 function responsePeer(_via: Via, from: Peer): Peer {
-  if (from.transport === "TCP") return from;
+  if (from.transport !== "UDP") return from;
   return { transport: "UDP", address: from.address, port: from.port };
 }
 

@@ -1,4 +1,5 @@
-// SIP over UDP and TCP (RFC 3261 section 18, RFC 3581 rport). Received bytes
+// SIP over UDP, TCP and TLS (RFC 3261 sections 18 and 26.2, RFC 3581 rport; TLS
+// on its own port, 5061 by default, with the certificate of tls_identity.ts). Received bytes
 // become messages (or parse errors) tagged with where they came from; responses go
 // back the way RFC 3261 18.2.2 and RFC 3581 section 4 say; TCP connections are
 // framed by Content-Length, capped in total and per source address (the shared
@@ -19,14 +20,19 @@ import { acceptLoop, closeQuietly } from "../../lifecycle/accept.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import { type Admission, ConnectionGate, type RefusalReason } from "../../telemetry/connections.ts";
 
-export type TransportName = "UDP" | "TCP";
+export type TransportName = "UDP" | "TCP" | "TLS";
+
+/** Stream transports: a response goes back on the connection the request came on. */
+export function isStream(t: TransportName): boolean {
+  return t !== "UDP";
+}
 
 /** Where a message came from or goes to. */
 export interface Peer {
   readonly transport: TransportName;
   readonly address: string;
   readonly port: number;
-  /** The TCP connection a message arrived on (responses go back on it). */
+  /** The TCP or TLS connection a message arrived on (responses go back on it). */
   readonly connection?: TcpConnection;
 }
 
@@ -36,7 +42,9 @@ export interface TransportOptions {
   udp: boolean;
   tcp: boolean;
   limits?: ParseLimits;
-  /** TCP connection caps and timers; safe defaults when absent (tcpLimitsDefault). */
+  /** SIP over TLS on its own port (0 picks one), with this certificate and key (PEM). */
+  tls?: { port: number; cert: string; key: string };
+  /** TCP connection caps and timers (TLS shares them); safe defaults when absent. */
   tcpLimits?: Partial<TcpLimits>;
   log?: Logger;
 }
@@ -80,8 +88,8 @@ export class TcpConnection {
   lastActive = Date.now();
 
   constructor(
-    readonly conn: Deno.TcpConn,
-    readonly peer: { address: string; port: number },
+    readonly conn: Deno.Conn,
+    readonly peer: { address: string; port: number; transport: "TCP" | "TLS" },
     limits: ParseLimits,
     private readonly timers: { idleMs: number; firstMessageMs: number },
     private readonly admission: Admission,
@@ -109,7 +117,8 @@ export class TcpConnection {
 
   async run(handlers: TransportHandlers): Promise<void> {
     const buf = new Uint8Array(16 * 1024);
-    const from: Peer = { transport: "TCP", ...this.peer, connection: this };
+    const { address, port, transport } = this.peer;
+    const from: Peer = { transport, address, port, connection: this };
     this.#arm(this.timers.firstMessageMs, "header_timeout");
     try {
       while (!this.#closed) {
@@ -205,6 +214,7 @@ export class TcpConnection {
 export class SipTransport {
   #udp?: UdpSocket;
   #tcp?: Deno.TcpListener;
+  #tls?: Deno.TlsListener;
   #connections = new Map<string, TcpConnection>();
   #closing = false;
   #loops: Promise<void>[] = [];
@@ -252,9 +262,29 @@ export class SipTransport {
         await t.#udp?.close();
         throw err;
       }
-      t.#loops.push(t.#acceptLoop());
+      t.#loops.push(t.#acceptLoop(t.#tcp, "TCP"));
+    }
+    if (opts.tls) {
+      try {
+        t.#tls = Deno.listenTls({
+          hostname: opts.host,
+          port: opts.tls.port,
+          cert: opts.tls.cert,
+          key: opts.tls.key,
+        });
+      } catch (err) {
+        await t.#udp?.close();
+        t.#tcp?.close();
+        throw err;
+      }
+      t.#loops.push(t.#acceptLoop(t.#tls, "TLS"));
     }
     return t;
+  }
+
+  /** The TLS port, when SIP over TLS listens. */
+  get tlsPort(): number | undefined {
+    return this.#tls ? (this.#tls.addr as Deno.NetAddr).port : undefined;
   }
 
   /** The bound port (UDP and TCP share it). */
@@ -300,26 +330,29 @@ export class SipTransport {
     return this.#udp?.counters.sendErrors ?? 0;
   }
 
-  #acceptLoop(): Promise<void> {
+  #acceptLoop<C extends Deno.Conn>(
+    listener: Deno.Listener<C>,
+    transport: "TCP" | "TLS",
+  ): Promise<void> {
     // The gate is looked up per accept: useTcpLimits may replace it after start.
     const current = () => this.#tcpLimits.gate;
-    return acceptLoop(this.#tcp!, {
+    return acceptLoop(listener, {
       get gate() {
         return current();
       },
       log: this.opts.log ?? quiet,
       closing: () => this.#closing,
-      onConnection: (conn, admission) => this.#adopt(conn, admission),
+      onConnection: (conn, admission) => this.#adopt(conn, admission, transport),
     });
   }
 
-  #adopt(conn: Deno.TcpConn, admission: Admission): TcpConnection {
+  #adopt(conn: Deno.Conn, admission: Admission, transport: "TCP" | "TLS"): TcpConnection {
     const a = conn.remoteAddr as Deno.NetAddr;
-    const key = `${a.hostname}:${a.port}`;
+    const key = `${transport} ${a.hostname}:${a.port}`;
     const gate = this.#tcpLimits.gate;
     const c = new TcpConnection(
       conn,
-      { address: a.hostname, port: a.port },
+      { address: a.hostname, port: a.port, transport },
       this.limits,
       this.#tcpLimits,
       admission,
@@ -363,7 +396,12 @@ export class SipTransport {
       } else {
         let c = to.connection && !to.connection.closed
           ? to.connection
-          : this.#connections.get(`${to.address}:${to.port}`);
+          : this.#connections.get(`${to.transport} ${to.address}:${to.port}`);
+        if ((!c || c.closed) && to.transport === "TLS") {
+          // Phones on TLS keep the connection they registered over (RFC 5626 flows);
+          // Council does not open TLS to them (their certificates are their own).
+          throw new Error(`no TLS connection to ${to.address}:${to.port}`);
+        }
         if (!c || c.closed) {
           // Connections Council opens count in the total, never against the peer.
           const admission = this.#tcpLimits.gate.admit(undefined);
@@ -375,7 +413,7 @@ export class SipTransport {
             admission.release();
             throw err;
           }
-          c = this.#adopt(conn, admission);
+          c = this.#adopt(conn, admission, "TCP");
         }
         await c.write(bytes);
       }
@@ -390,6 +428,7 @@ export class SipTransport {
     this.#closing = true;
     await this.#udp?.close();
     this.#tcp?.close();
+    this.#tls?.close();
     for (const c of [...this.#connections.values()]) c.close();
     await Promise.allSettled(this.#loops);
   }
