@@ -134,6 +134,7 @@ export type SipTransports = "udp+tcp" | "udp" | "tcp";
 export type H323Video = "off" | "on";
 export type H323LrqFrom = "neighbours" | "anyone";
 export type SipMedia = "mix" | "none";
+export type SipTls = "on" | "off";
 /** media.latching: the media engine's LatchPolicy (media/engine/source_lock.ts). */
 export type MediaLatching = "off" | "first-packets";
 export type SipDigest = "SHA-256,MD5" | "MD5,SHA-256" | "SHA-256" | "MD5";
@@ -306,6 +307,31 @@ export const KEYS = [
     defaultValue: 300_000,
     doc: "The longest lock; a name quiet for twice this starts again from sip.lockoutMs.",
   } satisfies KeySpec<number>,
+  {
+    path: "sip.tlsPort",
+    kind: integer(0, 65535, "a port"),
+    defaultValue: 5061,
+    doc: "SIP over TLS port (RFC 3261 26.2, `sips:`); 0 picks a free one.",
+  } satisfies KeySpec<number>,
+  {
+    path: "sip.tls",
+    kind: oneOf<SipTls>("on", "off"),
+    defaultValue: "on" as SipTls,
+    doc: "Whether SIP over TLS listens (rooms that require encryption need it).",
+  } satisfies KeySpec<SipTls>,
+  {
+    path: "sip.tlsCert",
+    kind: optionalPath,
+    defaultValue: "",
+    doc:
+      "PEM certificate for SIP over TLS; empty: one generated on first start beside the KV file (sip-tls.crt) and kept.",
+  } satisfies KeySpec<string>,
+  {
+    path: "sip.tlsKey",
+    kind: optionalPath,
+    defaultValue: "",
+    doc: "PEM private key for sip.tlsCert (must be 0600); empty with sip.tlsCert empty.",
+  } satisfies KeySpec<string>,
   {
     path: "h323.host",
     kind: host,

@@ -13,6 +13,7 @@ import {
   NOT_SETTINGS,
   type SipDigest,
   type SipMedia,
+  type SipTls,
   type SipTransports,
 } from "./_schema.ts";
 
@@ -23,6 +24,7 @@ export type {
   LogLevel,
   SipDigest,
   SipMedia,
+  SipTls,
   SipTransports,
 } from "./_schema.ts";
 
@@ -57,6 +59,10 @@ export interface CouncilConfig {
     readonly lockoutFailures: number;
     readonly lockoutMs: number;
     readonly lockoutMaxMs: number;
+    readonly tlsPort: number;
+    readonly tls: SipTls;
+    readonly tlsCert: string;
+    readonly tlsKey: string;
   };
   readonly h323: {
     readonly host: string;

@@ -47,6 +47,10 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       lockoutFailures: 5,
       lockoutMs: 1000,
       lockoutMaxMs: 300_000,
+      tlsPort: 5061,
+      tls: "on",
+      tlsCert: "",
+      tlsKey: "",
     },
     h323: {
       host: "127.0.0.1",
