@@ -38,6 +38,7 @@ import {
   CALL_TYPES,
   type CallType,
   type Decision,
+  keyBacked,
   type Reject,
   type RejectReason,
   type Session,
@@ -292,9 +293,13 @@ export class Guard implements Subsystem {
     if (!guardian) return no("NOT_REGISTERED", `${req.guardianId} is not a registered guardian`);
     const now = this.#now();
     if ("authentication" in req) {
-      // A stack vouches for the caller (e.g. SIP digest): only ROUTINE calls get in so.
-      if (req.callType !== "ROUTINE") {
-        return no("INVALID_SIGNATURE", `${req.callType} calls require a signed admission request`);
+      // A stack vouches for the caller. A password (SIP digest, H.235.1) joins only
+      // the call types the policy lets passwords have; a key-signed proof joins any.
+      if (!keyBacked(req.authentication) && !policy.passwordCallTypes.includes(req.callType)) {
+        return no(
+          "INVALID_SIGNATURE",
+          `${req.callType} calls require a signed admission request or a key-signed registration`,
+        );
       }
     } else {
       const signature = fromBase64(req.signature);

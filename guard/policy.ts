@@ -45,6 +45,11 @@ export interface Policy {
   rooms: Record<string, Partial<RoomPolicy>>;
   /** Call types whose legs must be encrypted in every room (see RoomPolicy.encryption). */
   encryptionByCallType: Partial<Record<CallType, Encryption>>;
+  /**
+   * Call types a password alone (SIP digest, H.235.1) may join; a signed request or
+   * a key-signed registration joins any.
+   */
+  passwordCallTypes: CallType[];
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -62,6 +67,7 @@ export const DEFAULT_POLICY: Policy = {
   },
   rooms: {},
   encryptionByCallType: {},
+  passwordCallTypes: ["ROUTINE"],
 };
 
 export class PolicyError extends Error {
@@ -102,6 +108,7 @@ export function parsePolicy(doc: unknown): Policy {
     "rateLimits",
     "rooms",
     "encryptionByCallType",
+    "passwordCallTypes",
   ]);
   const version = root.version;
   if (typeof version !== "string" || !/^[\x21-\x7e]{1,64}$/.test(version)) {
@@ -143,6 +150,13 @@ export function parsePolicy(doc: unknown): Policy {
         `encryptionByCallType.${type}`,
       );
     }
+  }
+  if (root.passwordCallTypes !== undefined) {
+    const list = root.passwordCallTypes;
+    if (!Array.isArray(list) || list.some((t) => !(CALL_TYPES as readonly unknown[]).includes(t))) {
+      throw new PolicyError(`passwordCallTypes: expected a list of ${CALL_TYPES.join(", ")}`);
+    }
+    policy.passwordCallTypes = [...new Set(list as CallType[])];
   }
   if (root.rooms !== undefined) {
     const rooms = object(root.rooms, "rooms");

@@ -40,13 +40,30 @@ export interface AdmissionRequest {
 }
 
 /**
- * A request whose caller the signalling stack authenticated itself (SIP digest
- * against the guardian's credential, or an H.323 endpoint's live registration
- * when Council calls it): no signature, so guard admits it for ROUTINE calls
- * only; freshness is the stack's (digest nonces and counts, registration TTL).
+ * How a stack authenticated a caller itself. Password proofs (SIP digest, an H.323
+ * registration proven by H.235.1) admit the call types the policy lets passwords
+ * have (ROUTINE by default); an H.323 registration signed with the guardian's own
+ * Ed25519 key (Council's RAS token) is as strong as a signed request and admits any.
+ */
+export const STACK_AUTHENTICATIONS = [
+  "sip-digest",
+  "h323-registration",
+  "h323-signed-registration",
+] as const;
+export type StackAuthentication = typeof STACK_AUTHENTICATIONS[number];
+
+/** Proven with the guardian's key rather than a password. */
+export function keyBacked(a: StackAuthentication): boolean {
+  return a === "h323-signed-registration";
+}
+
+/**
+ * A request whose caller the signalling stack authenticated itself: no signature
+ * of its own; freshness is the stack's (digest nonces and counts, registration TTL).
+ * The method is witnessed with the decision.
  */
 export type AuthenticatedRequest = Omit<AdmissionRequest, "timestamp" | "nonce" | "signature"> & {
-  authentication: "sip-digest" | "h323-registration";
+  authentication: StackAuthentication;
 };
 
 export interface MediaAddress {

@@ -114,6 +114,8 @@ export interface H323DialOptions {
   alerting?: () => void;
   /** Told the call's identity before the Setup leaves; returns the undo for its end. */
   placed?: (callId: string, bandwidthKbps: number) => () => void;
+  /** How the endpoint's registration was proven: admitted as that (witnessed with it). */
+  proof?: "h235.1" | "council-token";
 }
 
 interface Call {
@@ -590,14 +592,18 @@ export class H323Calls {
     const allowed = (roomPolicy(this.o.policies.current, opts.room)?.allowedCodecs ?? [])
       .filter((c) => H323_CODECS.includes(c));
     if (!allowed.length) throw new CallError(`room ${opts.room} has no codec H.323 can use`, 404);
+    // Admitted under the room's call type: a key-signed registration may join any,
+    // a password-proven one what the policy lets passwords join (guard decides).
     const decision = await this.o.guard.admit({
       guardianId: opts.guardianId,
       room: policyRoomOf(opts.room),
-      callType: "ROUTINE",
+      callType: roomPolicy(this.o.policies.current, opts.room)?.callType ?? "ROUTINE",
       bandwidthKbps: CODEC_INFO[allowed[0]].streamKbps,
       codecs: allowed,
       pii: false,
-      authentication: "h323-registration",
+      authentication: opts.proof === "council-token"
+        ? "h323-signed-registration"
+        : "h323-registration",
     });
     if (decision.decision === "reject") {
       throw new CallError(`${decision.reason}: ${decision.message}`, 403);
@@ -715,10 +721,11 @@ export class H323Calls {
     if (!gk || !endpoint) {
       throw new CallError(`${guardianId} has no H.323 registration`, 404, CAUSE.subscriberAbsent);
     }
-    // A password (H.235.1) proves a ROUTINE caller only; ESCALATE and EMERGENCY rooms
-    // call out only registrations signed with the guardian's key.
-    const callType = roomPolicy(this.o.policies.current, room)?.callType ?? "ROUTINE";
-    if (callType !== "ROUTINE" && endpoint.proof !== "council-token") {
+    // A password (H.235.1) proves the call types the policy lets passwords join
+    // (ROUTINE by default); a registration signed with the guardian's key, any.
+    const policy = this.o.policies.current;
+    const callType = roomPolicy(policy, room)?.callType ?? "ROUTINE";
+    if (endpoint.proof !== "council-token" && !policy.passwordCallTypes.includes(callType)) {
       throw new CallError(
         `${guardianId}'s H.323 registration is proven by ${endpoint.proof}; ${callType} rooms call out only Council-signed registrations`,
         403,
@@ -740,6 +747,7 @@ export class H323Calls {
       caller: o.caller,
       signal: o.signal,
       alerting: o.alerting,
+      proof: endpoint.proof,
       // The terminal may ask its gatekeeper (Council) before answering.
       placed: (callId, bandwidthKbps) => {
         gk.placed.set(callId, { endpointId: endpoint.id, bandwidth: bandwidthKbps * 10 });

@@ -466,3 +466,41 @@ Deno.test("an impostor cannot drain a guardian's own admission budget", async ()
     await t.stop();
   }
 });
+
+Deno.test("a password admits the call types the policy lets it; a key-signed registration any", async () => {
+  const t = await testApp();
+  try {
+    await guardianWithKey(t, "alice");
+    const vouched = (
+      callType: "ROUTINE" | "ESCALATE",
+      authentication: "sip-digest" | "h323-registration" | "h323-signed-registration",
+    ) =>
+      t.guard.admit({
+        guardianId: "if://guardian/alice",
+        room: "council-main",
+        callType,
+        bandwidthKbps: 64,
+        codecs: ["PCMU"],
+        pii: false,
+        authentication,
+      });
+    assert.equal(reason(await vouched("ROUTINE", "sip-digest")), "ADMIT");
+    assert.equal(reason(await vouched("ESCALATE", "sip-digest")), "INVALID_SIGNATURE");
+    assert.equal(reason(await vouched("ESCALATE", "h323-registration")), "INVALID_SIGNATURE");
+    const signed = await vouched("ESCALATE", "h323-signed-registration");
+    assert.equal(reason(signed), "ADMIT");
+    // The method is on record with the decision.
+    const entry = decodeEntry((await t.witness.entry(signed.witnessIndex!))!);
+    const request = (entry.payload as { request: { authentication: string; callType: string } })
+      .request;
+    assert.deepEqual([request.authentication, request.callType], [
+      "h323-signed-registration",
+      "ESCALATE",
+    ]);
+    // "Unless the policy says otherwise."
+    t.setPolicy(policy((p) => p.passwordCallTypes = ["ROUTINE", "ESCALATE"]));
+    assert.equal(reason(await vouched("ESCALATE", "sip-digest")), "ADMIT");
+  } finally {
+    await t.stop();
+  }
+});
