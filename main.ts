@@ -28,7 +28,13 @@ import {
   Rooms,
   VoteBox,
 } from "./rooms/mod.ts";
-import { type DigestAlgorithm, SipServer } from "./signaling/sip/mod.ts";
+import {
+  type DigestAlgorithm,
+  SipServer,
+  sipTlsIdentity,
+  type TlsIdentity,
+  tlsIdentityDir,
+} from "./signaling/sip/mod.ts";
 import { BudgetBook, CostMeter, rateCardOf, Webhook } from "./cost/mod.ts";
 import { type H323, startH323 } from "./signaling/h323/mod.ts";
 import { startWebRtc, type WebRtcSignalling } from "./signaling/webrtc/mod.ts";
@@ -145,12 +151,29 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     rooms.useRegistry(roomRegistry);
     // Calls between endpoints (SIP <-> H.323); each stack registers itself with it.
     const gateway = new Gateway(witness, log.child({ subsystem: "gateway" }));
+    // SIP over TLS: the operator's certificate, or one generated once beside the KV.
+    let sipTls: TlsIdentity | undefined;
+    if (config.sip.tls === "on") {
+      const dir = await tlsIdentityDir(config.kv.path, lifecycle);
+      sipTls = await sipTlsIdentity({
+        configured: { cert: config.sip.tlsCert, key: config.sip.tlsKey },
+        dir,
+        host: config.sip.host,
+      });
+      if (sipTls.generated) {
+        log.info("generated the SIP TLS certificate", {
+          file: sipTls.certFile,
+          fingerprint: sipTls.fingerprint,
+        });
+      }
+    }
     const sip = lifecycle.add(
       await SipServer.start({
         host: config.sip.host,
         port: config.sip.port,
         udp: config.sip.transports !== "tcp",
         tcp: config.sip.transports !== "udp",
+        tls: sipTls && { port: config.sip.tlsPort, cert: sipTls.cert, key: sipTls.key },
         realm: config.sip.realm,
         digestAlgorithms: config.sip.digestAlgorithms.split(",") as DigestAlgorithm[],
         media: config.sip.media,
@@ -327,6 +350,12 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       witness: { size: witness.size, key: verifierKey(witness.signer) },
       mediaWorkers: media.workerCount,
       sip: `${config.sip.host}:${sip.port} (${config.sip.transports})`,
+      ...(sipTls
+        ? {
+          sipTls: `${config.sip.host}:${sip.transport.tlsPort}`,
+          sipTlsFingerprint: sipTls.fingerprint,
+        }
+        : {}),
       h323Ras: `${config.h323.host}:${h323.ras.port}`,
       h323CallSignal: `${config.h323.host}:${h323.calls.port}`,
       webrtcWorkers: webrtc ? config.webrtc.workers || navigator.hardwareConcurrency : 0,

@@ -71,6 +71,8 @@ export interface MemberStatus extends RoomMemberInfo {
     /** Whether the leg's media is encrypted (SRTP), and how many packets failed it. */
     srtp: boolean;
     srtpRefused: number;
+    srtpRefusedRtcp: number;
+    srtpRefusedWhy?: string;
   };
 }
 export {
@@ -328,6 +330,8 @@ export class Rooms {
                 rejectedSource: l.rejectedSource,
                 srtp: l.srtp,
                 srtpRefused: l.srtpRefused,
+                srtpRefusedRtcp: l.srtpRefusedRtcp,
+                ...(l.srtpRefusedWhy ? { srtpRefusedWhy: l.srtpRefusedWhy } : {}),
               },
             }
             : {}),

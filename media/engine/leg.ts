@@ -63,6 +63,8 @@ export class Leg {
   #srtpIn?: SrtpSession;
   #srtpOut?: SrtpSession;
   #srtpRefused = 0;
+  #srtpRefusedRtcp = 0;
+  #srtpWhy?: string;
   #sourceSsrc?: number;
   #lastTs32 = 0;
   #extTs = 0;
@@ -189,6 +191,7 @@ export class Leg {
       const plain = this.#srtpIn.unprotectRtp(data);
       if (!plain.ok) {
         this.#srtpRefused++;
+        this.#srtpWhy = `RTP: ${plain.reason} (${data.length} bytes)`;
         return;
       }
       data = plain.packet;
@@ -272,6 +275,8 @@ export class Leg {
       const plain = this.#srtpIn.unprotectRtcp(data);
       if (!plain.ok) {
         this.#srtpRefused++;
+        this.#srtpRefusedRtcp++;
+        this.#srtpWhy = `RTCP: ${plain.reason} (${data.length} bytes)`;
         return;
       }
       data = plain.packet;
@@ -478,6 +483,8 @@ export class Leg {
       rejectedSource: this.#rejectedSource,
       srtp: this.#srtpIn !== undefined,
       srtpRefused: this.#srtpRefused,
+      srtpRefusedRtcp: this.#srtpRefusedRtcp,
+      ...(this.#srtpWhy ? { srtpRefusedWhy: this.#srtpWhy } : {}),
       rttMs: this.#rttMs,
       remoteLossFraction: remoteLoss,
       remoteJitterMs: this.#remoteReport

@@ -116,6 +116,10 @@ export interface LegStats {
   srtp: boolean;
   /** SRTP/SRTCP packets refused: forged (authentication failed), replayed or plain. */
   srtpRefused: number;
+  /** How many of them were RTCP (some phones send a plain RTCP keep-alive). */
+  srtpRefusedRtcp: number;
+  /** Why the last one was refused (RTP or RTCP, and libsrtp's reason). */
+  srtpRefusedWhy?: string;
   rttMs?: number;
   /** What the peer reports of our stream. */
   remoteLossFraction?: number;

@@ -22,12 +22,13 @@ import {
   type Session,
   type SessionEnded,
 } from "../../guard/mod.ts";
-import { GATEWAY_ROOM, policyRoomOf, roomPolicy } from "../../guard/policy.ts";
+import { encryptionRequired, GATEWAY_ROOM, policyRoomOf, roomPolicy } from "../../guard/policy.ts";
 import {
   acceptAnswer,
   answerOffer,
   type AudioAgreement,
   createOffer,
+  newSrtpKey,
   offeredCodecs,
   SdpError,
 } from "../../media/sdp/mod.ts";
@@ -62,7 +63,7 @@ import {
   type ServerTransaction,
   type TransactionLayer,
 } from "./transactions.ts";
-import type { Peer } from "./transport.ts";
+import type { Peer, TransportName } from "./transport.ts";
 
 /** How guard's reasons read in SIP (docs/API.md lists them). */
 export const SIP_STATUS_BY_REASON: Record<RejectReason, number> = {
@@ -123,7 +124,8 @@ export interface CallsOptions {
   registrar: Registrar;
   witness: WitnessLog;
   transactions: TransactionLayer;
-  local: () => Local;
+  /** Host and port Council is reached at over a transport (TLS has its own port). */
+  local: (transport?: TransportName) => Local;
   log: Logger;
   /** "mix": a media endpoint per call (default); "none": signalling only (load tests). */
   media: "mix" | "none";
@@ -336,12 +338,27 @@ export class Calls {
       }
     }
 
+    // Rooms and call types that require encryption take SIP only over TLS and media
+    // only as SRTP (SDES keys travel in the SDP, so only TLS keeps them secret).
+    const encrypted = encryptionRequired(this.o.policies.current, room, session.callType);
+    if (encrypted && from.transport !== "TLS") {
+      await this.o.guard.end(session.id, "released");
+      return reply(488, {
+        headers: [[
+          "warning",
+          `399 council "room ${room} requires SIP over TLS (port ${
+            this.o.local("TLS").port
+          }) and SRTP"`,
+        ]],
+      });
+    }
     let answer: string;
     let agreement: AudioAgreement;
     try {
       ({ answer, agreement } = answerOffer(offer, {
         allowed: [session.codec],
         local: { address: session.media.host, port: session.media.port },
+        srtp: encrypted ? "required" : "optional",
       }));
     } catch (err) {
       await this.o.guard.end(session.id, "released");
@@ -394,7 +411,10 @@ export class Calls {
       try {
         await gateway.connect(
           call.room,
-          () => tx.respond(responseTo(req, 180, { toTag, headers: this.#dialogHeaders() })),
+          () =>
+            tx.respond(
+              responseTo(req, 180, { toTag, headers: this.#dialogHeaders(from.transport) }),
+            ),
         );
       } catch (err) {
         await this.#teardown(call, tx.cancelled ? "cancelled" : "gateway-failed");
@@ -415,7 +435,7 @@ export class Calls {
     this.counters.started++;
     const ok = responseTo(req, 200, {
       toTag,
-      headers: this.#dialogHeaders(),
+      headers: this.#dialogHeaders(from.transport),
       body: new TextEncoder().encode(answer),
     });
     ok.headers.append("content-type", "application/sdp");
@@ -424,10 +444,14 @@ export class Calls {
     await this.#witness("sip.call.started", call);
   }
 
-  #dialogHeaders(): [string, string][] {
-    const { host, port } = this.o.local();
+  /** Contact (on the transport the dialog runs over: TLS keeps TLS), Allow, Supported. */
+  #dialogHeaders(transport: TransportName = "UDP"): [string, string][] {
+    const { host, port } = this.o.local(transport);
+    const contact = transport === "TLS"
+      ? `<sip:${host}:${port};transport=tls>`
+      : `<sip:${host}:${port}>`;
     return [
-      ["contact", `<sip:${host}:${port}>`],
+      ["contact", contact],
       ["allow", ALLOW.join(", ")],
       ["supported", "replaces"],
     ];
@@ -451,6 +475,7 @@ export class Calls {
       },
       remote: a.remote.port > 0 ? { address: a.remote.address, port: a.remote.port } : undefined,
       direction: a.direction,
+      ...(a.srtp ? { srtp: a.srtp } : {}),
     });
   }
 
@@ -516,7 +541,7 @@ export class Calls {
       case "INFO":
         return this.#info(call, tx);
       case "OPTIONS":
-        return tx.respond(responseTo(req, 200, { headers: this.#dialogHeaders() }));
+        return tx.respond(responseTo(req, 200, { headers: this.#dialogHeaders(from.transport) }));
       default:
         return tx.respond(responseTo(req, 405, { headers: [["allow", ALLOW.join(", ")]] }));
     }
@@ -539,6 +564,8 @@ export class Calls {
         // Prefer keeping the codec; switch only when the new offer drops it.
         allowed: [call.agreement.codec, ...allowed.filter((c) => c !== call.agreement.codec)],
         local: { address: call.session.media.host, port: call.session.media.port },
+        // An encrypted call stays encrypted; a re-offer may bring new keys (RFC 4568 7.1.4).
+        srtp: call.agreement.srtp ? "required" : "optional",
       }));
     } catch (err) {
       return tx.respond(responseTo(req, 488, {
@@ -551,6 +578,7 @@ export class Calls {
       await this.o.rooms.update(call.legId, {
         direction: agreement.direction,
         ...(agreement.remote.port > 0 ? { remote: agreement.remote } : {}),
+        ...(agreement.srtp || call.agreement.srtp ? { srtp: agreement.srtp } : {}),
         ...(codecChanged
           ? {
             codec: {
@@ -566,7 +594,7 @@ export class Calls {
     call.agreement = agreement;
     call.confirmed = false;
     const ok = responseTo(req, 200, {
-      headers: this.#dialogHeaders(),
+      headers: this.#dialogHeaders(call.peer.transport),
       body: new TextEncoder().encode(answer),
     });
     ok.headers.append("content-type", "application/sdp");
@@ -641,9 +669,9 @@ export class Calls {
 
   /** A request inside a dialog (12.2.1.1). */
   #request(call: Call, method: string, body?: Uint8Array, contentType?: string): SipRequest {
-    const { host, port } = this.o.local();
-    const h = new Headers();
     const transport = call.peer.transport;
+    const { host, port } = this.o.local(transport);
+    const h = new Headers();
     h.append("via", `SIP/2.0/${transport} ${host}:${port};branch=${newBranch()};rport`);
     h.append("max-forwards", "70");
     for (const r of call.routeSet) h.append("route", r);
@@ -722,12 +750,26 @@ export class Calls {
       throw new CallError(`${decision.reason}: ${decision.message}`);
     }
     const session = sessionOf(decision);
-    const { host, port } = this.o.local();
+    const { host, port } = this.o.local(opts.to.transport);
     const localTag = newTag();
     const callId = `${crypto.randomUUID()}@${host}`;
+    // A room that requires encryption calls a phone only over the TLS connection it
+    // registered on, offering SRTP (RTP/SAVP with Council's SDES key).
+    const encrypted = encryptionRequired(this.o.policies.current, opts.room, session.callType);
+    if (encrypted && opts.to.transport !== "TLS") {
+      await this.o.guard.end(session.id, "released");
+      throw new CallError(
+        `room ${opts.room} requires encryption; ${opts.guardianId} is not registered over TLS`,
+        488,
+      );
+    }
+    const srtp = encrypted
+      ? { suite: "AES_CM_128_HMAC_SHA1_80" as const, key: newSrtpKey() }
+      : undefined;
     const offer = createOffer({
       codecs: allowed,
       local: { address: session.media.host, port: session.media.port },
+      srtp,
     });
     const target = parseUri(opts.target);
     const h = new Headers();
@@ -740,7 +782,7 @@ export class Calls {
     h.append("to", `<${formatUri(target)}>`);
     h.append("call-id", callId);
     h.append("cseq", "1 INVITE");
-    for (const [k, v] of this.#dialogHeaders()) h.append(k, v);
+    for (const [k, v] of this.#dialogHeaders(opts.to.transport)) h.append(k, v);
     h.append("content-type", "application/sdp");
     const invite: SipRequest = {
       kind: "request",
@@ -814,7 +856,7 @@ export class Calls {
     };
     this.o.transactions.transmit(serialize(ackReq), opts.to);
     try {
-      call.agreement = acceptAnswer(bodyText(res), allowed);
+      call.agreement = acceptAnswer(bodyText(res), allowed, srtp);
       await this.#openMedia(call);
     } catch (err) {
       call.agreement ??= { codec: allowed[0] } as AudioAgreement;

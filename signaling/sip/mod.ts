@@ -33,3 +33,9 @@ export {
   TransactionLayer,
 } from "./transactions.ts";
 export { type Peer, SipTransport, type TransportName } from "./transport.ts";
+export {
+  sipTlsIdentity,
+  type TlsIdentity,
+  tlsIdentityDir,
+  TlsIdentityError,
+} from "./tls_identity.ts";

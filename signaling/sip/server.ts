@@ -56,6 +56,8 @@ export interface SipServerOptions {
   port: number;
   udp: boolean;
   tcp: boolean;
+  /** SIP over TLS on its own port with this identity (tls_identity.ts); absent: no TLS. */
+  tls?: { port: number; cert: string; key: string };
   realm: string;
   digestAlgorithms?: DigestAlgorithm[];
   media: "mix" | "none";
@@ -132,7 +134,12 @@ export class SipServer implements Subsystem {
       registrar: this.registrar,
       witness: o.witness,
       transactions: this.transactions,
-      local: () => ({ host: o.host, port: this.transport.port }),
+      local: (transport) => ({
+        host: o.host,
+        port: transport === "TLS"
+          ? this.transport.tlsPort ?? this.transport.port
+          : this.transport.port,
+      }),
       log: o.log,
       media: o.media,
       gateway: o.gateway,
@@ -144,7 +151,7 @@ export class SipServer implements Subsystem {
     // Messages arrive only on later turns of the event loop, after `box.server` is set.
     const box: { server?: SipServer } = {};
     const transport = await SipTransport.listen(
-      { host: o.host, port: o.port, udp: o.udp, tcp: o.tcp, limits: o.limits },
+      { host: o.host, port: o.port, udp: o.udp, tcp: o.tcp, tls: o.tls, limits: o.limits },
       {
         message: (m, from) => box.server && box.server.#receive(m, from),
         invalid: (e, from) => box.server && box.server.#invalid(e, from),

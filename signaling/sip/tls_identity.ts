@@ -3,6 +3,8 @@
 // (ECDSA P-256, self-signed, for the configured host) and kept, so phones that pin
 // it on first use keep trusting it. Private keys are written 0600.
 
+import type { Subsystem } from "../../lifecycle/mod.ts";
+
 export class TlsIdentityError extends Error {
   override name = "TlsIdentityError";
 }
@@ -148,4 +150,26 @@ async function generate(certFile: string, keyFile: string, host: string): Promis
   } finally {
     for (const f of [tmpKey, tmpCert]) await Deno.remove(f).catch(() => {});
   }
+}
+
+/**
+ * Where a generated identity is kept: beside the KV file; for an in-memory KV, a
+ * private temporary directory removed at shutdown (nothing of it outlives the run).
+ */
+export async function tlsIdentityDir(
+  kvPath: string,
+  lifecycle: { add<T extends Subsystem>(s: T): T },
+): Promise<string> {
+  if (kvPath !== ":memory:") {
+    const cut = kvPath.lastIndexOf("/");
+    return cut > 0 ? kvPath.slice(0, cut) : ".";
+  }
+  const dir = await Deno.makeTempDir({ prefix: "council-sip-tls-" });
+  await Deno.chmod(dir, 0o700);
+  lifecycle.add({
+    name: "sip-tls-scratch",
+    ready: () => true,
+    close: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  });
+  return dir;
 }

@@ -63,11 +63,18 @@ export async function runBaresip(o: {
   say: Int16Array;
   seconds: number;
   delayMs?: number;
+  /** SIP over TLS to this port, trusting this PEM certificate (Council's). */
+  tls?: { port: number; ca: string };
+  /** baresip's mediaenc: "srtp-mand" offers RTP/SAVP with SDES and refuses plain RTP. */
+  mediaenc?: "srtp" | "srtp-mand";
 }): Promise<BaresipRun> {
   const dir = await Deno.makeTempDir({ prefix: "baresip-" });
   try {
     const localPort = freeUdpPort();
     await writeWav(`${dir}/in.wav`, o.say, 8000);
+    if (o.tls) await Deno.writeTextFile(`${dir}/ca.pem`, o.tls.ca);
+    const port = o.tls ? o.tls.port : o.sipPort;
+    const transport = o.tls ? ";transport=tls" : "";
     await Deno.writeTextFile(
       `${dir}/config`,
       [
@@ -83,6 +90,8 @@ export async function runBaresip(o: {
         "module aufile.so",
         "module aubridge.so",
         "module sndfile.so",
+        ...(o.mediaenc ? ["module srtp.so"] : []),
+        ...(o.tls ? [`sip_cafile ${dir}/ca.pem`] : []),
         `snd_path ${dir}`,
         "module_app account.so",
         "module_app menu.so",
@@ -92,9 +101,9 @@ export async function runBaresip(o: {
     );
     await Deno.writeTextFile(
       `${dir}/accounts`,
-      `<sip:${o.user}@127.0.0.1:${o.sipPort}>;auth_pass=${o.password};regint=60;audio_codecs=PCMU${
-        o.answer ? ";answermode=auto" : ""
-      }\n`,
+      `<sip:${o.user}@127.0.0.1:${port}${transport}>;auth_pass=${o.password};regint=60;` +
+        `audio_codecs=PCMU${o.answer ? ";answermode=auto" : ""}` +
+        `${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ""}\n`,
     );
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
     const out = await new Deno.Command("baresip", {
@@ -103,7 +112,7 @@ export async function runBaresip(o: {
         dir,
         ...(o.answer ? [] : [
           "-e",
-          `/dial sip:${o.dial ?? `council-${o.room}`}@127.0.0.1:${o.sipPort}`,
+          `/dial sip:${o.dial ?? `council-${o.room}`}@127.0.0.1:${port}${transport}`,
         ]),
         "-t",
         String(o.seconds),

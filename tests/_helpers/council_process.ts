@@ -10,6 +10,8 @@ export interface CouncilProcess {
   readonly url: string;
   /** SIP port (UDP and TCP) on 127.0.0.1, from the same line. */
   readonly sipPort: number;
+  /** SIP over TLS port, when TLS listens (sip.tls on). */
+  readonly sipTlsPort: number;
   /** H.323 RAS port (UDP) on 127.0.0.1. */
   readonly rasPort: number;
   readonly callSignalPort: number;
@@ -65,6 +67,7 @@ export async function startCouncilProcess(
       opts.withoutDefaults ? {} : {
         COUNCIL_HTTP_PORT: "0",
         COUNCIL_SIP_PORT: "0",
+        COUNCIL_SIP_TLS_PORT: "0",
         COUNCIL_H323_RAS_PORT: "0",
         COUNCIL_H323_CALL_SIGNAL_PORT: "0",
         COUNCIL_KV_PATH: ":memory:",
@@ -80,6 +83,7 @@ export async function startCouncilProcess(
 
   const lines: string[] = [];
   let sipPort = 0;
+  let sipTlsPort = 0;
   let rasPort = 0;
   let callSignalPort = 0;
   let resolveUrl!: (url: string) => void;
@@ -97,6 +101,7 @@ export async function startCouncilProcess(
           const rec = JSON.parse(line);
           if (rec.msg === "council ready") {
             sipPort = Number(/:(\d+)/.exec(rec.sip ?? "")?.[1] ?? 0);
+            sipTlsPort = Number(/:(\d+)$/.exec(rec.sipTls ?? "")?.[1] ?? 0);
             rasPort = Number(/:(\d+)$/.exec(rec.h323Ras ?? "")?.[1] ?? 0);
             callSignalPort = Number(/:(\d+)$/.exec(rec.h323CallSignal ?? "")?.[1] ?? 0);
             resolveUrl(rec.http);
@@ -135,6 +140,7 @@ export async function startCouncilProcess(
     child,
     url,
     sipPort,
+    sipTlsPort,
     rasPort,
     callSignalPort,
     lines,
