@@ -47,6 +47,8 @@ export function mediaRoutes(media: MediaEngine, witness: WitnessLog, token: stri
           packetsIn: l.packetsIn,
           packetsOut: l.packetsOut,
           rejectedSource: l.rejectedSource,
+          srtp: l.srtp,
+          srtpRefused: l.srtpRefused,
         })),
       });
     })
