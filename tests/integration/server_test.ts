@@ -23,6 +23,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
       "http",
       "kv",
       "media",
+      "media-rejects",
       "metrics",
       "policy",
       "rooms",
