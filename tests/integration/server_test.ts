@@ -64,6 +64,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
     "h323-ras",
     "sip",
     "rooms",
+    "media-rejects",
     "media",
     "guard",
     "policy",
