@@ -2,6 +2,7 @@
 // (limits.*) and the descriptor budget: the gates the accept loops use, the fd
 // pool they draw from, the warning when the budget is small, and the metrics.
 
+import type { CouncilConfig } from "../config/mod.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Registry } from "../telemetry/metrics.ts";
 import { ConnectionBook, type ConnectionGate, FdPool } from "../telemetry/connections.ts";
@@ -9,23 +10,7 @@ import { type Budget, type FdLimit, openFdCount, sizeCaps } from "./fd_budget.ts
 import client from "prom-client";
 
 /** The limits.* config keys. */
-export interface LimitsConfig {
-  readonly fdReserve: number;
-  readonly httpConnections: number;
-  readonly httpPerSource: number;
-  readonly wsConnections: number;
-  readonly wsPerSource: number;
-  readonly httpHeaderTimeoutSec: number;
-  readonly httpBodyTimeoutSec: number;
-  readonly httpIdleTimeoutSec: number;
-  readonly sipTcpConnections: number;
-  readonly sipTcpPerSource: number;
-  readonly sipTcpIdleSec: number;
-  readonly h225Connections: number;
-  readonly h225PerSource: number;
-  readonly h225IdleSec: number;
-  readonly tcpFirstMessageSec: number;
-}
+export type LimitsConfig = CouncilConfig["limits"];
 
 /** Descriptors per connection: the HTTP front holds three; a call's H.245 adds one. */
 const FDS = { http: 3, sipTcp: 1, h225: 2 } as const;

@@ -86,3 +86,27 @@ export async function addGuardian(
     token: async (room, over = {}) => admissionToken(await request(room, over)),
   };
 }
+
+type Payload = Record<string, unknown>;
+
+/** The payloads of every witness entry of `type` (all types when absent), oldest first. */
+export async function witnessed(url: string, type?: string, from = 0): Promise<Payload[]> {
+  const head = (await api(url, "POST", "/api/v1/witness/head")).body as { size: number };
+  const out: Payload[] = [];
+  for (let start = from; start < head.size; start += 1000) {
+    const end = Math.min(head.size, start + 1000);
+    const page = (await api(url, "GET", `/api/v1/witness/entries?start=${start}&end=${end}`))
+      .body as { entries: { type: string; payload: Payload }[] };
+    out.push(
+      ...page.entries.filter((e) => type === undefined || e.type === type).map((e) => e.payload),
+    );
+  }
+  return out;
+}
+
+/** SIP digest outcomes counted on /metrics (council_sip_auth). */
+export async function authMetric(url: string, outcome: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = new RegExp(`^council_sip_auth\\{outcome="${outcome}"\\} (\\d+)$`, "m").exec(text);
+  return m ? Number(m[1]) : NaN;
+}

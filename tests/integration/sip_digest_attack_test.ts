@@ -8,30 +8,10 @@
 
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
-import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
+import { addGuardian, api, authMetric, OPERATOR, witnessed } from "../_helpers/council_api.ts";
 import { runSipp } from "../_helpers/sipp.ts";
 import { authorization, DigestClient, type SipAnswer } from "../_helpers/sip_digest_client.ts";
 import { sleep, until } from "../_helpers/wait.ts";
-
-type Payload = Record<string, unknown>;
-
-async function witnessed(url: string, type: string): Promise<Payload[]> {
-  const head = (await api(url, "POST", "/api/v1/witness/head")).body as { size: number };
-  const out: Payload[] = [];
-  for (let start = 0; start < head.size; start += 1000) {
-    const end = Math.min(head.size, start + 1000);
-    const page = (await api(url, "GET", `/api/v1/witness/entries?start=${start}&end=${end}`))
-      .body as { entries: { type: string; payload: Payload }[] };
-    out.push(...page.entries.filter((e) => e.type === type).map((e) => e.payload));
-  }
-  return out;
-}
-
-async function authMetric(url: string, outcome: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = new RegExp(`^council_sip_auth\\{outcome="${outcome}"\\} (\\d+)$`, "m").exec(text);
-  return m ? Number(m[1]) : NaN;
-}
 
 const count = (answers: (SipAnswer | undefined)[], status: number) =>
   answers.filter((a) => a?.status === status).length;

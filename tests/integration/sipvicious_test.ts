@@ -6,11 +6,9 @@
 
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
-import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
+import { addGuardian, api, authMetric, OPERATOR, witnessed } from "../_helpers/council_api.ts";
 import { freeUdpPort } from "../_helpers/sipp.ts";
 import { tempDir } from "../_helpers/temp.ts";
-
-type Payload = Record<string, unknown>;
 
 /** Runs one sipvicious tool to completion, killed after timeoutMs (a run is bounded). */
 async function sipvicious(
@@ -34,24 +32,6 @@ async function sipvicious(
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function witnessed(url: string, type: string): Promise<Payload[]> {
-  const head = (await api(url, "POST", "/api/v1/witness/head")).body as { size: number };
-  const out: Payload[] = [];
-  for (let start = 0; start < head.size; start += 1000) {
-    const end = Math.min(head.size, start + 1000);
-    const page = (await api(url, "GET", `/api/v1/witness/entries?start=${start}&end=${end}`))
-      .body as { entries: { type: string; payload: Payload }[] };
-    out.push(...page.entries.filter((e) => e.type === type).map((e) => e.payload));
-  }
-  return out;
-}
-
-async function authMetric(url: string, outcome: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = new RegExp(`^council_sip_auth\\{outcome="${outcome}"\\} (\\d+)$`, "m").exec(text);
-  return m ? Number(m[1]) : NaN;
 }
 
 Deno.test("sipvicious: svmap finds the server, svwar no extension, svcrack no password (locked out)", async () => {
