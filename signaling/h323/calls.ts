@@ -837,7 +837,9 @@ export class H323Calls {
   }
 
   #acceptH245(call: Call, listener: H245Listener): void {
-    listener.accept().then((conn) => {
+    // Only the caller's host may take the call's H.245 channel (a stranger who learnt
+    // the port from the Connect is closed and the wait goes on).
+    listener.accept(30_000, call.conn.remote.host).then((conn) => {
       if (conn) this.#attachH245(call, conn);
       else if (!call.ended) this.#release(call, "no-h245", "undefinedReason", 102);
     });
