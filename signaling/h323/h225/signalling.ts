@@ -119,7 +119,12 @@ export function connect(guid: Uint8Array, conferenceID: Uint8Array, extra: Msg =
   };
 }
 
-/** A Setup from Council (an MC inviting the terminal into a conference). */
+/**
+ * A Setup from Council (an MC calling a terminal into a conference). The goal is
+ * `create` (H.225.0 7.3.1): to the terminal this is a new call to a conference it
+ * does not know; `invite` asks it to invite others, and H323Plus's default handler
+ * refuses such a call (EndedByTransportFail; issue 23), while `create` connects.
+ */
 export function setup(o: {
   guid: Uint8Array;
   conferenceID: Uint8Array;
@@ -136,7 +141,7 @@ export function setup(o: {
     destCallSignalAddress: o.destCallSignalAddress,
     activeMC: true,
     conferenceID: o.conferenceID,
-    conferenceGoal: { invite: null },
+    conferenceGoal: { create: null },
     callType: { pointToPoint: null },
     callIdentifier: { guid: o.guid },
     fastStart: o.fastStart,

@@ -353,3 +353,21 @@ Deno.test("H.245 control: master against terminals, identical numbers rejected, 
   twin.handleBytes(new Uint8Array([0xff, 0xfe]));
   assert.equal(h245Kind(sent2.at(-1)!), "indication.functionNotSupported");
 });
+
+Deno.test("Council's call-out Setup asks to create the conference, as H323Plus accepts (issue 23)", async () => {
+  const { setup } = await import("../../../signaling/h323/h225/signalling.ts");
+  const body = setup({
+    guid: new Uint8Array(16).fill(7),
+    conferenceID: new Uint8Array(16).fill(9),
+    source: "council-main",
+    destination: [{ "h323-ID": "bob" }],
+    destCallSignalAddress: { ipAddress: { ip: new Uint8Array([127, 0, 0, 1]), port: 1720 } },
+    fastStart: [],
+  });
+  const uu = {
+    "h323-uu-pdu": { "h323-message-body": { setup: body }, h245Tunnelling: true },
+  };
+  const decoded = decode(H323UserInformation, encode(H323UserInformation, uu)) as Msg;
+  const pdu = decoded["h323-uu-pdu"] as { "h323-message-body": { setup: Msg } };
+  assert.deepEqual(pdu["h323-message-body"].setup.conferenceGoal, { create: null });
+});
