@@ -68,7 +68,7 @@ import {
   speechBearer,
 } from "./q931/message.ts";
 import type { TpktConnection } from "./q931/connection.ts";
-import type { Gatekeeper } from "./ras/gatekeeper.ts";
+import { callBandwidth, type Gatekeeper } from "./ras/gatekeeper.ts";
 import { admissionRequestOf } from "./ras/token.ts";
 
 type Msg = Record<string, unknown>;
@@ -750,7 +750,7 @@ export class H323Calls {
       proof: endpoint.proof,
       // The terminal may ask its gatekeeper (Council) before answering.
       placed: (callId, bandwidthKbps) => {
-        gk.placed.set(callId, { endpointId: endpoint.id, bandwidth: bandwidthKbps * 10 });
+        gk.placed.set(callId, { endpointId: endpoint.id, bandwidth: callBandwidth(bandwidthKbps) });
         return () => gk.placed.delete(callId);
       },
     });

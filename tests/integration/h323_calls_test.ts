@@ -435,9 +435,14 @@ Deno.test("H.323 outbound: Council calls a registered terminal into a room; ooh3
         answerCall: true,
         callIdentifier: { guid },
         gatekeeperIdentifier: "Council",
+        // What H323Plus asks when answering (captured: 100000, and it was granted 800).
+        bandWidth: 100_000,
       },
     });
     assert.ok(answerArq?.admissionConfirm, JSON.stringify(answerArq));
+    // H.225.0 counts both directions: two-way G.711 needs at least 1280 (issue 23 item 5).
+    const granted = (answerArq.admissionConfirm as { bandWidth: number }).bandWidth;
+    assert.ok(granted >= 1280 && granted <= 100_000, `granted ${granted}`);
     // Council proposes, for each room codec, a channel it sends and one it receives;
     // ooh323c's own answer accepts the u-law pair (media to the terminal's phone).
     const answer = await terminalAnswer(setup, phone);

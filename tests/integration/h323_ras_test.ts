@@ -74,7 +74,8 @@ Deno.test("gatekeeper: ooh323c's GRQ, RRQ, ARQ, DRQ, URQ get the right answers, 
     const arq = await ras.encode(arqOf(30, [admissionToken(request)]));
     const [acfKind, acf] = only(await ras.ask(arq));
     assert.equal(acfKind, "admissionConfirm", JSON.stringify(acf));
-    assert.equal(acf.bandWidth, 800); // 80 kbps in units of 100 bit/s
+    // 80 kbps a direction, both directions (H.225.0 7.8.1), in units of 100 bit/s.
+    assert.equal(acf.bandWidth, 1600);
     assert.deepEqual(acf.callModel, { gatekeeperRouted: null });
     const sessions = (await api(council.url, "GET", "/api/v1/admission/sessions")).body as {
       sessions: { guardianId: string; room: string }[];

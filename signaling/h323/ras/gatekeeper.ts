@@ -462,11 +462,13 @@ export class Gatekeeper {
       const guid = (m.callIdentifier as { guid?: Uint8Array } | undefined)?.guid;
       const placed = guid ? this.placed.get(hex(guid)) : undefined;
       if (!placed || placed.endpointId !== e.id) return reject("requestDenied", e, proven);
+      // What the terminal asked, up to what the call was admitted for (both directions).
+      const asked = typeof m.bandWidth === "number" && m.bandWidth > 0 ? m.bandWidth : Infinity;
       return this.#signed(
         {
           admissionConfirm: {
             requestSeqNum: seq,
-            bandWidth: placed.bandwidth,
+            bandWidth: Math.min(asked, placed.bandwidth),
             callModel: { direct: null },
             destCallSignalAddress: transportAddress(e.callSignal[0]),
             willRespondToIRR: false,
@@ -523,7 +525,7 @@ export class Gatekeeper {
     if (decision.decision === "reject") return reject(ARJ_REASON[decision.reason], e, proven);
     const guid = (m.callIdentifier as { guid?: Uint8Array } | undefined)?.guid;
     const callId = guid ? hex(guid) : hex(m.conferenceID as Uint8Array);
-    const bandwidth = decision.bandwidthKbps * 10; // BandWidth counts 100 bit/s
+    const bandwidth = callBandwidth(decision.bandwidthKbps);
     this.calls.set(callId, {
       endpointId: e.id,
       sessionId: decision.sessionId,
@@ -689,4 +691,15 @@ export function registrationRef(endpointId: string): string {
 
 function hex(b: Uint8Array | undefined): string {
   return b ? toHex(b) : "";
+}
+
+/**
+ * RAS BandWidth for a call admitted at `kbps` a stream: H.225.0 counts 100 bit/s
+ * units for both directions of the call (7.8.1, bandWidth "for the bidirectional
+ * call"), so two-way G.711 needs at least 1280. Granting one direction made
+ * H323Plus open one of two Fast Start channels, or refuse H.245 channels with
+ * insufficientBandwidth (issue 23 item 5).
+ */
+export function callBandwidth(kbps: number): number {
+  return 2 * kbps * 10;
 }
