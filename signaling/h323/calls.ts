@@ -143,6 +143,8 @@ interface Call {
   choice?: AudioChoice;
   leg?: Promise<void>;
   remote?: HostPort;
+  /** Why media does not flow both ways, when the terminal refused Council's channel. */
+  mediaNote?: string;
   fastStart: boolean;
   setupAt: number;
   mediaAt?: number;
@@ -208,6 +210,7 @@ export class H323Calls {
       fastStart: c.fastStart,
       h245: c.tunnelling ? "tunnelled" : "separate",
       remote: c.remote ? `${c.remote.host}:${c.remote.port}` : null,
+      mediaNote: c.mediaNote ?? null,
       muted: this.o.rooms.member(c.legId)?.muted ?? false,
       setupToMediaMs: c.mediaAt ? Math.round((c.mediaAt - c.setupAt) * 10) / 10 : null,
       startedAt: new Date(c.startedAt).toISOString(),
@@ -555,7 +558,11 @@ export class H323Calls {
         transmitChannel: (choice, remote) => {
           call.choice ??= choice;
           call.remote = remote;
+          call.mediaNote = undefined;
           this.#joinLeg(call);
+        },
+        transmitRefused: (cause) => {
+          call.mediaNote = `the terminal refused Council's audio channel (${cause})`;
         },
         digits: (d) => this.#keypad.feed(call.legId, d),
         endSession: () => this.#release(call, "end-session", undefined, CAUSE.normalClearing),
@@ -778,6 +785,10 @@ export class H323Calls {
         call.fastStart = true;
         call.choice = got.choice;
         call.remote = got.remoteRtp;
+        if (!got.sendAccepted) {
+          // Only the terminal's own channel was accepted: Council sends nothing (issue 23).
+          call.mediaNote = "the terminal accepted no Fast Start channel for Council's audio";
+        }
         call.h245.fastStartAccepted();
         this.#joinLeg(call);
       }

@@ -357,9 +357,10 @@ export function fastStartProposals(
 /** What a callee accepted of Council's proposals: the codec and where to send. */
 export function fastStartAccepted(
   accepted: Msg[],
-): { choice: AudioChoice; remoteRtp?: HostPort } | undefined {
+): { choice: AudioChoice; remoteRtp?: HostPort; sendAccepted: boolean } | undefined {
   let choice: AudioChoice | undefined;
   let remoteRtp: HostPort | undefined;
+  let sendAccepted = false;
   for (const olc of accepted) {
     const fwd = olc.forwardLogicalChannelParameters as Msg | undefined;
     const rev = olc.reverseLogicalChannelParameters as Msg | undefined;
@@ -369,9 +370,10 @@ export function fastStartAccepted(
       // Council's transmit channel: the callee says where it receives.
       remoteRtp = hostPortOf(h2250(fwd)?.mediaChannel) ?? remoteRtp;
       choice ??= fwdAudio;
+      sendAccepted = true;
     } else if (revAudio) {
       choice = revAudio; // what the callee sends decides the leg's codec
     }
   }
-  return choice ? { choice, remoteRtp } : undefined;
+  return choice ? { choice, remoteRtp, sendAccepted } : undefined;
 }

@@ -32,6 +32,8 @@ export interface H245Events {
   endSession(): void;
   /** Nothing can be agreed (no common codec, repeated garbage). */
   failed(why: string): void;
+  /** The peer refused Council's audio channel: nothing is sent to it (the leg says why). */
+  transmitRefused?(cause: string): void;
 }
 
 export interface H245ControlOptions {
@@ -171,6 +173,8 @@ export class H245Control {
         if (this.#tx?.number === body.forwardLogicalChannelNumber) {
           this.o.log.warn("peer refused Council's audio channel", { cause: body.cause });
           this.#tx = undefined;
+          const cause = Object.keys((body.cause as Record<string, unknown> | undefined) ?? {})[0];
+          this.o.events.transmitRefused?.(cause ?? "unspecified");
         }
         return;
       case "request.closeLogicalChannel":

@@ -371,3 +371,57 @@ Deno.test("Council's call-out Setup asks to create the conference, as H323Plus a
   const pdu = decoded["h323-uu-pdu"] as { "h323-message-body": { setup: Msg } };
   assert.deepEqual(pdu["h323-message-body"].setup.conferenceGoal, { create: null });
 });
+
+Deno.test("a terminal that refuses Council's channel is told to the call (no media sent, the reason kept)", async () => {
+  const { fastStartAccepted } = await import("../../../signaling/h323/h245/capabilities.ts");
+  const pcmu = { codec: "PCMU" as const, capability: "g711Ulaw64k" };
+  // Fast Start: only the terminal's own channel (reverse parameters) accepted.
+  const theirs = audioChannel(1, pcmu, LOCAL.rtcp);
+  const reverseOnly = {
+    forwardLogicalChannelNumber: 1,
+    forwardLogicalChannelParameters: {
+      dataType: { nullData: null },
+      multiplexParameters: { none: null },
+    },
+    reverseLogicalChannelParameters: theirs.forwardLogicalChannelParameters,
+  };
+  assert.equal(fastStartAccepted([reverseOnly])?.sendAccepted, false);
+  assert.equal(fastStartAccepted([audioChannel(1, pcmu, LOCAL.rtcp)])?.sendAccepted, true);
+
+  // H.245: the terminal rejects Council's channel (H323Plus: insufficientBandwidth).
+  const sent: H245Message[] = [];
+  const refused: string[] = [];
+  const control = new H245Control({
+    send: (m) => sent.push(m),
+    codecs: () => ["PCMU"],
+    local: LOCAL,
+    log: createLogger({ level: "error", sink: () => {} }),
+    events: {
+      receiveChannel: () => true,
+      transmitChannel: () => refused.push("opened"),
+      digits: () => {},
+      endSession: () => {},
+      failed: () => {},
+      transmitRefused: (cause) => refused.push(cause),
+    },
+  });
+  control.start();
+  control.handle({
+    request: { masterSlaveDetermination: { terminalType: 50, statusDeterminationNumber: 5 } },
+  });
+  control.handle({
+    request: {
+      terminalCapabilitySet: terminalCapabilitySet({ sequenceNumber: 1, codecs: ["PCMU"] }),
+    },
+  });
+  const olc = sent.find((m) => m.request?.openLogicalChannel)!.request.openLogicalChannel as Msg;
+  control.handle({
+    response: {
+      openLogicalChannelReject: {
+        forwardLogicalChannelNumber: olc.forwardLogicalChannelNumber,
+        cause: { insufficientBandwidth: null },
+      },
+    },
+  });
+  assert.deepEqual(refused, ["insufficientBandwidth"]);
+});
