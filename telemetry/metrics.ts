@@ -4,6 +4,7 @@
 
 import process from "node:process";
 import client from "prom-client";
+import { openFdCount } from "../lifecycle/fd_budget.ts";
 
 export type Registry = client.Registry;
 export const { Counter, Gauge, Histogram } = client;
@@ -89,7 +90,7 @@ export function createMetrics(opts: { version: string }): Metrics {
     help: "Number of open file descriptors.",
     registers: [registry],
     collect() {
-      const n = openFds();
+      const n = openFdCount();
       if (n !== undefined) this.set(n);
     },
   });
@@ -119,14 +120,4 @@ export function createMetrics(opts: { version: string }): Metrics {
 
 function cpuUsage(): { user: number; system: number } {
   return process.cpuUsage();
-}
-
-function openFds(): number | undefined {
-  try {
-    let n = 0;
-    for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
-    return n;
-  } catch {
-    return undefined;
-  }
 }
