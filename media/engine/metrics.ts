@@ -56,6 +56,9 @@ export function registerMediaMetrics(engine: MediaEngine, registry: Registry): v
     snapshot ??= engine.stats().finally(() => setTimeout(() => snapshot = undefined, 0));
     return snapshot;
   };
+  // Every leg metric reads the same snapshot and labels a leg the same way.
+  const legsNow = async () => (await stats().catch(() => ({ legs: [] as LegStats[] }))).legs;
+  const labelsOf = (leg: LegStats) => ({ leg: leg.legId, room: leg.roomId, codec: leg.codec });
   for (const g of LEG_GAUGES) {
     new Gauge({
       name: `council_media_leg_${g.name}`,
@@ -64,10 +67,9 @@ export function registerMediaMetrics(engine: MediaEngine, registry: Registry): v
       registers: [registry],
       async collect() {
         this.reset();
-        const { legs } = await stats().catch(() => ({ legs: [] as LegStats[] }));
-        for (const leg of legs) {
+        for (const leg of await legsNow()) {
           const v = g.value(leg);
-          if (v !== undefined) this.set({ leg: leg.legId, room: leg.roomId, codec: leg.codec }, v);
+          if (v !== undefined) this.set(labelsOf(leg), v);
         }
       },
     });
@@ -81,11 +83,8 @@ export function registerMediaMetrics(engine: MediaEngine, registry: Registry): v
     registers: [registry],
     async collect() {
       this.reset();
-      const { legs } = await stats().catch(() => ({ legs: [] as LegStats[] }));
-      for (const leg of legs) {
-        if (leg.rejectedSource > 0) {
-          this.inc({ leg: leg.legId, room: leg.roomId, codec: leg.codec }, leg.rejectedSource);
-        }
+      for (const leg of await legsNow()) {
+        if (leg.rejectedSource > 0) this.inc(labelsOf(leg), leg.rejectedSource);
       }
     },
   });
