@@ -1,5 +1,6 @@
-// `council rooms list|show|create|close|mute|unmute|invite|remove`: the rooms API
-// (docs/API.md, "Rooms") from a terminal.
+// `council rooms list|show|create|close|pin|mute|unmute|invite|remove`: the rooms API
+// (docs/API.md, "Rooms") from a terminal. A room's PIN is read from a file or
+// stdin, never from the command line (where other users of the host see it).
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
@@ -11,9 +12,12 @@ const HELP = `council rooms <command> [options]
   show ROOM                         a room's members (protocol, codec, loss, jitter, MOS)
   create ROOM [--mixing all|moderated] [--codecs opus,PCMU,...] [--capacity N]
         [--call-type ROUTINE|ESCALATE|EMERGENCY] [--layout grid|speaker|presentation]
-        [--encryption optional|required]
+        [--encryption optional|required] [--pin-file FILE | --pin-stdin]
                                     create a room with its settings (required: SIP
-                                    phones only over TLS with SRTP)
+                                    phones only over TLS with SRTP; a PIN of 4-12
+                                    digits for callers with no other proof)
+  pin ROOM (--pin-file FILE | --pin-stdin | --clear)
+                                    set, change or remove the room's PIN
   close ROOM                        hang every member up and forget the room
   mute ROOM MEMBER | unmute ROOM MEMBER
                                     take a member out of (or back into) the mix
@@ -35,7 +39,25 @@ const FLAGS = {
   layout: { type: "string" },
   encryption: { type: "string" },
   protocol: { type: "string" },
+  "pin-file": { type: "string" },
+  "pin-stdin": { type: "boolean" },
+  clear: { type: "boolean" },
 } as const;
+
+/** The PIN from a file or stdin: its first line, never an argument. */
+async function readPin(o: { file?: string; stdin?: boolean }): Promise<string> {
+  let text: string;
+  try {
+    text = o.file !== undefined
+      ? await Deno.readTextFile(o.file)
+      : await new Response(Deno.stdin.readable).text();
+  } catch (err) {
+    throw new UsageError(`cannot read the PIN: ${(err as Error).message}`);
+  }
+  const line = text.split(/\r?\n/)[0].trim();
+  if (!/^[0-9]{4,12}$/.test(line)) throw new UsageError("the PIN must be 4-12 digits");
+  return line;
+}
 
 interface RoomList {
   rooms: {
@@ -96,8 +118,29 @@ export const roomsCommand: Command = operatorCommand({
         ...(values["call-type"] ? { callType: values["call-type"] } : {}),
         ...(values.layout ? { videoLayout: values.layout } : {}),
         ...(values.encryption ? { encryption: values.encryption } : {}),
+        ...(values["pin-file"] !== undefined || values["pin-stdin"]
+          ? { pin: await readPin({ file: values["pin-file"], stdin: values["pin-stdin"] }) }
+          : {}),
       });
       out(def, () => `created ${decodeURIComponent(room)}`);
+      return 0;
+    }
+    case "pin": {
+      const [room] = take(1, "one ROOM");
+      const path = `/api/v1/rooms/${room}/pin`;
+      const sources = [values["pin-file"] !== undefined, !!values["pin-stdin"]];
+      if (values.clear) {
+        if (sources.some(Boolean)) throw new UsageError("--clear takes no PIN");
+        const r = await api.request("DELETE", path);
+        out(r, () => `cleared the PIN of ${decodeURIComponent(room)}`);
+        return 0;
+      }
+      if (sources.filter(Boolean).length !== 1) {
+        throw new UsageError("give exactly one of --pin-file, --pin-stdin, --clear");
+      }
+      const pin = await readPin({ file: values["pin-file"], stdin: values["pin-stdin"] });
+      const r = await api.request("PUT", path, { pin });
+      out(r, () => `set the PIN of ${decodeURIComponent(room)}`);
       return 0;
     }
     case "close": {

@@ -27,6 +27,7 @@ export {
   type RoomMemberInfo,
 } from "./events.ts";
 export { RoomOperations } from "./operations.ts";
+export { checkPinForm, PinBusy, PinError } from "./pins.ts";
 export { type Evidence, EvidenceBoard, EvidenceError, parseEvidence } from "./evidence.ts";
 export { parseVoteSpec, type Vote, VoteBox, VoteError, type VoteRecord } from "./votes.ts";
 export { type EscalationRecord, Escalations, type Outcome } from "./escalations.ts";
@@ -154,6 +155,16 @@ export class Rooms {
   /** Rooms operators created through the API. */
   definitions() {
     return this.#registry?.list() ?? [];
+  }
+
+  /** Whether a created room has a PIN (callers without other proof may key it in). */
+  hasPin(room: string): boolean {
+    return this.#registry?.pins.has(room) ?? false;
+  }
+
+  /** Whether `pin` is the room's PIN (async scrypt; throws PinBusy when saturated). */
+  verifyPin(room: string, pin: string): Promise<boolean> {
+    return this.#registry?.pins.verify(room, pin) ?? Promise.resolve(false);
   }
 
   /** The room's definition, when an operator created it through the API. */

@@ -28,6 +28,23 @@ export class RoomOperations {
     return true;
   }
 
+  /**
+   * Sets (a PIN) or clears (null) a created room's PIN; witnessed without the PIN.
+   * False when no such room was created.
+   */
+  async setPin(room: string, pin: string | null): Promise<boolean> {
+    if (!this.registry.get(room)) return false;
+    if (pin === null) {
+      if (await this.registry.pins.clear(room)) {
+        await this.#witness("room.pin_cleared", { room, by: "operator" });
+      }
+    } else {
+      await this.registry.pins.set(room, pin);
+      await this.#witness("room.pin_set", { room, by: "operator" });
+    }
+    return true;
+  }
+
   /** Hangs every member up and forgets the definition; false when there was no such room. */
   async close(room: string): Promise<boolean> {
     const members = this.rooms.members(room);

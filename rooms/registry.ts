@@ -14,6 +14,7 @@ import {
   type RoomPolicy,
 } from "../guard/policy.ts";
 import type { Store } from "../store/mod.ts";
+import { RoomPins } from "./pins.ts";
 
 /** "all": everyone hears everyone but themselves; "moderated": members join muted
  * and speak when an operator gives them the floor (unmutes them). */
@@ -103,10 +104,15 @@ export function parseRoomDefinition(body: Record<string, unknown>, now: Date): R
 export class RoomRegistry {
   #rooms = new Map<string, RoomDefinition>();
 
-  private constructor(private readonly store: Store, private readonly policies: PolicyStore) {}
+  private constructor(
+    private readonly store: Store,
+    private readonly policies: PolicyStore,
+    /** The rooms' PINs (hashes only; rooms/pins.ts). */
+    readonly pins: RoomPins,
+  ) {}
 
   static async open(store: Store, policies: PolicyStore): Promise<RoomRegistry> {
-    const r = new RoomRegistry(store, policies);
+    const r = new RoomRegistry(store, policies, await RoomPins.open(store));
     for await (const { value } of store.kv.list<RoomDefinition>({ prefix: PREFIX })) {
       r.#rooms.set(value.name, value);
     }
@@ -136,6 +142,7 @@ export class RoomRegistry {
   async delete(name: string): Promise<boolean> {
     if (!this.#rooms.has(name)) return false;
     await this.store.kv.delete([...PREFIX, name]);
+    await this.pins.clear(name);
     this.#rooms.delete(name);
     this.#publish();
     return true;

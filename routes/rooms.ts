@@ -6,11 +6,14 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import {
   CallError,
+  checkPinForm,
   type EvidenceBoard,
   EvidenceError,
   parseEvidence,
   parseRoomDefinition,
   parseVoteSpec,
+  PinError,
+  type RoomDefinition,
   RoomDefinitionError,
   type RoomOperations,
   type Rooms,
@@ -90,8 +93,19 @@ function ballotField(value: unknown): Ballot {
 
 export function roomsRoutes(services: RoomServices, token: string): Hono {
   const { rooms, operations: ops, evidence, votes } = services;
+  // A definition as the API shows it: whether it has a PIN, never the PIN or its hash.
+  const withPin = (def: RoomDefinition) => ({ ...def, pin: rooms.hasPin(def.name) });
+  const pinField = (value: unknown): string => {
+    try {
+      return checkPinForm(value);
+    } catch (err) {
+      if (err instanceof PinError) throw new BadRequest(err.message);
+      throw err;
+    }
+  };
   const show = async (room: string) => {
-    const def = rooms.definition(room) ?? null;
+    const found = rooms.definition(room);
+    const def = found ? withPin(found) : null;
     const status = await rooms.status(room);
     if (!def && status.members.length === 0) return undefined;
     return { room, definition: def, ...status, seq: rooms.events.seq(room) };
@@ -145,7 +159,7 @@ export function roomsRoutes(services: RoomServices, token: string): Hono {
     })
     .get("/", (c) => {
       const active = new Map(rooms.active().map((r) => [r.room, r.members]));
-      const defined = new Map(rooms.definitions().map((d) => [d.name, d]));
+      const defined = new Map(rooms.definitions().map((d) => [d.name, withPin(d)]));
       const names = [...new Set([...defined.keys(), ...active.keys()])].sort();
       return c.json({
         rooms: names.map((name) => ({
@@ -156,7 +170,8 @@ export function roomsRoutes(services: RoomServices, token: string): Hono {
       });
     })
     .post("/", async (c) => {
-      const body = await jsonBody(c, 4096);
+      const { pin: pinValue, ...body } = await jsonBody(c, 4096);
+      const pin = pinValue === undefined ? undefined : pinField(pinValue);
       let def;
       try {
         def = parseRoomDefinition(body, new Date());
@@ -167,7 +182,21 @@ export function roomsRoutes(services: RoomServices, token: string): Hono {
       if (!await ops.create(def)) {
         throw new BadRequest(`room ${def.name} exists`, "CONFLICT", 409);
       }
-      return c.json(def, 201);
+      if (pin !== undefined) await ops.setPin(def.name, pin);
+      return c.json(withPin(def), 201);
+    })
+    // The room's PIN: set or changed with PUT {pin}, removed with DELETE; never read back.
+    .put("/:room/pin", async (c) => {
+      const room = roomParam(c);
+      const body = await jsonBody(c, 1024);
+      onlyFields(body, ["pin"]);
+      if (!await ops.setPin(room, pinField(body.pin))) throw notFound(`no room ${room}`);
+      return c.json({ room, pin: true });
+    })
+    .delete("/:room/pin", async (c) => {
+      const room = roomParam(c);
+      if (!await ops.setPin(room, null)) throw notFound(`no room ${room}`);
+      return c.json({ room, pin: false });
     })
     .get("/:room", async (c) => {
       const room = roomParam(c);
