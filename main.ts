@@ -201,7 +201,9 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       log: log.child({ subsystem: "h323" }),
       metrics: metrics.registry,
     });
-    // Shutdown runs in reverse: calls end before the gatekeeper stops answering.
+    // Shutdown runs in reverse: calls end before the gatekeeper stops answering,
+    // and Council unregisters from its upstream gatekeeper last.
+    if (h323.upstream) lifecycle.add(h323.upstream);
     lifecycle.add(h323.ras);
     lifecycle.add(h323.calls);
     // Browsers are one way in among three: without a mediasoup worker, Council
@@ -321,6 +323,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       operatorToken: operator.token,
       sip,
       h323: h323.calls.calls,
+      h323Upstream: h323.upstream ? () => h323.upstream!.status() : undefined,
       gateway,
       media,
       cost: { meter, budgets },

@@ -1,10 +1,12 @@
-// `council h323 password|passwords|registrations`: a guardian's H.323 (H.235.1)
+// `council h323 password|passwords|registrations|upstream`: a guardian's H.323 (H.235.1)
 // password, set from a file or stdin (never from the command line, where other
 // users and the shell history would see it) and never shown again; and the
-// gatekeeper's registrations with how each was proven.
+// gatekeeper's registrations with how each was proven; Council's own registration
+// with an upstream gatekeeper.
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
+import type { UpstreamStatus } from "../signaling/h323/ras/upstream.ts";
 
 const HELP = `council h323 <command> [options]
 
@@ -15,6 +17,8 @@ const HELP = `council h323 <command> [options]
   passwords                         which guardians have one, and since when
   registrations                     registered terminals: guardian, aliases,
                                     addresses, proof (h235.1 | council-token)
+  upstream                          Council's own registration with the gatekeeper
+                                    in h323.upstream: state, aliases, why not
 
 options:
   --password-file FILE   read the password from FILE
@@ -22,7 +26,8 @@ options:
   --clear                remove the password
 ${OPERATOR_OPTIONS}
 
-exit codes: 0 ok, 1 refused by the server, 2 usage error`;
+exit codes: 0 ok, 1 refused by the server (upstream: Council is not registered),
+2 usage error`;
 
 const FLAGS = {
   ...OPERATOR_FLAGS,
@@ -110,6 +115,20 @@ export const h323Command: Command = operatorCommand({
         }
       }
       return 0;
+    }
+    case "upstream": {
+      if (rest.length) throw new UsageError("upstream takes no arguments");
+      const u = await api.request<UpstreamStatus>("GET", "/api/v1/h323/upstream");
+      if (values.json) console.log(JSON.stringify(u));
+      else if (u.state === "off") console.log("no upstream gatekeeper (h323.upstream is empty)");
+      else {
+        console.log(`${u.state}  ${u.gatekeeper}${u.gatekeeperId ? ` (${u.gatekeeperId})` : ""}`);
+        if (u.aliases.length) console.log(`aliases  ${u.aliases.join(", ")}`);
+        if (u.timeToLive) console.log(`time to live  ${u.timeToLive} s`);
+        if (u.registeredAt) console.log(`registered since  ${u.registeredAt}`);
+        if (u.why) console.log(`last failure  ${u.why}`);
+      }
+      return u.state === "registered" || u.state === "off" ? 0 : 1;
     }
     default:
       throw new UsageError(`unknown h323 command '${sub}'`);

@@ -121,6 +121,29 @@ const webhook: ValueKind<string> = {
   fromEnv: (raw) => (isWebhook(raw) ? raw : undefined),
 };
 
+// The gatekeeper Council registers with: "" or an IPv4 "host[:port]".
+const UPSTREAM_RE = /^(?:|(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?)$/;
+const upstream: ValueKind<string> = {
+  describe: `"" or an IPv4 "host[:port]"`,
+  fromJson: (
+    raw,
+  ) => (typeof raw === "string" && UPSTREAM_RE.test(raw.trim()) ? raw.trim() : undefined),
+  fromEnv: (raw) => (UPSTREAM_RE.test(raw.trim()) ? raw.trim() : undefined),
+};
+
+// A gatekeeper or H.323 identifier: 1-128 printable characters.
+const H323_ID_RE = /^[\x21-\x7e]{1,128}$/;
+const h323Id: ValueKind<string> = {
+  describe: "1-128 printable ASCII characters without spaces",
+  fromJson: (raw) => (typeof raw === "string" && H323_ID_RE.test(raw) ? raw : undefined),
+  fromEnv: (raw) => (H323_ID_RE.test(raw) ? raw : undefined),
+};
+const optionalH323Id: ValueKind<string> = {
+  describe: `"" or ${h323Id.describe}`,
+  fromJson: (raw) => (raw === "" ? "" : h323Id.fromJson(raw)),
+  fromEnv: (raw) => (raw === "" ? "" : h323Id.fromEnv(raw)),
+};
+
 // H.323 neighbour gatekeepers: "host[:port][=password]" items, comma-separated.
 const NEIGHBOUR_RE =
   /^\s*(?:|(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?:=[\x21-\x2b\x2d-\x7e]{8,128})?(?:\s*,\s*(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?:=[\x21-\x2b\x2d-\x7e]{8,128})?)*)\s*$/;
@@ -133,6 +156,7 @@ const neighbours: ValueKind<string> = {
 export type SipTransports = "udp+tcp" | "udp" | "tcp";
 export type H323Video = "off" | "on";
 export type H323LrqFrom = "neighbours" | "anyone";
+export type H323TrustRouted = "off" | "aliases";
 export type SipMedia = "mix" | "none";
 export type SipTls = "on" | "off";
 /** media.latching: the media engine's LatchPolicy (media/engine/source_lock.ts). */
@@ -390,6 +414,40 @@ export const KEYS = [
     doc:
       `Who gets an LCF: "neighbours" (h323.neighbours only; others get LRJ securityDenial) or "anyone".`,
   } satisfies KeySpec<H323LrqFrom>,
+  {
+    path: "h323.upstream",
+    kind: upstream,
+    defaultValue: "",
+    doc:
+      `A gatekeeper Council registers with as an MCU whose aliases are its rooms (council-<room>), "host[:port]" (port 1719 when absent); its zone's calls to a room then reach Council, each admitted by an ARQ to it. Empty: none.`,
+  } satisfies KeySpec<string>,
+  {
+    path: "h323.upstreamId",
+    kind: optionalH323Id,
+    defaultValue: "",
+    doc: "That gatekeeper's identifier; empty: learnt from its GCF (Council sends a GRQ first).",
+  } satisfies KeySpec<string>,
+  {
+    path: "h323.upstreamName",
+    kind: h323Id,
+    defaultValue: "council",
+    doc:
+      "The H.323 ID Council registers under first (the gatekeeper finds Council's password by it); the rooms' aliases follow.",
+  } satisfies KeySpec<string>,
+  {
+    path: "h323.upstreamPasswordFile",
+    kind: optionalPath,
+    defaultValue: "",
+    doc:
+      "File (mode 0600) holding the H.235.1 password the upstream gatekeeper keeps for upstreamName; every RAS message to it is then proven, and its answers that carry a token must verify. Empty: no password.",
+  } satisfies KeySpec<string>,
+  {
+    path: "h323.trustRouted",
+    kind: oneOf<H323TrustRouted>("off", "aliases"),
+    defaultValue: "off" as H323TrustRouted,
+    doc:
+      `Calls the upstream gatekeeper or a configured neighbour routes through itself (the Setup comes from its address): "aliases" admits a caller whose h323-ID names an active guardian as that guardian, vouched by the gatekeeper (a password-class proof: the call types guard's passwordCallTypes allow); "off": such callers need Council's token or the room's PIN.`,
+  } satisfies KeySpec<H323TrustRouted>,
   {
     path: "h323.rasPerSourcePerSec",
     kind: integer(1, 1_000_000),

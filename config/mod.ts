@@ -6,6 +6,7 @@ import {
   DEFAULT_CONFIG_FILE,
   envName,
   type H323LrqFrom,
+  type H323TrustRouted,
   type H323Video,
   KEYS,
   type KeySpec,
@@ -20,6 +21,7 @@ import {
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, envName, KEYS, LOG_LEVELS } from "./_schema.ts";
 export type {
   H323LrqFrom,
+  H323TrustRouted,
   H323Video,
   LogLevel,
   SipDigest,
@@ -74,6 +76,11 @@ export interface CouncilConfig {
     readonly h235WindowSec: number;
     readonly neighbours: string;
     readonly lrqFrom: H323LrqFrom;
+    readonly upstream: string;
+    readonly upstreamId: string;
+    readonly upstreamName: string;
+    readonly upstreamPasswordFile: string;
+    readonly trustRouted: H323TrustRouted;
     readonly rasPerSourcePerSec: number;
     readonly rasPerIdentityPerSec: number;
   };

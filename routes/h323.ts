@@ -1,15 +1,21 @@
 // H.323 administration for operators: calls (list, dial, hang up), registrations
-// (how each was proven; endpoint identifiers are not shown) and the per-guardian
-// H.235.1 passwords (set or cleared, never read back).
+// (how each was proven; endpoint identifiers are not shown), the per-guardian
+// H.235.1 passwords (set or cleared, never read back) and Council's own
+// registration with an upstream gatekeeper.
 
 import { Hono } from "hono";
-import { type H323Calls, PasswordError } from "../signaling/h323/mod.ts";
+import { type H323Calls, PasswordError, type UpstreamStatus } from "../signaling/h323/mod.ts";
 import { CallError } from "../signaling/h323/calls.ts";
 import { operatorOnly } from "./auth.ts";
 import { BadRequest } from "./errors.ts";
 import { guardianField, jsonBody, onlyFields, roomField } from "./_params.ts";
 
-export function h323Routes(calls: H323Calls, token: string): Hono {
+export function h323Routes(
+  calls: H323Calls,
+  token: string,
+  /** Council's registration with another gatekeeper (h323.upstream), if configured. */
+  upstream?: () => UpstreamStatus | undefined,
+): Hono {
   const gatekeeper = () => {
     const gk = calls.gatekeeper();
     if (!gk) throw new BadRequest("the H.323 gatekeeper is not running", "UNAVAILABLE", 503);
@@ -27,6 +33,8 @@ export function h323Routes(calls: H323Calls, token: string): Hono {
   return new Hono()
     .use("*", operatorOnly(token))
     .get("/calls", (c) => c.json({ calls: calls.list() }))
+    // Where Council stands with the gatekeeper it registers with: { state: "off" } without one.
+    .get("/upstream", (c) => c.json(upstream?.() ?? { state: "off" }))
     // Calls a guardian's registered H.323 endpoint into a room.
     .post("/calls", async (c) => {
       const body = await jsonBody(c, 4096);

@@ -24,7 +24,7 @@ import { webRoutes } from "./web.ts";
 import { webrtcRoutes, wsRoutes } from "./webrtc.ts";
 import type { WebRtcSignalling } from "../signaling/webrtc/mod.ts";
 import type { SipServer } from "../signaling/sip/mod.ts";
-import type { H323Calls } from "../signaling/h323/mod.ts";
+import type { H323Calls, UpstreamStatus } from "../signaling/h323/mod.ts";
 import type { Escalations, Gateway } from "../rooms/mod.ts";
 import { escalationRoutes } from "./escalations.ts";
 import { type RoomServices, roomsRoutes } from "./rooms.ts";
@@ -45,6 +45,8 @@ export interface AppDeps {
   sip?: SipServer;
   /** Absent when H.323 is not running. */
   h323?: H323Calls;
+  /** Council's registration with an upstream gatekeeper, when h323.upstream is set. */
+  h323Upstream?: () => UpstreamStatus | undefined;
   gateway?: Gateway;
   /** Cost metering and budgets; absent in tests that build the app without them. */
   cost?: { meter: CostMeter; budgets: BudgetBook };
@@ -71,7 +73,10 @@ export function buildApp(deps: AppDeps): Hono {
       guardianRoutes(deps.registry, deps.guard, deps.witness, deps.operatorToken),
     )
     .route("/api/v1/sip", deps.sip ? sipRoutes(deps.sip, deps.operatorToken) : new Hono())
-    .route("/api/v1/h323", deps.h323 ? h323Routes(deps.h323, deps.operatorToken) : new Hono())
+    .route(
+      "/api/v1/h323",
+      deps.h323 ? h323Routes(deps.h323, deps.operatorToken, deps.h323Upstream) : new Hono(),
+    )
     .route(
       "/api/v1/gateway",
       deps.gateway ? gatewayRoutes(deps.gateway, deps.operatorToken) : new Hono(),

@@ -20,11 +20,14 @@ import { h323GatewayStack } from "./gateway_leg.ts";
 import { Endpoints } from "./ras/endpoints.ts";
 import { Gatekeeper } from "./ras/gatekeeper.ts";
 import { RasServer } from "./ras/server.ts";
+import { UpstreamGatekeeper } from "./ras/upstream.ts";
+import { h235Key } from "./security/h235_1.ts";
 import { parseNeighbours } from "./security/neighbours.ts";
 import { H323Passwords } from "./security/passwords.ts";
 import { RasAuthenticator } from "./security/ras_auth.ts";
 
 export { RasServer } from "./ras/server.ts";
+export { UpstreamGatekeeper, type UpstreamStatus } from "./ras/upstream.ts";
 export {
   checkPassword,
   councilRasToken,
@@ -52,6 +55,12 @@ export interface H323Config {
   /** "host[:port][=password], ..." whose LRQs are answered. */
   neighbours: string;
   lrqFrom: "neighbours" | "anyone";
+  /** "host[:port]" of a gatekeeper Council registers with, or "". */
+  upstream: string;
+  upstreamId: string;
+  upstreamName: string;
+  upstreamPasswordFile: string;
+  trustRouted: "off" | "aliases";
   rasPerSourcePerSec: number;
   rasPerIdentityPerSec: number;
   video: "off" | "on";
@@ -72,6 +81,39 @@ export interface H323 {
   ras: RasServer;
   /** Per-guardian H.323 (H.235.1) passwords, set by the operator. */
   passwords: H323Passwords;
+  /** Council's registration with another gatekeeper (h323.upstream), when configured. */
+  upstream?: UpstreamGatekeeper;
+}
+
+export class H323SecretError extends Error {}
+
+/** A password file: readable by its owner only, one line of 8-128 printable characters. */
+export async function readPasswordFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    throw new H323SecretError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const mode = (await Deno.stat(file)).mode ?? 0;
+  if (mode & 0o077) {
+    throw new H323SecretError(
+      `${file} is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
+    );
+  }
+  const password = text.replace(/\r?\n$/, "");
+  if (!/^[\x20-\x7e]{8,128}$/.test(password)) {
+    throw new H323SecretError(
+      `${file}: the password must be one line of 8-128 printable characters`,
+    );
+  }
+  return password;
+}
+
+/** The aliases Council registers upstream: each room's council-<room>. */
+function roomAliases(policies: PolicyStore): string[] {
+  return Object.keys(policies.current.rooms).filter((r) => r !== "gateway").sort()
+    .map((r) => `h323-ID:council-${r}`);
 }
 
 /**
@@ -140,7 +182,33 @@ export async function startH323(c: H323Config): Promise<H323> {
         }),
       endpoints,
     );
-    return { calls: cs, ras, passwords };
+    let upstream: UpstreamGatekeeper | undefined;
+    if (c.upstream) {
+      const [host, port] = c.upstream.split(":");
+      const password = c.upstreamPasswordFile
+        ? await readPasswordFile(c.upstreamPasswordFile)
+        : undefined;
+      upstream = await UpstreamGatekeeper.start({
+        gatekeeper: { host, port: port ? Number(port) : 1719 },
+        gatekeeperId: c.upstreamId || undefined,
+        bind: { host: c.host, port: 0 },
+        callSignal: { host: c.host, port: cs.port },
+        aliases: () => roomAliases(c.policies),
+        name: c.upstreamName,
+        key: password === undefined ? undefined : h235Key(password),
+        timeToLive: 300,
+        witness: c.witness,
+        log: c.log.child({ part: "upstream" }),
+      });
+      let registered = roomAliases(c.policies).join(",");
+      c.policies.onChange(() => {
+        const now = roomAliases(c.policies).join(",");
+        if (now === registered) return;
+        registered = now;
+        upstream!.refresh().catch((err) => c.log.warn("upstream re-registration failed", { err }));
+      });
+    }
+    return { calls: cs, ras, passwords, upstream };
   } catch (err) {
     await cs.close();
     throw err;
