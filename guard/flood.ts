@@ -40,6 +40,11 @@ export class KeyedLimiter {
     return this.#bucket(key, now).take(now);
   }
 
+  /** Gives back a token taken from key (the attempt turned out not to count). */
+  give(key: string, now = performance.now()): void {
+    this.#buckets.get(key)?.give(now);
+  }
+
   /** Whether key has a token, taking none (a key never seen has a full bucket). */
   peek(key: string, now = performance.now()): Take {
     return this.#buckets.get(key)?.peek(now) ?? { ok: true };

@@ -38,7 +38,9 @@ import {
   CALL_TYPES,
   type CallType,
   type Decision,
+  GUEST_ID_RE,
   keyBacked,
+  type MediaAddress,
   type Reject,
   type RejectReason,
   type Session,
@@ -60,7 +62,26 @@ export interface GuardOptions {
 export interface AdmitContext {
   /** The peer's IP address (no port). */
   source?: string;
+  /**
+   * A PIN lobby's hold (holdLobby): an admitted guest keeps the media port its call
+   * was answered on, so it joins the room without renegotiating.
+   */
+  hold?: LobbyHold;
 }
+
+/** A media port and a lobby seat held for a caller keying in a room PIN. */
+export interface LobbyHold {
+  readonly id: string;
+  readonly room: string;
+  readonly source: string;
+  readonly media: MediaAddress;
+  /** The admitted session took the port over. */
+  adopted: boolean;
+  released: boolean;
+}
+
+/** How one PIN entry went: "limited" entries were refused before any hashing. */
+export type PinOutcome = "right" | "wrong" | "limited";
 
 /** Rejects anyone can cause without the guardian's key: they count against the source. */
 const UNAUTHENTICATED: ReadonlySet<RejectReason> = new Set([
@@ -100,6 +121,10 @@ export class Guard implements Subsystem {
   #rejects: RejectLedger;
   #ports: PortPool;
   #portsInUse: UdpPortsInUse;
+  #lobbies = new Map<string, number>();
+  #lobbyTotal = 0;
+  #pinWrongBySource: KeyedLimiter;
+  #pinWrongByRoom: KeyedLimiter;
   #inFlight = new Set<Promise<unknown>>();
   #closing = false;
   #metrics;
@@ -127,6 +152,11 @@ export class Guard implements Subsystem {
       },
       now: this.#now,
     });
+    this.#pinWrongBySource = new KeyedLimiter({
+      ...policy.roomPin.wrongPerSource,
+      maxKeys: 50_000,
+    });
+    this.#pinWrongByRoom = new KeyedLimiter({ ...policy.roomPin.wrongPerRoom, maxKeys: 10_000 });
     this.#ports = new PortPool(opts.media.portMin, opts.media.portMax);
     this.#portsInUse = new UdpPortsInUse(opts.media.host);
     opts.policies.onChange((p) => this.#applyLimits(p));
@@ -179,12 +209,13 @@ export class Guard implements Subsystem {
 
   async #admit(
     request: AdmissionRequest | AuthenticatedRequest,
-    { source }: AdmitContext,
+    { source, hold }: AdmitContext,
   ): Promise<Decision> {
     const started = performance.now();
     const policy = this.opts.policies.current;
     const verdict = this.#beforeSignature(request, source) ??
-      await this.#evaluate(request, policy);
+      await this.#evaluate(request, policy, hold);
+    const guest = "authentication" in request && request.authentication === "room-pin";
     if (!verdict.ok && source && UNAUTHENTICATED.has(verdict.reason)) {
       this.#sourceFailures.take(source);
     }
@@ -192,6 +223,18 @@ export class Guard implements Subsystem {
       request: request as unknown as JsonValue,
       decision: verdict.ok ? "admit" : "reject",
       policyVersion: policy.version,
+      // A guest is who it says it is only as far as the PIN goes: where it came from
+      // and the identity it claimed are on record, marked unverified.
+      ...(guest
+        ? {
+          method: "room-pin",
+          guest: {
+            source: source ?? null,
+            claimedIdentity: (request as AuthenticatedRequest).claimedIdentity ?? null,
+            verified: false,
+          },
+        }
+        : {}),
       ...(verdict.ok
         ? {
           sessionId: verdict.session.id,
@@ -280,6 +323,7 @@ export class Guard implements Subsystem {
   async #evaluate(
     req: AdmissionRequest | AuthenticatedRequest,
     policy: Policy,
+    hold?: LobbyHold,
   ): Promise<Verdict> {
     const no = (reason: RejectReason, message: string, retryAfter?: number): Verdict => ({
       ok: false,
@@ -287,6 +331,9 @@ export class Guard implements Subsystem {
       message,
       retryAfter,
     });
+    if ("authentication" in req && req.authentication === "room-pin") {
+      return this.#evaluateGuest(req, policy, hold);
+    }
 
     // 1-2: the registered key, a valid signature over the canonical bytes, active.
     const guardian = this.opts.registry.get(req.guardianId);
@@ -394,8 +441,93 @@ export class Guard implements Subsystem {
       return no("CODEC_UNSUPPORTED", `room ${req.room} allows ${room.allowedCodecs.join(", ")}`);
     }
 
-    const port = this.#ports.take((p) => this.#portsInUse.pairBusy(p));
-    if (port === undefined) return no("CAPACITY_EXCEEDED", "no media ports left", 30);
+    return this.#seat(req, codec, now, used);
+  }
+
+  /**
+   * A guest who keyed in a room's PIN (the stack checked it through checkPin): no
+   * guardian, so no registry, signature or per-guardian bucket; only the call types
+   * passwords may join (the room's own call type counts), the guests' bandwidth
+   * quota, the room's budget and seats, the call type's bucket, the room's codecs.
+   */
+  #evaluateGuest(req: AuthenticatedRequest, policy: Policy, hold?: LobbyHold): Verdict {
+    const no = (reason: RejectReason, message: string, retryAfter?: number): Verdict => ({
+      ok: false,
+      reason,
+      message,
+      retryAfter,
+    });
+    if (!GUEST_ID_RE.test(req.guardianId)) {
+      return no("INVALID_SIGNATURE", "a guest is named guest-<8 hex>");
+    }
+    const room = roomPolicy(policy, req.room);
+    if (!room) return no("ROOM_NOT_FOUND", `no room ${req.room}`);
+    const callType = room.callType ?? req.callType;
+    if (
+      !policy.passwordCallTypes.includes(callType) ||
+      !policy.passwordCallTypes.includes(req.callType)
+    ) {
+      return no("INVALID_SIGNATURE", `${callType} rooms do not admit callers by PIN`);
+    }
+    if (req.bandwidthKbps > policy.guests.bandwidthKbps) {
+      return no(
+        "BANDWIDTH_EXCEEDED",
+        `${req.bandwidthKbps} kbps exceeds a guest's quota (${policy.guests.bandwidthKbps} kbps)`,
+      );
+    }
+    const occupancy = this.#rooms.get(req.room) ?? { members: 0, bandwidthKbps: 0 };
+    if (occupancy.bandwidthKbps + req.bandwidthKbps > room.bandwidthKbps) {
+      return no(
+        "BANDWIDTH_EXCEEDED",
+        `${req.bandwidthKbps} kbps exceeds room ${req.room}'s budget (${
+          room.bandwidthKbps - occupancy.bandwidthKbps
+        } kbps left)`,
+      );
+    }
+    if (occupancy.members >= room.capacity) {
+      return no("CAPACITY_EXCEEDED", `room ${req.room} is full (${room.capacity})`, 30);
+    }
+    const typeLimit = this.#typeBuckets[req.callType].take();
+    if (!typeLimit.ok) {
+      return no("RATE_LIMITED", `too many ${req.callType} admissions`, typeLimit.retryAfter);
+    }
+    const codec = req.codecs.find((c) => room.allowedCodecs.includes(c));
+    if (!codec) {
+      return no("CODEC_UNSUPPORTED", `room ${req.room} allows ${room.allowedCodecs.join(", ")}`);
+    }
+    // The lobby's port becomes the session's: the caller keeps the address it was given.
+    const port = hold && !hold.released && !hold.adopted && hold.room === req.room
+      ? hold.media.port
+      : undefined;
+    if (hold && port === undefined) {
+      return no("INTERNAL_ERROR", "the lobby's media port is no longer held");
+    }
+    const verdict = this.#seat(req, codec, this.#now(), 0, port);
+    if (verdict.ok && hold) {
+      hold.adopted = true;
+      this.#leaveLobby(hold);
+    }
+    return verdict;
+  }
+
+  /** Takes the seat, bandwidth and media port (or adopts `heldPort`): the session. */
+  #seat(
+    req: AdmissionRequest | AuthenticatedRequest,
+    codec: Session["codec"],
+    now: number,
+    used: number,
+    heldPort?: number,
+  ): Verdict {
+    const occupancy = this.#rooms.get(req.room) ?? { members: 0, bandwidthKbps: 0 };
+    const port = heldPort ?? this.#ports.take((p) => this.#portsInUse.pairBusy(p));
+    if (port === undefined) {
+      return {
+        ok: false,
+        reason: "CAPACITY_EXCEEDED",
+        message: "no media ports left",
+        retryAfter: 30,
+      };
+    }
     const session: Session = {
       id: crypto.randomUUID(),
       guardianId: req.guardianId,
@@ -460,6 +592,138 @@ export class Guard implements Subsystem {
     return ids.length;
   }
 
+  // ---- room PIN lobbies (rooms/pin_lobby.ts) ----------------------------------
+
+  /**
+   * Holds a media port and a lobby seat for a caller who will key in `room`'s PIN:
+   * at most policy.roomPin.lobbyPerRoom per room and lobbyTotal in all, so a flood
+   * of calls cannot hold every port. Undefined (with why) when none is left.
+   */
+  holdLobby(room: string, source: string): { hold: LobbyHold } | { refused: string } {
+    const { lobbyPerRoom, lobbyTotal } = this.opts.policies.current.roomPin;
+    const inRoom = this.#lobbies.get(room) ?? 0;
+    if (this.#closing) return { refused: "shutting down" };
+    if (inRoom >= lobbyPerRoom) return { refused: `room ${room}'s PIN lobby is full` };
+    if (this.#lobbyTotal >= lobbyTotal) return { refused: "the PIN lobbies are full" };
+    const port = this.#ports.take((p) => this.#portsInUse.pairBusy(p));
+    if (port === undefined) return { refused: "no media ports left" };
+    this.#lobbies.set(room, inRoom + 1);
+    this.#lobbyTotal++;
+    return {
+      hold: {
+        id: crypto.randomUUID(),
+        room,
+        source,
+        media: { host: this.opts.media.host, port },
+        adopted: false,
+        released: false,
+      },
+    };
+  }
+
+  /** Gives a lobby's port and seat back, unless an admitted session took the port. */
+  releaseLobby(hold: LobbyHold): void {
+    if (hold.released) return;
+    if (!hold.adopted) {
+      this.#ports.release(hold.media.port);
+      this.#leaveLobby(hold);
+    }
+    hold.released = true;
+  }
+
+  /** Callers in PIN lobbies now (per room, and in all). */
+  lobbyCount(room?: string): number {
+    return room === undefined ? this.#lobbyTotal : this.#lobbies.get(room) ?? 0;
+  }
+
+  /**
+   * A caller refused the PIN path before keying anything (the room's call type, a
+   * full lobby): witnessed through the reject ledger, per room, source network and why.
+   */
+  async refusePin(
+    room: string,
+    source: string,
+    claimedIdentity: string,
+    why: "call-type" | "lobby-full" | "encryption",
+    message: string,
+  ): Promise<void> {
+    await this.#rejects.record(
+      "guard.pin",
+      `refused ${why} ${room} from ${sourceNetwork(source)}`,
+      {
+        room,
+        outcome: "refused",
+        why,
+        message,
+        source,
+        claimedIdentity,
+        method: "room-pin",
+      },
+    ).catch((err) => this.opts.log.warn("PIN refusal not witnessed", { err }));
+  }
+
+  #leaveLobby(hold: LobbyHold): void {
+    const n = (this.#lobbies.get(hold.room) ?? 1) - 1;
+    if (n > 0) this.#lobbies.set(hold.room, n);
+    else this.#lobbies.delete(hold.room);
+    this.#lobbyTotal = Math.max(0, this.#lobbyTotal - 1);
+  }
+
+  /**
+   * One PIN entry of a lobby caller. Before any hashing, the entry takes a token from
+   * its source network's and its room's wrong-PIN buckets (policy.roomPin); with
+   * either empty it is "limited" and `verify` never runs. A right PIN gives the
+   * tokens back. Wrong and limited entries are witnessed through the reject ledger
+   * ("guard.pin": the first per room, source network and outcome in an interval at
+   * once, repeats as one counted entry).
+   */
+  async checkPin(
+    hold: LobbyHold,
+    claimedIdentity: string,
+    verify: () => Promise<boolean>,
+  ): Promise<PinOutcome> {
+    const net = sourceNetwork(hold.source);
+    const now = performance.now();
+    const note = (outcome: "wrong" | "limited", message: string) =>
+      this.#rejects.record("guard.pin", `${outcome} ${hold.room} from ${net}`, {
+        room: hold.room,
+        outcome,
+        message,
+        source: hold.source,
+        claimedIdentity,
+        method: "room-pin",
+      }).catch((err) => this.opts.log.warn("PIN attempt not witnessed", { err }));
+    const bySource = this.#pinWrongBySource.take(net, now);
+    const byRoom = bySource.ok ? this.#pinWrongByRoom.take(hold.room, now) : bySource;
+    if (!bySource.ok || !byRoom.ok) {
+      if (bySource.ok) this.#pinWrongBySource.give(net, now);
+      await note(
+        "limited",
+        bySource.ok
+          ? `too many wrong PINs for room ${hold.room}`
+          : `too many wrong PINs from ${net}`,
+      );
+      return "limited";
+    }
+    let right: boolean;
+    try {
+      right = await verify();
+    } catch (err) {
+      // Saturated (PinBusy) or a bad stored hash: no answer is not a right answer.
+      this.#pinWrongBySource.give(net, now);
+      this.#pinWrongByRoom.give(hold.room, now);
+      await note("limited", `the PIN could not be checked: ${(err as Error).message}`);
+      return "limited";
+    }
+    if (right) {
+      this.#pinWrongBySource.give(net, now);
+      this.#pinWrongByRoom.give(hold.room, now);
+      return "right";
+    }
+    await note("wrong", "wrong PIN");
+    return "wrong";
+  }
+
   #free(session: Session): void {
     const room = this.#rooms.get(session.room);
     if (room) {
@@ -476,6 +740,8 @@ export class Guard implements Subsystem {
   #applyLimits(policy: Policy): void {
     for (const t of CALL_TYPES) this.#typeBuckets[t].update(policy.rateLimits[t]);
     this.#sourceFailures.update(policy.rateLimits.authFailuresPerSource);
+    this.#pinWrongBySource.update(policy.roomPin.wrongPerSource);
+    this.#pinWrongByRoom.update(policy.roomPin.wrongPerRoom);
     this.#rejects.intervalMs = policy.rejectAggregationSec * 1000;
     for (const [id, bucket] of this.#guardianBuckets) {
       if (bucket.idle()) this.#guardianBuckets.delete(id);

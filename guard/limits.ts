@@ -22,6 +22,12 @@ export class TokenBucket {
     return { ok: false, retryAfter: rate > 0 ? Math.ceil((1 - this.#tokens) / rate) : 60 };
   }
 
+  /** Returns one token (up to the burst). */
+  give(now = performance.now()): void {
+    this.#refill(now);
+    this.#tokens = Math.min(this.limit.burst, this.#tokens + 1);
+  }
+
   /** Whether a token is there, without taking it; else seconds until there will be. */
   peek(now = performance.now()): { ok: true } | { ok: false; retryAfter: number } {
     this.#refill(now);

@@ -50,6 +50,21 @@ export interface Policy {
    * a key-signed registration joins any.
    */
   passwordCallTypes: CallType[];
+  /** Callers admitted by a room's PIN (guests, not guardians). */
+  guests: {
+    /** Each guest's bandwidth quota (its one session). */
+    bandwidthKbps: number;
+  };
+  /** Room PINs keyed in after connecting (rooms/pin_lobby.ts). */
+  roomPin: {
+    /** Wrong PINs per source network (IPv4 /24, IPv6 /64), checked before any hashing. */
+    wrongPerSource: RateLimit;
+    /** Wrong PINs per room, whatever the source. */
+    wrongPerRoom: RateLimit;
+    /** Callers in a room's PIN lobby at once, and in all lobbies. */
+    lobbyPerRoom: number;
+    lobbyTotal: number;
+  };
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -68,6 +83,13 @@ export const DEFAULT_POLICY: Policy = {
   rooms: {},
   encryptionByCallType: {},
   passwordCallTypes: ["ROUTINE"],
+  guests: { bandwidthKbps: 128 },
+  roomPin: {
+    wrongPerSource: { perSecond: 5 / 600, burst: 5 },
+    wrongPerRoom: { perSecond: 30 / 600, burst: 30 },
+    lobbyPerRoom: 10,
+    lobbyTotal: 100,
+  },
 };
 
 export class PolicyError extends Error {
@@ -109,6 +131,8 @@ export function parsePolicy(doc: unknown): Policy {
     "rooms",
     "encryptionByCallType",
     "passwordCallTypes",
+    "guests",
+    "roomPin",
   ]);
   const version = root.version;
   if (typeof version !== "string" || !/^[\x21-\x7e]{1,64}$/.test(version)) {
@@ -157,6 +181,33 @@ export function parsePolicy(doc: unknown): Policy {
       throw new PolicyError(`passwordCallTypes: expected a list of ${CALL_TYPES.join(", ")}`);
     }
     policy.passwordCallTypes = [...new Set(list as CallType[])];
+  }
+  if (root.guests !== undefined) {
+    const guests = object(root.guests, "guests");
+    known(guests, "guests", ["bandwidthKbps"]);
+    if (guests.bandwidthKbps !== undefined) {
+      policy.guests.bandwidthKbps = int(guests.bandwidthKbps, "guests.bandwidthKbps", 1, 100_000);
+    }
+  }
+  if (root.roomPin !== undefined) {
+    const pin = object(root.roomPin, "roomPin");
+    known(pin, "roomPin", ["wrongPerSource", "wrongPerRoom", "lobbyPerRoom", "lobbyTotal"]);
+    for (const name of ["wrongPerSource", "wrongPerRoom"] as const) {
+      if (pin[name] === undefined) continue;
+      const at = `roomPin.${name}`;
+      const limit = object(pin[name], at);
+      known(limit, at, ["perSecond", "burst"]);
+      policy.roomPin[name] = {
+        perSecond: num(limit.perSecond, `${at}.perSecond`, 0, 1_000),
+        burst: int(limit.burst, `${at}.burst`, 1, 10_000),
+      };
+    }
+    if (pin.lobbyPerRoom !== undefined) {
+      policy.roomPin.lobbyPerRoom = int(pin.lobbyPerRoom, "roomPin.lobbyPerRoom", 0, 1000);
+    }
+    if (pin.lobbyTotal !== undefined) {
+      policy.roomPin.lobbyTotal = int(pin.lobbyTotal, "roomPin.lobbyTotal", 0, 10_000);
+    }
   }
   if (root.rooms !== undefined) {
     const rooms = object(root.rooms, "rooms");

@@ -44,11 +44,14 @@ export interface AdmissionRequest {
  * registration proven by H.235.1) admit the call types the policy lets passwords
  * have (ROUTINE by default); an H.323 registration signed with the guardian's own
  * Ed25519 key (Council's RAS token) is as strong as a signed request and admits any.
+ * "room-pin": a guest who keyed in the room's PIN after connecting (no guardian;
+ * guardianId is guest-<8 hex>), admitted to the same call types as a password.
  */
 export const STACK_AUTHENTICATIONS = [
   "sip-digest",
   "h323-registration",
   "h323-signed-registration",
+  "room-pin",
 ] as const;
 export type StackAuthentication = typeof STACK_AUTHENTICATIONS[number];
 
@@ -64,7 +67,21 @@ export function keyBacked(a: StackAuthentication): boolean {
  */
 export type AuthenticatedRequest = Omit<AdmissionRequest, "timestamp" | "nonce" | "signature"> & {
   authentication: StackAuthentication;
+  /**
+   * Who a guest ("room-pin") says it is (SIP From, H.323 sourceAddress), unverified;
+   * witnessed with the decision.
+   */
+  claimedIdentity?: string;
 };
+
+/** Guests admitted by a room PIN are named guest-<8 hex>; no guardian has such an id. */
+export const GUEST_ID_RE = /^guest-[0-9a-f]{8}$/;
+
+/** A fresh guest id. */
+export function newGuestId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(4));
+  return `guest-${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+}
 
 export interface MediaAddress {
   host: string;

@@ -12,6 +12,9 @@ export interface RoomMemberInfo {
   codec: string;
   muted: boolean;
   joinedAt: number;
+  /** A guest admitted by the room's PIN: the identity it claimed, unverified. */
+  displayName?: string;
+  guest?: boolean;
 }
 
 export type RoomEvent =

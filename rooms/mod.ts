@@ -118,6 +118,8 @@ export interface Member {
   readonly port: number;
   readonly joinedAt: number;
   muted: boolean;
+  /** A PIN guest's claimed identity, marked unverified. */
+  readonly displayName?: string;
 }
 
 const NARROWBAND: readonly Codec[] = ["PCMU", "PCMA", "G729"];
@@ -130,6 +132,8 @@ export class Rooms {
   #creating = new Map<string, Promise<void>>();
   #stacks = new Map<Protocol, MemberStack>();
   #speakers = new Map<string, string | null>();
+  /** Legs in a room's PIN lobby: media open in the room, deaf and muted, no member yet. */
+  #lobby = new Map<string, JoinRequest>();
   #registry?: RoomRegistry;
   /** Every room's events, numbered (operators' streams; browsers get their own). */
   readonly events: RoomEvents;
@@ -194,6 +198,91 @@ export class Rooms {
     await p;
   }
 
+  /**
+   * Opens a PIN lobby leg (rooms/pin_lobby.ts): its media endpoint is in the room's
+   * media, so admitting it later needs no new port and no renegotiation, but it is
+   * deaf (hears only the prompts played to it) and muted (the room never hears it),
+   * and it is no member: no events, not listed, not counted.
+   */
+  async openLobby(req: JoinRequest): Promise<void> {
+    await this.#ensureRoom(req.room);
+    this.#lobby.set(req.legId, req);
+    try {
+      await this.media.createLeg({
+        legId: req.legId,
+        roomId: req.room,
+        port: req.port,
+        host: req.host,
+        codec: req.codec,
+        remote: req.remote,
+        direction: req.direction,
+        ssrc: req.ssrc,
+        muted: true,
+        deaf: true,
+        ...(req.srtp ? { srtp: req.srtp } : {}),
+      });
+    } catch (err) {
+      this.#lobby.delete(req.legId);
+      await this.#closeIfEmpty(req.room);
+      throw err;
+    }
+    this.log.info("lobby leg opened", { room: req.room, legId: req.legId });
+  }
+
+  /** Whether a leg is in a PIN lobby. */
+  inLobby(legId: string): boolean {
+    return this.#lobby.has(legId);
+  }
+
+  /** Legs in a room's PIN lobby now. */
+  lobbyLegs(room: string): number {
+    let n = 0;
+    for (const r of this.#lobby.values()) if (r.room === room) n++;
+    return n;
+  }
+
+  /** Plays a prompt to a leg (mono PCM at `rate`); resolves with its length in ms. */
+  async play(legId: string, pcm: Int16Array, rate: number): Promise<number> {
+    if (!this.#lobby.has(legId) && !this.#members.has(legId)) return 0;
+    return await this.media.playLeg(legId, pcm, rate);
+  }
+
+  /**
+   * A lobby leg whose PIN was right and whom guard admitted: it hears the room and
+   * the room hears it (unless the room is moderated), on the same port, and it is a
+   * member like any other (events, listing, removal).
+   */
+  async admitFromLobby(
+    legId: string,
+    who: { guardianId: string; displayName?: string; codec?: LegCodec },
+  ): Promise<Member> {
+    const req = this.#lobby.get(legId);
+    if (!req) throw new Error(`leg ${legId} is not in a lobby`);
+    const muted = this.#registry?.get(req.room)?.mixing === "moderated";
+    await this.media.updateLeg(legId, {
+      deaf: false,
+      muted,
+      ...(who.codec ? { codec: who.codec } : {}),
+    });
+    this.#lobby.delete(legId);
+    const member: Member = {
+      legId,
+      room: req.room,
+      guardianId: who.guardianId,
+      protocol: req.protocol,
+      codec: (who.codec ?? req.codec).codec,
+      port: req.port,
+      joinedAt: Date.now(),
+      muted,
+      ...(who.displayName ? { displayName: who.displayName } : {}),
+    };
+    this.#members.set(legId, member);
+    this.#rooms.get(req.room)?.add(legId);
+    this.log.info("member joined from the PIN lobby", { room: req.room, legId });
+    this.#tell({ kind: "joined", member });
+    return member;
+  }
+
   /** Adds a member: its media endpoint is open (on req.port) when this resolves. */
   async join(req: JoinRequest): Promise<Member> {
     await this.#ensureRoom(req.room);
@@ -230,7 +319,14 @@ export class Rooms {
 
   async update(legId: string, update: LegUpdate): Promise<void> {
     const m = this.#members.get(legId);
-    if (!m) return;
+    if (!m) {
+      // A lobby leg follows its signalling (re-INVITE, H.245) but stays deaf and muted.
+      if (this.#lobby.has(legId)) {
+        const { muted: _m, deaf: _d, ...rest } = update;
+        await this.media.updateLeg(legId, rest);
+      }
+      return;
+    }
     await this.media.updateLeg(legId, update);
     if (update.muted !== undefined && update.muted !== m.muted) {
       m.muted = update.muted;
@@ -244,19 +340,34 @@ export class Rooms {
 
   /** Removes a member; the room's media closes with its last member. */
   async leave(legId: string): Promise<void> {
+    const lobby = this.#lobby.get(legId);
+    if (lobby) {
+      this.#lobby.delete(legId);
+      await this.media.closeLeg(legId);
+      await this.#closeIfEmpty(lobby.room);
+      this.log.info("lobby leg closed", { room: lobby.room, legId });
+      return;
+    }
     const m = this.#members.get(legId);
     if (!m) return;
     this.#members.delete(legId);
     await this.media.closeLeg(legId);
-    const legs = this.#rooms.get(m.room);
-    legs?.delete(legId);
-    if (legs && legs.size === 0 && !this.#creating.has(m.room)) {
-      this.#rooms.delete(m.room);
-      this.#speakers.delete(m.room);
-      await this.media.closeRoom(m.room);
-    }
+    this.#rooms.get(m.room)?.delete(legId);
+    await this.#closeIfEmpty(m.room);
     this.log.info("member left", { room: m.room, legId });
     this.#tell({ kind: "left", member: m });
+  }
+
+  /** The room's media closes with its last member or lobby leg. */
+  async #closeIfEmpty(room: string): Promise<void> {
+    const legs = this.#rooms.get(room);
+    if (
+      legs && legs.size === 0 && !this.#creating.has(room) && this.lobbyLegs(room) === 0
+    ) {
+      this.#rooms.delete(room);
+      this.#speakers.delete(room);
+      await this.media.closeRoom(room);
+    }
   }
 
   #tell(change: MemberChange): void {
@@ -374,7 +485,9 @@ export class Rooms {
   }
 
   async close(): Promise<void> {
-    for (const legId of [...this.#members.keys()]) await this.leave(legId).catch(() => {});
+    for (const legId of [...this.#members.keys(), ...this.#lobby.keys()]) {
+      await this.leave(legId).catch(() => {});
+    }
   }
 }
 
@@ -387,5 +500,6 @@ export function memberInfo(m: Member): RoomMemberInfo {
     codec: m.codec,
     muted: m.muted,
     joinedAt: m.joinedAt,
+    ...(m.displayName ? { displayName: m.displayName, guest: true } : {}),
   };
 }

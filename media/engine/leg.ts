@@ -100,6 +100,10 @@ export class Leg {
   #dead = false;
   levelDbov = -127;
   speaking = false;
+  // A prompt (leg.play) at the mix rate, played instead of the mix until it ends.
+  #prompt?: Int16Array;
+  #promptAt = 0;
+  #promptFrame: Int16Array;
 
   constructor(
     spec: LegSpec,
@@ -117,6 +121,7 @@ export class Leg {
     this.#spec = spec;
     this.#source = new SourceLock(spec.remote, spec.latching ?? "off", nowMs, spec.lock);
     this.#frame = new Int16Array(mixRate / 50);
+    this.#promptFrame = new Int16Array(mixRate / 50);
     this.#fifo = new Int16Array(0);
     this.#scratch = new Int16Array(0);
     this.#resampled = new Int16Array(0);
@@ -346,6 +351,29 @@ export class Leg {
 
   // --- outbound ------------------------------------------------------------
 
+  /** Plays `pcm` (at the mix rate) to this leg instead of its mix; empty stops. */
+  play(pcm: Int16Array): void {
+    this.#prompt = pcm.length ? pcm : undefined;
+    this.#promptAt = 0;
+  }
+
+  get playing(): boolean {
+    return this.#prompt !== undefined;
+  }
+
+  /** The prompt's next 20 ms (the last one padded with silence), or null when none plays. */
+  promptFrame(): Int16Array | null {
+    const prompt = this.#prompt;
+    if (!prompt) return null;
+    const frame = this.#promptFrame;
+    const n = Math.min(frame.length, prompt.length - this.#promptAt);
+    frame.set(prompt.subarray(this.#promptAt, this.#promptAt + n));
+    frame.fill(0, n);
+    this.#promptAt += n;
+    if (this.#promptAt >= prompt.length) this.#prompt = undefined;
+    return frame;
+  }
+
   /** Sends one 20 ms payload (or nothing, for DTX) and advances the RTP clock. */
   sendFrame(payload: Uint8Array | null): void {
     const step = CODEC_INFO[this.codec].clockRate / 50;
@@ -495,6 +523,7 @@ export class Leg {
       speaking: this.speaking,
       muted: this.muted,
       deaf: this.deaf,
+      playing: this.playing,
     };
   }
 

@@ -154,7 +154,14 @@ export class Mixer {
         continue;
       }
       let payload: Uint8Array;
-      if (contributing[i] && !leg.deaf) {
+      const prompt = leg.promptFrame();
+      if (prompt) {
+        // A prompt (a PIN lobby's voice) replaces the mix, on the leg's own chain.
+        const state = this.#members.get(leg)!;
+        state.own ??= new OutputChain(leg, this.mixRate, this.opusComplexity);
+        payload = state.own.encode(prompt, tick);
+        encodes++;
+      } else if (contributing[i] && !leg.deaf) {
         const own = frames[i] ?? this.#silence;
         for (let s = 0; s < own.length; s++) total[s] -= own[s];
         const mix = saturate(total, this.#out);

@@ -207,6 +207,15 @@ export class MediaEngine implements Subsystem {
     await this.#request(room.slot, { op: "leg.dtmf", legId, digits });
   }
 
+  /**
+   * Plays a prompt to a leg instead of its mix (mono PCM at `rate`); resolves with its
+   * length in ms. A worker failover drops it (the leg is rebuilt without it).
+   */
+  async playLeg(legId: string, pcm: Int16Array, rate: number): Promise<number> {
+    const { room } = this.#legEntry(legId);
+    return await this.#request(room.slot, { op: "leg.play", legId, pcm, rate }) as number;
+  }
+
   async closeLeg(legId: string): Promise<void> {
     const roomId = this.#legRoom.get(legId);
     if (!roomId) return;

@@ -75,6 +75,13 @@ export type Command =
   | { op: "leg.create"; leg: LegSpec }
   | { op: "leg.update"; legId: string; update: LegUpdate }
   | { op: "leg.dtmf"; legId: string; digits: string }
+  /**
+   * Plays mono 16-bit PCM (at `rate` Hz, at most MAX_PLAY_SECONDS) to the leg instead
+   * of its mix, from the next tick, replacing what was playing; empty stops it. The
+   * worker resamples it to the room's mix rate, the leg's encoder to its codec's.
+   * Answers the duration in ms. Not kept across a worker failover (a prompt is short).
+   */
+  | { op: "leg.play"; legId: string; pcm: Int16Array; rate: number }
   | { op: "leg.close"; legId: string }
   | { op: "stats" }
   | { op: "ping" }
@@ -82,6 +89,9 @@ export type Command =
   | { op: "realtime"; priority: number };
 
 export type Request = Command & { id: number };
+
+/** The longest prompt leg.play takes. */
+export const MAX_PLAY_SECONDS = 30;
 
 export interface LegStats {
   legId: string;
@@ -129,6 +139,8 @@ export interface LegStats {
   speaking: boolean;
   muted: boolean;
   deaf: boolean;
+  /** Whether a prompt (leg.play) is playing to the leg now. */
+  playing: boolean;
 }
 
 export interface WorkerStats {

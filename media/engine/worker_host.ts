@@ -13,7 +13,8 @@ import type {
 } from "./protocol.ts";
 import { Ticker, type TickInfo } from "./clock.ts";
 import { Room } from "./room.ts";
-import { realtimeThread, UdpSocket } from "../../native/mod.ts";
+import { realtimeThread, SpeexResampler, UdpSocket } from "../../native/mod.ts";
+import { MAX_PLAY_SECONDS } from "./protocol.ts";
 
 const HOUSEKEEP_EVERY_TICKS = 10;
 const BIND_ATTEMPTS = 20;
@@ -96,6 +97,8 @@ export class WorkerHost {
         if (codecChanged) entry.room.mixer.resetLeg(entry.leg);
         return undefined;
       }
+      case "leg.play":
+        return this.#play(cmd.legId, cmd.pcm, cmd.rate);
       case "leg.dtmf":
         return this.#leg(cmd.legId).leg.sendDtmf(cmd.digits);
       case "leg.close":
@@ -160,6 +163,28 @@ export class WorkerHost {
     this.#legs.set(spec.legId, { leg, room, sockets });
     // The main thread keeps the descriptors: if this worker dies, it closes them.
     return { port, fds: [sockets.rtp.fd, ...(sockets.rtcp ? [sockets.rtcp.fd] : [])] };
+  }
+
+  /** A prompt for one leg, resampled once to its room's mix rate; answers its length in ms. */
+  #play(legId: string, pcm: Int16Array, rate: number): number {
+    const { leg, room } = this.#leg(legId);
+    if (!(pcm instanceof Int16Array) || !Number.isInteger(rate) || rate < 8000 || rate > 48000) {
+      throw new Error("leg.play takes Int16Array PCM at 8000-48000 Hz");
+    }
+    const input = pcm.subarray(0, rate * MAX_PLAY_SECONDS);
+    let out = input;
+    if (rate !== room.mixRate && input.length > 0) {
+      const resampler = new SpeexResampler(rate, room.mixRate);
+      try {
+        out = new Int16Array(Math.ceil((input.length * room.mixRate) / rate) + 64);
+        const n = resampler.process(input, out);
+        out = out.subarray(0, n);
+      } finally {
+        resampler.close();
+      }
+    }
+    leg.play(out);
+    return Math.round((out.length / room.mixRate) * 1000);
   }
 
   // Everything that arrived since the last tick, with its kernel arrival time: the

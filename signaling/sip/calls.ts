@@ -36,6 +36,8 @@ import type { Callee, Gateway, Rooms } from "../../rooms/mod.ts";
 import { CODEC_INFO } from "../../media/codecs/catalog.ts";
 import { CallError } from "../call_error.ts";
 import { DigitCommands } from "../../rooms/digit_commands.ts";
+import { claimed, lobbyCall, type PinLobby } from "../../rooms/pin_lobby.ts";
+import type { LobbyHold } from "../../guard/guard.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import { fromBase64Url, type JsonValue, type WitnessLog } from "../../witness/mod.ts";
 import { clip, formatUri, isSipUri, parseUri, type Uri } from "./grammar.ts";
@@ -115,6 +117,9 @@ interface Call {
   /** Cancels the 2xx retransmission (13.3.1.4) when the ACK arrives. */
   stopRetransmit?: () => void;
   reinvite?: ServerTransaction;
+  /** A caller keying in the room's PIN (rooms/pin_lobby.ts): its held port and lobby. */
+  hold?: LobbyHold;
+  pin?: PinLobby;
 }
 
 export interface CallsOptions {
@@ -178,7 +183,7 @@ export class Calls {
         if (call) this.#hangup(call, "media-timeout");
       } else if (e.ev === "dtmf") {
         const call = this.#byLeg.get(e.legId);
-        if (call) this.#keypad.feed(call.legId, e.digit);
+        if (call) this.#digits(call, e.digit);
       }
     }));
     const onEnded = (ev: Event) => {
@@ -295,6 +300,15 @@ export class Calls {
       }
       decision = await this.o.guard.admit(request, { source: from.address });
     } else {
+      // A caller with no SIP account here, to a room with a PIN: answered into the
+      // PIN lobby instead of a challenge it could never answer (issue 23).
+      const fromUri = fromOf(req).uri;
+      if (
+        m && this.o.media === "mix" && this.o.rooms.hasPin(room) &&
+        !await this.o.registrar.hasPassword(isSipUri(fromUri) ? fromUri.user : "")
+      ) {
+        return await this.#pinLobby(tx, from, room, offer, codecs);
+      }
       const auth = await this.o.registrar.authenticate(req, from, toTag);
       if (!auth.ok) return tx.respond(auth.response);
       const request: AuthenticatedRequest = {
@@ -442,6 +456,184 @@ export class Calls {
     tx.respond(ok);
     this.#retransmit2xx(call, ok, tx.peer);
     await this.#witness("sip.call.started", call);
+  }
+
+  /** Digits of a call: its PIN lobby's while it is in one, else the keypad commands. */
+  #digits(call: Call, digits: string): void {
+    if (call.pin && call.pin.state !== "admitted") call.pin.digit(digits);
+    else this.#keypad.feed(call.legId, digits);
+  }
+
+  /**
+   * Answers a caller without an account into the room's PIN lobby: a held media
+   * port, the SDP answer on it (SRTP rules as for any call into the room), a deaf
+   * and muted leg in the room, and the spoken prompt. Guard admits it as a guest
+   * when the PIN is right; the leg then joins the mix on the same port.
+   */
+  async #pinLobby(
+    tx: ServerTransaction,
+    from: Peer,
+    room: string,
+    offer: string,
+    codecs: Codec[],
+  ): Promise<void> {
+    const req = tx.request;
+    const toTag = tx.toTag;
+    const reply = (status: number, warning: string, extra: [string, string][] = []) =>
+      tx.respond(
+        responseTo(req, status, {
+          toTag,
+          headers: [["warning", `399 council ${clip(warning, 200)}`], ...extra],
+        }),
+      );
+    const policy = this.o.policies.current;
+    const roomPol = roomPolicy(policy, room);
+    if (!roomPol) return reply(404, `no room ${room}`);
+    const fromAddr = fromOf(req);
+    const user = isSipUri(fromAddr.uri) ? fromAddr.uri.user : "";
+    const claimedIdentity = claimed(
+      fromAddr.displayName ? `${fromAddr.displayName} <${user}>` : user,
+    );
+    const callType = roomPol.callType ?? "ROUTINE";
+    if (!policy.passwordCallTypes.includes(callType)) {
+      const why = `room ${room} is ${callType}: a PIN does not admit to it`;
+      await this.o.guard.refusePin(room, from.address, claimedIdentity, "call-type", why);
+      this.counters.rejected++;
+      return reply(403, why);
+    }
+    if (encryptionRequired(policy, room, callType) && from.transport !== "TLS") {
+      const why = `room ${room} requires SIP over TLS (port ${this.o.local("TLS").port}) and SRTP`;
+      await this.o.guard.refusePin(room, from.address, claimedIdentity, "encryption", why);
+      this.counters.rejected++;
+      return reply(488, why);
+    }
+    const held = this.o.guard.holdLobby(room, from.address);
+    if ("refused" in held) {
+      await this.o.guard.refusePin(room, from.address, claimedIdentity, "lobby-full", held.refused);
+      this.counters.rejected++;
+      const roomFull = held.refused.startsWith(`room ${room}`);
+      return reply(roomFull ? 486 : 503, held.refused, [["retry-after", "30"]]);
+    }
+    const hold = held.hold;
+    // A guest's codec fits the guests' bandwidth quota.
+    const usable = codecs.filter((c) =>
+      roomPol.allowedCodecs.includes(c) &&
+      CODEC_INFO[c].streamKbps <= policy.guests.bandwidthKbps
+    );
+    let answer: string;
+    let agreement: AudioAgreement;
+    try {
+      if (usable.length === 0) {
+        throw new SdpError("NO_COMMON_CODEC", "no codec this room allows a guest");
+      }
+      ({ answer, agreement } = answerOffer(offer, {
+        allowed: usable,
+        local: { address: hold.media.host, port: hold.media.port },
+        srtp: encryptionRequired(policy, room, callType) ? "required" : "optional",
+      }));
+    } catch (err) {
+      this.o.guard.releaseLobby(hold);
+      return reply(err instanceof SdpError ? 488 : 500, (err as Error).message);
+    }
+    const contact = contactsOf(req)[0];
+    const legId = `sip-${crypto.randomUUID()}`;
+    const call: Call = {
+      legId,
+      callId: callIdOf(req),
+      localTag: toTag,
+      remoteTag: tagOf(fromAddr) ?? "",
+      localHeader: `${req.headers.get("to")!};tag=${toTag}`,
+      remoteHeader: req.headers.get("from")!,
+      remoteTarget: contact ? formatUri(contact.uri) : req.headers.get("from")!,
+      routeSet: req.headers.all("record-route"),
+      localSeq: Math.floor(Math.random() * 10_000),
+      remoteSeq: cseqOf(req).seq,
+      peer: from,
+      // No guard session until the PIN is right: the lobby's own id, the held port.
+      session: {
+        id: `lobby-${hold.id}`,
+        guardianId: "lobby",
+        room,
+        callType,
+        bandwidthKbps: CODEC_INFO[agreement.codec].streamKbps,
+        codec: agreement.codec,
+        media: hold.media,
+        createdAt: new Date().toISOString(),
+      },
+      room,
+      guardianId: "lobby",
+      agreement,
+      direction: "inbound",
+      confirmed: false,
+      ended: false,
+      startedAt: Date.now(),
+      hold,
+    };
+    try {
+      const a = agreement;
+      await this.o.rooms.openLobby({
+        room,
+        legId,
+        guardianId: "lobby",
+        protocol: "sip",
+        host: hold.media.host,
+        port: hold.media.port,
+        codec: {
+          codec: a.codec,
+          payloadType: a.payloadType,
+          fmtp: a.fmtp,
+          dtmfPayloadType: a.dtmfPayloadType,
+        },
+        remote: a.remote.port > 0 ? { address: a.remote.address, port: a.remote.port } : undefined,
+        direction: a.direction,
+        ...(a.srtp ? { srtp: a.srtp } : {}),
+      });
+    } catch (err) {
+      this.counters.failed++;
+      this.o.log.error("lobby media endpoint failed", { err, room, callId: call.callId });
+      this.o.guard.releaseLobby(hold);
+      return reply(503, "media unavailable", [["retry-after", "5"]]);
+    }
+    if (tx.cancelled) {
+      await this.#teardown(call, "cancelled");
+      return;
+    }
+    this.#remember(call);
+    this.counters.started++;
+    const ok = responseTo(req, 200, {
+      toTag,
+      headers: this.#dialogHeaders(from.transport),
+      body: new TextEncoder().encode(answer),
+    });
+    ok.headers.append("content-type", "application/sdp");
+    tx.respond(ok);
+    this.#retransmit2xx(call, ok, tx.peer);
+    await this.#witness("sip.call.started", call, { lobby: true, claimedIdentity });
+    call.pin = lobbyCall({
+      guard: this.o.guard,
+      rooms: this.o.rooms,
+      log: this.o.log,
+      room,
+      legId,
+      hold,
+      claimedIdentity,
+      callType,
+      codecs: [agreement.codec],
+      bandwidthKbps: CODEC_INFO[agreement.codec].streamKbps,
+      admitted: async (session) => {
+        if (call.ended) {
+          await this.o.guard.end(session.id, "released");
+          return;
+        }
+        this.#bySession.delete(call.session.id);
+        call.session = session;
+        call.guardianId = session.guardianId;
+        this.#bySession.set(session.id, call);
+        await this.#witness("sip.call.admitted", call, { method: "room-pin", claimedIdentity });
+      },
+      hangup: (reason) => this.#hangup(call, reason),
+    });
+    call.pin.start();
   }
 
   /** Contact (on the transport the dialog runs over: TLS keeps TLS), Allow, Supported. */
@@ -614,7 +806,7 @@ export class Calls {
     const type = req.headers.get("content-type")?.toLowerCase() ?? "";
     if (type.startsWith("application/dtmf-relay")) {
       const m = /Signal\s*=\s*([0-9*#A-D])/i.exec(bodyText(req));
-      if (m) this.#keypad.feed(call.legId, m[1].toUpperCase());
+      if (m) this.#digits(call, m[1].toUpperCase());
     }
     tx.respond(responseTo(req, 200));
   }
@@ -700,6 +892,8 @@ export class Calls {
     if (call.ended) return;
     call.ended = true;
     call.stopRetransmit?.();
+    call.pin?.stop();
+    if (call.hold) this.o.guard.releaseLobby(call.hold);
     this.#keypad.forget(call.legId);
     this.#calls.delete(this.#key(call.callId, call.localTag));
     this.#bySession.delete(call.session.id);

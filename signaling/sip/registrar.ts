@@ -138,6 +138,15 @@ export class Registrar {
     );
   }
 
+  /**
+   * Whether a SIP user name belongs to a guardian with a SIP password here (a caller
+   * without one may key in a room's PIN instead of being challenged; issue 23).
+   */
+  async hasPassword(user: string): Promise<boolean> {
+    const guardianId = guardianOfUser(user.slice(0, 128));
+    return guardianId !== undefined && await this.#credential(guardianId) !== undefined;
+  }
+
   // Always one KV read, also for a name that is no guardian id, so an unknown user
   // costs what a known one does.
   async #credential(guardianId: string | undefined): Promise<DigestCredential | undefined> {
