@@ -65,6 +65,7 @@ const SUITES: Record<string, SuiteEntry> = {
       "h323.arq_per_s",
       "h323.arq_p99_ms",
       "h323.setup_to_media_ms",
+      "h323.dialin_setup_to_media_ms",
       "h323.setup_connect_per_s",
     ],
   },
