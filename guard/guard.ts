@@ -125,6 +125,7 @@ export class Guard implements Subsystem {
   #lobbyTotal = 0;
   #pinWrongBySource: KeyedLimiter;
   #pinWrongByRoom: KeyedLimiter;
+  #pinLimits: Policy["roomPin"];
   #inFlight = new Set<Promise<unknown>>();
   #closing = false;
   #metrics;
@@ -157,6 +158,7 @@ export class Guard implements Subsystem {
       maxKeys: 50_000,
     });
     this.#pinWrongByRoom = new KeyedLimiter({ ...policy.roomPin.wrongPerRoom, maxKeys: 10_000 });
+    this.#pinLimits = policy.roomPin;
     this.#ports = new PortPool(opts.media.portMin, opts.media.portMax);
     this.#portsInUse = new UdpPortsInUse(opts.media.host);
     opts.policies.onChange((p) => this.#applyLimits(p));
@@ -684,6 +686,12 @@ export class Guard implements Subsystem {
   ): Promise<PinOutcome> {
     const net = sourceNetwork(hold.source);
     const now = performance.now();
+    const limits = this.opts.policies.current.roomPin;
+    if (limits !== this.#pinLimits) {
+      this.#pinLimits = limits;
+      this.#pinWrongBySource.update(limits.wrongPerSource, now);
+      this.#pinWrongByRoom.update(limits.wrongPerRoom, now);
+    }
     const note = (outcome: "wrong" | "limited", message: string) =>
       this.#rejects.record("guard.pin", `${outcome} ${hold.room} from ${net}`, {
         room: hold.room,

@@ -54,6 +54,7 @@ export type LobbyState = "entering" | "checking" | "admitting" | "admitted" | "l
 export class PinLobby {
   state: LobbyState = "entering";
   #digits = "";
+  #ahead = "";
   #wrong = 0;
   #entryTimer?: number;
   #totalTimer?: number;
@@ -86,12 +87,21 @@ export class PinLobby {
     this.#prompt("welcome");
   }
 
-  /** One keyed digit (0-9, *, #; others are ignored). */
+  /**
+   * Keyed digits (0-9, *, #; others are ignored). Digits keyed while an entry is
+   * being checked wait for its outcome (a caller may key ahead).
+   */
   digit(d: string): void {
+    if (this.state === "checking") {
+      this.#ahead = (this.#ahead + d).slice(0, 64);
+      return;
+    }
     if (this.state !== "entering") return;
-    for (const c of d.toUpperCase()) {
+    for (let i = 0; i < d.length; i++) {
+      const c = d[i];
       if (c === "*") this.#digits = "";
       else if (c === "#") {
+        this.#ahead = d.slice(i + 1);
         this.#submit();
         return;
       } else if (/[0-9]/.test(c) && this.#digits.length < this.#limits.maxDigits) {
@@ -154,6 +164,9 @@ export class PinLobby {
       if (this.#wrong >= this.#limits.maxAttempts) return this.#leave("goodbye", "pin-wrong");
       this.state = "entering";
       this.#prompt("wrong");
+      const ahead = this.#ahead;
+      this.#ahead = "";
+      if (ahead) this.digit(ahead);
       return;
     }
     this.state = "admitting";

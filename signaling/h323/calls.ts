@@ -23,6 +23,8 @@ import type { Callee, Gateway, Rooms } from "../../rooms/mod.ts";
 import { CODEC_INFO } from "../../media/codecs/catalog.ts";
 import { CallError } from "../call_error.ts";
 import { DigitCommands } from "../../rooms/digit_commands.ts";
+import { claimed, lobbyCall, type PinLobby } from "../../rooms/pin_lobby.ts";
+import type { LobbyHold } from "../../guard/guard.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import { type JsonValue, toHex, type WitnessLog } from "../../witness/mod.ts";
 import { decode, encode, PerError } from "./asn1/per.ts";
@@ -128,7 +130,11 @@ interface Call {
   session: Session;
   room: string;
   guardianId: string;
-  admittedBy: "gatekeeper" | "token" | "operator";
+  admittedBy: "gatekeeper" | "token" | "operator" | "room-pin";
+  /** A caller keying in the room's PIN (rooms/pin_lobby.ts): its held port and lobby. */
+  hold?: LobbyHold;
+  pin?: PinLobby;
+  claimedIdentity?: string;
   /** inbound: the terminal called Council; outbound: Council called it. */
   direction: "inbound" | "outbound";
   tunnelling: boolean;
@@ -158,6 +164,12 @@ interface Call {
   forget?: () => void;
 }
 
+/** Whether a Setup carries a Council admission token at all (well-formed or not). */
+function tokenOf(tokens: unknown): boolean {
+  const t = admissionRequestOf(tokens);
+  return t.ok || !t.missing;
+}
+
 export class H323Calls {
   #calls = new Map<string, Call>();
   #byConn = new Map<TpktConnection, Map<number, Call>>();
@@ -165,6 +177,9 @@ export class H323Calls {
   #unsubscribe: (() => void)[] = [];
   readonly counters = { started: 0, ended: 0, rejected: 0, invalid: 0 };
   readonly #keypad: DigitCommands;
+  /** A PIN lobby's hold and claimed identity, between #pinLobby and the call's creation. */
+  #holds = new Map<string, LobbyHold>();
+  #claims = new Map<string, string>();
 
   constructor(private readonly o: H323CallsOptions) {
     this.#keypad = new DigitCommands(
@@ -181,7 +196,7 @@ export class H323Calls {
       const call = this.#calls.get(e.legId);
       if (!call) return;
       if (e.ev === "leg.dead") this.#release(call, "media-timeout", "undefinedReason", 41);
-      else this.#keypad.feed(call.legId, e.digit);
+      else this.#digits(call, e.digit);
     }));
     const onEnded = (ev: Event) => {
       const { session, reason } = (ev as CustomEvent<SessionEnded>).detail;
@@ -294,7 +309,7 @@ export class H323Calls {
       }
       case "information": {
         const keypad = ieOf(m.q931, IE.keypad);
-        if (keypad) this.#keypad.feed(call.legId, new TextDecoder().decode(keypad));
+        if (keypad) this.#digits(call, new TextDecoder().decode(keypad));
         return;
       }
       case "statusEnquiry":
@@ -362,7 +377,7 @@ export class H323Calls {
       if (aliasRoom && aliasRoom !== session.room) {
         return refuse("securityDenied", 21, "Setup names another room than its ARQ");
       }
-    } else {
+    } else if (tokenOf(body.tokens)) {
       admittedBy = "token";
       const token = admissionRequestOf(body.tokens);
       if (!token.ok) {
@@ -379,6 +394,12 @@ export class H323Calls {
       }
       session = this.o.guard.session(decision.sessionId);
       if (!session) return refuse("undefinedReason", 41, "admission ended at once");
+    } else {
+      // No admission and no token: a room with a PIN takes the caller into its PIN
+      // lobby (issue 23); anything else is refused.
+      admittedBy = "room-pin";
+      session = await this.#pinLobby(conn, body, aliasRoom, refuse);
+      if (!session) return;
     }
     // Admitted for a gateway call: the Setup names whom to call (an alias, else the
     // Called party number), and the gateway finds where that one is registered.
@@ -411,6 +432,10 @@ export class H323Calls {
     }
     if (conn.closed) {
       await this.o.guard.end(session.id, "released");
+      const hold = this.#holds.get(session.id);
+      if (hold) this.o.guard.releaseLobby(hold);
+      this.#holds.delete(session.id);
+      this.#claims.delete(session.id);
       return;
     }
 
@@ -435,6 +460,9 @@ export class H323Calls {
         : session.room,
       guardianId: session.guardianId,
       admittedBy,
+      ...(admittedBy === "room-pin"
+        ? { hold: this.#holds.get(session.id), claimedIdentity: this.#claims.get(session.id) }
+        : {}),
       direction: "inbound",
       tunnelling,
       h245: undefined as unknown as H245Control,
@@ -445,6 +473,8 @@ export class H323Calls {
       setupAt,
       startedAt: Date.now(),
     };
+    this.#holds.delete(session.id);
+    this.#claims.delete(session.id);
     this.#remember(call);
 
     conn.send(writeCs({
@@ -536,6 +566,103 @@ export class H323Calls {
     });
   }
 
+  /**
+   * A Setup with neither a gatekeeper admission nor a token, to a room with a PIN:
+   * a held media port and lobby seat, and a stand-in session (no guard session
+   * until the PIN is right). Refuses (and resolves undefined) otherwise.
+   */
+  async #pinLobby(
+    conn: TpktConnection,
+    body: Msg,
+    room: string | undefined,
+    refuse: (reason: string | undefined, cause: number, why: string) => void,
+  ): Promise<Session | undefined> {
+    if (!room || !this.o.rooms.hasPin(room)) {
+      refuse(
+        "securityDenied",
+        CAUSE.callRejected,
+        "no admission token: no Council admission token",
+      );
+      return undefined;
+    }
+    const policy = this.o.policies.current;
+    const roomPol = roomPolicy(policy, room);
+    const source = conn.remote.host;
+    const sources = ((body.sourceAddress as unknown[] | undefined) ?? []).map(aliasKey);
+    const claimedIdentity = claimed(sources.filter((a) => a).join(", "));
+    const callType = roomPol?.callType ?? "ROUTINE";
+    if (!roomPol) {
+      refuse("unreachableDestination", CAUSE.unallocatedNumber, `no room ${room}`);
+      return undefined;
+    }
+    if (!policy.passwordCallTypes.includes(callType)) {
+      const why = `room ${room} is ${callType}: a PIN does not admit to it`;
+      await this.o.guard.refusePin(room, source, claimedIdentity, "call-type", why);
+      refuse("securityDenied", CAUSE.callRejected, why);
+      return undefined;
+    }
+    const held = this.o.guard.holdLobby(room, source);
+    if ("refused" in held) {
+      await this.o.guard.refusePin(room, source, claimedIdentity, "lobby-full", held.refused);
+      refuse("noBandwidth", CAUSE.userBusy, held.refused);
+      return undefined;
+    }
+    const codec = roomPol.allowedCodecs.find((c) => H323_CODECS.includes(c)) ?? "PCMU";
+    const id = `lobby-${held.hold.id}`;
+    this.#holds.set(id, held.hold);
+    this.#claims.set(id, claimedIdentity);
+    return {
+      id,
+      guardianId: "lobby",
+      room,
+      callType,
+      bandwidthKbps: CODEC_INFO[codec].streamKbps,
+      codec,
+      media: held.hold.media,
+      createdAt: new Date().toISOString(),
+    };
+  }
+
+  /** Digits of a call: its PIN lobby's while it is in one, else the keypad commands. */
+  #digits(call: Call, digits: string): void {
+    if (call.hold && call.pin?.state !== "admitted") call.pin?.digit(digits);
+    else this.#keypad.feed(call.legId, digits);
+  }
+
+  /** Starts a lobby call's prompt and PIN entry once its media flows both ways. */
+  #startLobby(call: Call): void {
+    if (!call.hold || call.pin || call.ended || !call.choice || !call.remote) return;
+    const codec = call.choice.codec;
+    call.pin = lobbyCall({
+      guard: this.o.guard,
+      rooms: this.o.rooms,
+      log: this.o.log,
+      room: call.room,
+      legId: call.legId,
+      hold: call.hold,
+      claimedIdentity: call.claimedIdentity ?? "unknown",
+      callType: call.session.callType,
+      codecs: [codec],
+      bandwidthKbps: CODEC_INFO[codec].streamKbps,
+      admitted: async (session) => {
+        if (call.ended) {
+          await this.o.guard.end(session.id, "released");
+          return;
+        }
+        this.#bySession.delete(call.session.id);
+        call.session = session;
+        call.guardianId = session.guardianId;
+        this.#bySession.set(session.id, call);
+        await this.#witness("h323.call.admitted", call, {
+          method: "room-pin",
+          claimedIdentity: call.claimedIdentity ?? null,
+        });
+      },
+      hangup: (reason) => this.#release(call, reason, "securityDenied", CAUSE.callRejected),
+    });
+    call.pin.start();
+  }
+
   /** The H.245 session of a call, wired to its media and release. */
   #newH245(call: Call, local: { rtp: HostPort; rtcp: HostPort }): H245Control {
     return new H245Control({
@@ -564,7 +691,7 @@ export class H323Calls {
         transmitRefused: (cause) => {
           call.mediaNote = `the terminal refused Council's audio channel (${cause})`;
         },
-        digits: (d) => this.#keypad.feed(call.legId, d),
+        digits: (d) => this.#digits(call, d),
         endSession: () => this.#release(call, "end-session", undefined, CAUSE.normalClearing),
         failed: (why) => {
           this.o.log.warn("H.245 failed", { why, legId: call.legId });
@@ -875,7 +1002,10 @@ export class H323Calls {
     if (!call.choice || call.ended) return;
     const choice = call.choice;
     if (!call.leg) {
-      call.leg = this.o.rooms.join({
+      const open = call.hold && !call.pin
+        ? (r: Parameters<Rooms["join"]>[0]) => this.o.rooms.openLobby(r)
+        : (r: Parameters<Rooms["join"]>[0]) => this.o.rooms.join(r);
+      call.leg = open({
         room: call.room,
         legId: call.legId,
         guardianId: call.guardianId,
@@ -886,6 +1016,7 @@ export class H323Calls {
         remote: call.remote ? { address: call.remote.host, port: call.remote.port } : undefined,
       }).then(() => {
         if (call.remote) call.mediaAt = performance.now();
+        this.#startLobby(call);
       }).catch((err) => {
         this.o.log.error("H.323 leg could not join", { err, legId: call.legId });
         this.#release(call, "media-failed", "gatewayResources", 42);
@@ -903,6 +1034,7 @@ export class H323Calls {
       })
     ).then(() => {
       if (call.remote) call.mediaAt ??= performance.now();
+      this.#startLobby(call);
     }).catch((err) => this.o.log.warn("H.323 leg update failed", { err, legId: call.legId }));
   }
 
@@ -984,6 +1116,8 @@ export class H323Calls {
     this.o.gateway?.ended(call.legId);
     call.forget?.();
     this.#keypad.forget(call.legId);
+    call.pin?.stop();
+    if (call.hold) this.o.guard.releaseLobby(call.hold);
     clearTimeout(call.mediaTimer);
     this.#calls.delete(call.legId);
     this.#bySession.delete(call.session.id);
