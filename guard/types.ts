@@ -46,11 +46,14 @@ export interface AdmissionRequest {
  * Ed25519 key (Council's RAS token) is as strong as a signed request and admits any.
  * "room-pin": a guest who keyed in the room's PIN after connecting (no guardian;
  * guardianId is guest-<8 hex>), admitted to the same call types as a password.
+ * "h323-gatekeeper": a caller a trusted gatekeeper routed to Council and vouches
+ * for by its h323-ID (h323.trustRouted), also admitted as by a password.
  */
 export const STACK_AUTHENTICATIONS = [
   "sip-digest",
   "h323-registration",
   "h323-signed-registration",
+  "h323-gatekeeper",
   "room-pin",
 ] as const;
 export type StackAuthentication = typeof STACK_AUTHENTICATIONS[number];

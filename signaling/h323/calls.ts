@@ -71,6 +71,8 @@ import {
 } from "./q931/message.ts";
 import type { TpktConnection } from "./q931/connection.ts";
 import { callBandwidth, type Gatekeeper } from "./ras/gatekeeper.ts";
+import type { UpstreamGatekeeper } from "./ras/upstream.ts";
+import { routedBy, type RoutedTrust, vouchedGuardian } from "./routed.ts";
 import { admissionRequestOf } from "./ras/token.ts";
 
 type Msg = Record<string, unknown>;
@@ -96,6 +98,10 @@ export interface H323CallsOptions {
   video?: boolean;
   /** Places the other leg of Setups that dial someone (SIP <-> H.323). */
   gateway?: Gateway;
+  /** The gatekeeper Council is registered with (h323.upstream): it admits its zone's calls. */
+  upstream?: () => UpstreamGatekeeper | undefined;
+  /** Which gatekeepers vouch for the callers they route (h323.trustRouted). */
+  routed?: RoutedTrust;
   log: Logger;
 }
 
@@ -130,7 +136,9 @@ interface Call {
   session: Session;
   room: string;
   guardianId: string;
-  admittedBy: "gatekeeper" | "token" | "operator" | "room-pin";
+  admittedBy: "gatekeeper" | "token" | "operator" | "room-pin" | "routed";
+  /** The upstream gatekeeper that admitted this call too (ARQ answerCall): told when it ends (DRQ). */
+  zone?: UpstreamGatekeeper;
   /** A caller keying in the room's PIN (rooms/pin_lobby.ts): its held port and lobby. */
   hold?: LobbyHold;
   pin?: PinLobby;
@@ -339,8 +347,14 @@ export class H323Calls {
     const guid = ((body?.callIdentifier as Msg | undefined)?.guid as Uint8Array | undefined) ??
       new Uint8Array(16);
     const tunnelling = m.pdu?.h245Tunnelling === true;
+    // Set once the upstream gatekeeper admitted the call: a refusal after that tells it.
+    let zone: UpstreamGatekeeper | undefined;
     const refuse = (reason: string | undefined, cause: number, why: string) => {
       this.counters.rejected++;
+      if (zone) {
+        const conferenceId = (body?.conferenceID as Uint8Array | undefined) ?? guid;
+        this.#disengage(zone, { callId: guid, conferenceId, callReference: crv }, false);
+      }
       this.o.log.info("H.323 call refused", { why, reason, cause });
       conn.send(releaseMessage(crv, guid, tunnelling, reason, cause));
       // multipleCalls is false: a connection without a call is done.
@@ -363,10 +377,41 @@ export class H323Calls {
       );
     }
 
-    // Admission: the gatekeeper's ARQ for this call, or a token in the Setup.
+    // Admission: the gatekeeper's ARQ for this call, or a token in the Setup, or
+    // the word of a trusted gatekeeper that routed it, or the room's PIN.
     let session: Session | undefined;
     let admittedBy: Call["admittedBy"];
     const admitted = this.o.gatekeeper?.()?.calls.get(callId);
+    // Registered with an upstream gatekeeper, Council is one of its endpoints: a call
+    // its own gatekeeper did not admit is asked for there first (H.225.0 7.11, ARQ
+    // with answerCall), and refused on ARJ.
+    const upstream = admitted ? undefined : this.o.upstream?.();
+    if (upstream?.registered) {
+      const answer = await upstream.admitAnswer({
+        callId: guid,
+        conferenceId: (body.conferenceID as Uint8Array | undefined) ?? guid,
+        callReference: crv,
+        srcInfo: (body.sourceAddress as Msg[] | undefined) ?? [],
+        destinationInfo: (body.destinationAddress as Msg[] | undefined) ?? [],
+        srcCallSignal: conn.remote,
+        bandWidth: callBandwidth(CODEC_INFO.PCMU.streamKbps),
+      });
+      if (!answer.ok) {
+        return refuse(
+          "securityDenied",
+          CAUSE.callRejected,
+          `the upstream gatekeeper refused the call: ${answer.why}`,
+        );
+      }
+      zone = upstream;
+    }
+    const vouchedBy = this.o.routed ? routedBy(conn.remote.host, this.o.routed) : undefined;
+    const vouched = vouchedBy
+      ? vouchedGuardian(
+        ((body.sourceAddress as unknown[] | undefined) ?? []).map(aliasKey),
+        this.o.routed!,
+      )
+      : undefined;
     if (admitted) {
       session = this.o.guard.session(admitted.sessionId);
       admittedBy = "gatekeeper";
@@ -394,6 +439,29 @@ export class H323Calls {
       }
       session = this.o.guard.session(decision.sessionId);
       if (!session) return refuse("undefinedReason", 41, "admission ended at once");
+    } else if (vouched && aliasRoom) {
+      // Routed by a gatekeeper Council trusts (h323.trustRouted): its caller is the
+      // guardian its h323-ID names, proven as by a password (issue 23).
+      admittedBy = "routed";
+      const decision = await this.o.guard.admit({
+        guardianId: vouched,
+        room: aliasRoom,
+        callType: roomPolicy(this.o.policies.current, aliasRoom)?.callType ?? "ROUTINE",
+        bandwidthKbps: CODEC_INFO.PCMU.streamKbps,
+        codecs: ["PCMU", "PCMA", "G722", "G729"],
+        pii: false,
+        authentication: "h323-gatekeeper",
+      }, { source: conn.remote.host });
+      if (decision.decision === "reject") {
+        const reason = RELEASE_REASON[decision.reason];
+        return refuse(reason, CAUSE_OF_REASON[reason] ?? 31, decision.message);
+      }
+      session = this.o.guard.session(decision.sessionId);
+      if (!session) return refuse("undefinedReason", 41, "admission ended at once");
+      this.o.log.info("H.323 call vouched for by a routing gatekeeper", {
+        by: vouchedBy,
+        guardianId: vouched,
+      });
     } else {
       // No admission and no token: a room with a PIN takes the caller into its PIN
       // lobby (issue 23); anything else is refused.
@@ -410,7 +478,9 @@ export class H323Calls {
       dialled = dialledAlias(aliases) ?? numberOf(m.q931, IE.calledPartyNumber);
       const admission = session;
       const drop = async (reason: string, cause: number, why: string) => {
-        if (admittedBy === "token") await this.o.guard.end(admission.id, "released");
+        if (admittedBy === "token" || admittedBy === "routed") {
+          await this.o.guard.end(admission.id, "released");
+        }
         refuse(reason, cause, why);
       };
       if (!dialled || !this.o.gateway) {
@@ -460,6 +530,7 @@ export class H323Calls {
         : session.room,
       guardianId: session.guardianId,
       admittedBy,
+      zone,
       ...(admittedBy === "room-pin"
         ? { hold: this.#holds.get(session.id), claimedIdentity: this.#claims.get(session.id) }
         : {}),
@@ -1135,10 +1206,28 @@ export class H323Calls {
       await this.o.rooms.leave(call.legId).catch(() => {});
     }
     if (!opts.sessionEnded) await this.o.guard.end(call.session.id, "released");
+    if (call.zone) {
+      this.#disengage(call.zone, {
+        callId: call.guid,
+        conferenceId: call.conferenceId,
+        callReference: call.crv,
+      }, call.connected);
+    }
     await this.#witness("h323.call.ended", call, {
       reason: why,
       durationMs: Date.now() - call.startedAt,
     });
+  }
+
+  /** Tells the upstream gatekeeper a call it admitted is over (DRQ), in the background. */
+  #disengage(
+    zone: UpstreamGatekeeper,
+    c: { callId: Uint8Array; conferenceId: Uint8Array; callReference: number },
+    answered: boolean,
+  ): void {
+    zone.disengage(c, answered).catch((err) =>
+      this.o.log.warn("DRQ to the upstream gatekeeper failed", { err })
+    );
   }
 
   async #witness(type: string, call: Call, extra: Record<string, JsonValue> = {}): Promise<void> {

@@ -121,7 +121,8 @@ function roomAliases(policies: PolicyStore): string[] {
  * the endpoint registry and the RAS server.
  */
 export async function startH323(c: H323Config): Promise<H323> {
-  const box: { gk?: Gatekeeper } = {};
+  const box: { gk?: Gatekeeper; upstream?: UpstreamGatekeeper } = {};
+  const neighbours = parseNeighbours(c.neighbours);
   const calls = new H323Calls({
     guard: c.guard,
     rooms: c.rooms,
@@ -131,6 +132,13 @@ export async function startH323(c: H323Config): Promise<H323> {
     host: c.host,
     video: c.video === "on",
     gateway: c.gateway,
+    upstream: () => box.upstream,
+    routed: {
+      trust: c.trustRouted,
+      upstreamHost: c.upstream ? c.upstream.split(":")[0] : undefined,
+      neighbours,
+      registry: c.registry,
+    },
     log: c.log,
   });
   c.gateway?.register(h323GatewayStack(calls, () => box.gk));
@@ -175,7 +183,7 @@ export async function startH323(c: H323Config): Promise<H323> {
           log: c.log,
           auth,
           ledger,
-          neighbours: parseNeighbours(c.neighbours),
+          neighbours,
           lrqFrom: c.lrqFrom,
           perIdentityPerSec: c.rasPerIdentityPerSec,
           roomCallType: (room) => roomPolicy(c.policies.current, room)?.callType,
@@ -188,7 +196,7 @@ export async function startH323(c: H323Config): Promise<H323> {
       const password = c.upstreamPasswordFile
         ? await readPasswordFile(c.upstreamPasswordFile)
         : undefined;
-      upstream = await UpstreamGatekeeper.start({
+      upstream = box.upstream = await UpstreamGatekeeper.start({
         gatekeeper: { host, port: port ? Number(port) : 1719 },
         gatekeeperId: c.upstreamId || undefined,
         bind: { host: c.host, port: 0 },

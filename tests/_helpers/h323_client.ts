@@ -5,6 +5,48 @@
 import { type CsMessage, readCs } from "../../signaling/h323/h225/signalling.ts";
 import { decodeH245, h245Kind, type H245Message } from "../../signaling/h323/h245/mod.ts";
 import { frameTpkt, TpktReader } from "../../signaling/h323/q931/tpkt.ts";
+import net from "node:net";
+
+/** What the client needs of a TCP connection (Deno's, or node:net's for a chosen source). */
+interface Conn {
+  read(buf: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** A node:net socket bound to `localAddress` (Deno.connect cannot choose the source). */
+function connectFrom(port: number, localAddress: string): Promise<Conn> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port, localAddress });
+    const chunks: Uint8Array[] = [];
+    let ended = false;
+    let wake: (() => void) | undefined;
+    socket.on("data", (d: Uint8Array) => {
+      chunks.push(new Uint8Array(d));
+      wake?.();
+    });
+    socket.on("close", () => {
+      ended = true;
+      wake?.();
+    });
+    socket.on("error", (err) => reject(err));
+    socket.on("connect", () =>
+      resolve({
+        async read(buf) {
+          while (chunks.length === 0 && !ended) await new Promise<void>((r) => wake = r);
+          const c = chunks.shift();
+          if (!c) return null;
+          const n = Math.min(c.length, buf.length);
+          buf.set(c.subarray(0, n));
+          if (n < c.length) chunks.unshift(c.subarray(n));
+          return n;
+        },
+        write: (bytes) =>
+          new Promise((r, j) => socket.write(bytes, (err) => err ? j(err) : r(bytes.length))),
+        close: () => socket.destroy(),
+      }));
+  });
+}
 
 export interface Received {
   raw: Uint8Array;
@@ -20,7 +62,7 @@ export class TpktClient {
   closed = false;
   readonly done: Promise<void>;
 
-  private constructor(private readonly conn: Deno.TcpConn, private readonly h245Only: boolean) {
+  private constructor(private readonly conn: Conn, private readonly h245Only: boolean) {
     this.done = this.#read();
   }
 
@@ -33,6 +75,11 @@ export class TpktClient {
   static async connect(port: number, h245 = false): Promise<TpktClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port, transport: "tcp" });
     return new TpktClient(conn, h245);
+  }
+
+  /** A call signalling connection from another loopback address (a gatekeeper's, say). */
+  static async connectFrom(port: number, localAddress: string): Promise<TpktClient> {
+    return new TpktClient(await connectFrom(port, localAddress), false);
   }
 
   async #read(): Promise<void> {

@@ -6,51 +6,14 @@
 // capture tests/fixtures/h323/gnugk-upstream.pcapng and its test.)
 
 import assert from "node:assert/strict";
-import {
-  decodeRas,
-  encodeRas,
-  h235Key,
-  type RasValue,
-  signRas,
-} from "../../../signaling/h323/mod.ts";
-import { hashMatches, readHashedToken } from "../../../signaling/h323/security/h235_1.ts";
+import { encodeRas, h235Key } from "../../../signaling/h323/mod.ts";
+import { acfFor, rcfFor, ScriptedGatekeeper } from "../../_helpers/scripted_gatekeeper.ts";
 import { UpstreamGatekeeper } from "../../../signaling/h323/ras/upstream.ts";
 import { createLogger } from "../../../telemetry/mod.ts";
 import type { JsonValue, WitnessLog } from "../../../witness/mod.ts";
 
 type Msg = Record<string, unknown>;
 const KEY = h235Key("upstream-secret");
-
-class ScriptedGatekeeper {
-  readonly sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  get port(): number {
-    return (this.sock.addr as Deno.NetAddr).port;
-  }
-  /** The next request from Council, with where it came from and whether its token verifies. */
-  async next(
-    timeoutMs = 5000,
-  ): Promise<{ kind: string; body: Msg; port: number; signed: boolean }> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) =>
-      timer = setTimeout(() => reject(new Error("no request from Council")), timeoutMs)
-    );
-    const [data, addr] = await Promise.race([this.sock.receive(), timeout]);
-    clearTimeout(timer);
-    const m = decodeRas(data);
-    const [kind] = Object.keys(m);
-    const t = readHashedToken(m[kind] as Msg);
-    return {
-      kind,
-      body: m[kind] as Msg,
-      port: (addr as Deno.NetAddr).port,
-      signed: t.ok && hashMatches(data, t.token.hash, KEY),
-    };
-  }
-  async send(m: RasValue, port: number, key?: Uint8Array): Promise<void> {
-    const bytes = key ? signRas(m, { key, generalID: "GK-1", random: 7 }) : encodeRas(m);
-    await this.sock.send(bytes, { transport: "udp", hostname: "127.0.0.1", port });
-  }
-}
 
 function witnessStub(): { log: WitnessLog; entries: { type: string; payload: JsonValue }[] } {
   const entries: { type: string; payload: JsonValue }[] = [];
@@ -64,7 +27,7 @@ function witnessStub(): { log: WitnessLog; entries: { type: string; payload: Jso
 }
 
 Deno.test("upstream gatekeeper: GRQ, RRQ with the rooms, keep-alive, URQ, ARQ/DRQ, close", async () => {
-  const gk = new ScriptedGatekeeper();
+  const gk = new ScriptedGatekeeper("127.0.0.1", KEY);
   const witness = witnessStub();
   let rooms = ["h323-ID:council-main", "h323-ID:council-ops"];
   const up = await UpstreamGatekeeper.start({
@@ -126,22 +89,10 @@ Deno.test("upstream gatekeeper: GRQ, RRQ with the rooms, keep-alive, URQ, ARQ/DR
     ]);
     assert.ok((rrq.body.terminalType as Msg).mcu, "registers as an MCU");
     // A wrongly signed RCF is refused; the right one registers.
-    const rcf = (ttl: number) => ({
-      registrationConfirm: {
-        requestSeqNum: rrq.body.requestSeqNum,
-        protocolIdentifier: "0.0.8.2250.0.7",
-        callSignalAddress: [],
-        gatekeeperIdentifier: "GK-1",
-        endpointIdentifier: "EP-COUNCIL",
-        timeToLive: ttl,
-        willRespondToIRR: false,
-        maintainConnection: false,
-      },
-    });
-    await gk.send(rcf(12), rrq.port, h235Key("not the password"));
+    await gk.send(rcfFor(rrq, 12), rrq.port, h235Key("not the password"));
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(up.status().state, "registering");
-    await gk.send(rcf(12), rrq.port, KEY);
+    await gk.send(rcfFor(rrq, 12), rrq.port, KEY);
     for (let i = 0; i < 50 && !up.registered; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(up.status().state, "registered");
     assert.equal(witness.entries.filter((e) => e.type === "h323.upstream.registered").length, 1);
@@ -161,26 +112,7 @@ Deno.test("upstream gatekeeper: GRQ, RRQ with the rooms, keep-alive, URQ, ARQ/DR
     assert.ok(arq.signed);
     assert.equal(arq.body.answerCall, true);
     assert.equal(arq.body.endpointIdentifier, "EP-COUNCIL");
-    await gk.send({
-      admissionConfirm: {
-        requestSeqNum: arq.body.requestSeqNum,
-        bandWidth: 1280,
-        callModel: { direct: null },
-        destCallSignalAddress: { ipAddress: { ip: new Uint8Array([127, 0, 0, 1]), port: 1720 } },
-        willRespondToIRR: false,
-        uuiesRequested: {
-          setup: false,
-          callProceeding: false,
-          connect: false,
-          alerting: false,
-          information: false,
-          releaseComplete: false,
-          facility: false,
-          progress: false,
-          empty: false,
-        },
-      },
-    }, arq.port);
+    await gk.send(acfFor(arq), arq.port);
     assert.deepEqual(await admitted, { ok: true, bandWidth: 1280 });
     const ended = up.disengage({ callId, conferenceId: callId, callReference: 42 }, true);
     const drq = await gk.next();
@@ -206,15 +138,13 @@ Deno.test("upstream gatekeeper: GRQ, RRQ with the rooms, keep-alive, URQ, ARQ/DR
     assert.equal(rrq2.body.keepAlive, false);
     assert.equal((rrq2.body.terminalAlias as Msg[]).length, 4, "the new room is registered");
     // Granted 2 s: the lightweight RRQ comes after 1 s (Council renews early).
-    rrq.body.requestSeqNum = rrq2.body.requestSeqNum;
-    await gk.send(rcf(2), rrq2.port, KEY);
+    await gk.send(rcfFor(rrq2, 2), rrq2.port, KEY);
     const keepAlive = await gk.next(3000);
     assert.equal(keepAlive.kind, "registrationRequest");
     assert.equal(keepAlive.body.keepAlive, true);
     assert.equal(keepAlive.body.endpointIdentifier, "EP-COUNCIL");
     assert.ok(keepAlive.signed);
-    rrq.body.requestSeqNum = keepAlive.body.requestSeqNum;
-    await gk.send(rcf(12), keepAlive.port, KEY);
+    await gk.send(rcfFor(keepAlive, 12), keepAlive.port, KEY);
     for (let i = 0; i < 50 && up.status().timeToLive !== 12; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -245,7 +175,7 @@ Deno.test("upstream gatekeeper: GRQ, RRQ with the rooms, keep-alive, URQ, ARQ/DR
 });
 
 Deno.test("upstream gatekeeper: RRJ leaves Council unregistered with the reason, witnessed once", async () => {
-  const gk = new ScriptedGatekeeper();
+  const gk = new ScriptedGatekeeper("127.0.0.1", KEY);
   const witness = witnessStub();
   const up = await UpstreamGatekeeper.start({
     gatekeeper: { host: "127.0.0.1", port: gk.port },
