@@ -1,5 +1,6 @@
 // A baresip phone with no account on Council (it never registers) that dials a
-// room and keys digits at set times through its console (the cons module takes
+// room and keys digits when the test says (each entry waits for its condition, so
+// a slow host delays the keys instead of failing the test) through its console (the cons module takes
 // keys over UDP; in a call, menu sends each digit with call_send_digit: RFC 4733
 // when telephone-event was agreed). Records what it hears (sndfile, 8 kHz).
 
@@ -10,6 +11,8 @@ export interface KeyedRun {
   code: number;
   log: string;
   heard: Int16Array;
+  /** performance.now() when each entry of `keys` was sent (undefined: never). */
+  sentAt: (number | undefined)[];
 }
 
 function readWavPcm(bytes: Uint8Array): Int16Array {
@@ -34,8 +37,8 @@ export async function runKeyedBaresip(o: {
   room: string;
   say: Int16Array;
   seconds: number;
-  /** Digits to key, at ms after baresip started. */
-  keys: { atMs: number; keys: string }[];
+  /** Digits to key, one entry after another, each once its `after` resolves. */
+  keys: { after: () => Promise<unknown>; keys: string }[];
 }): Promise<KeyedRun> {
   const dir = await Deno.makeTempDir({ prefix: "baresip-keys-" });
   const consPort = freeUdpPort();
@@ -84,23 +87,33 @@ export async function runKeyedBaresip(o: {
       stderr: "piped",
     }).spawn();
     const sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const timers = o.keys.map(({ atMs, keys }) =>
-      setTimeout(() => {
-        sock.send(new TextEncoder().encode(keys), {
+    const sentAt: (number | undefined)[] = o.keys.map(() => undefined);
+    let exited = false;
+    const keying = (async () => {
+      for (const [i, { after, keys }] of o.keys.entries()) {
+        await after();
+        if (exited) return;
+        await sock.send(new TextEncoder().encode(keys), {
           transport: "udp",
           hostname: "127.0.0.1",
           port: consPort,
-        }).catch(() => {});
-      }, atMs)
-    );
+        });
+        sentAt[i] = performance.now();
+      }
+    })();
     const out = await child.output();
-    timers.forEach(clearTimeout);
+    exited = true;
+    // A condition that never came true fails the test with its own error.
+    await keying.catch((err) => {
+      throw new Error(`keying stopped: ${(err as Error).message}`);
+    });
     sock.close();
     const dump = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith("-dec.wav"));
     return {
       code: out.code,
       log: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
       heard: dump ? readWavPcm(await Deno.readFile(`${dir}/${dump.name}`)) : new Int16Array(0),
+      sentAt,
     };
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -14,10 +14,10 @@ import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { rms } from "../_helpers/audio.ts";
 import { runKeyedBaresip, tone, toneShare } from "../_helpers/baresip_keys.ts";
+import { sleep, until } from "../_helpers/wait.ts";
 
 const ROOM = "main";
 const PIN = "24680";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 Deno.test({
   name: "PIN lobby: baresip without an account keys a wrong then the right PIN, joins the room",
@@ -27,6 +27,7 @@ Deno.test({
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR });
   const phone = new RtpPhone("PCMU", 0, 8000);
   let client: TpktClient | undefined;
+  let bobTalks: Promise<void> | undefined;
   try {
     // The room and its PIN: shown as pin: true, never the PIN or a hash.
     const created = await api(council.url, "POST", "/api/v1/rooms", { name: ROOM, pin: PIN });
@@ -49,35 +50,78 @@ Deno.test({
     const bobPort = acceptedRtpPort(
       (await client.cs("connect")).cs!.body as Record<string, unknown>,
     );
-    const t0 = performance.now();
-    const bobTalks = phone.play(bobPort, tone(1000, 20));
+    // Bob talks until the phone is closed at the end.
+    bobTalks = phone.play(bobPort, tone(1000, 40)).catch(() => {});
 
-    // The guest's microphone is a 400 Hz tone; it keys 1111# at 3 s, 24680# at 8 s.
+    // The guest's microphone is a 400 Hz tone. It keys 1111# once its call is up,
+    // and the right PIN once the wrong one is witnessed; each step waits for the
+    // server, never for a set time.
+    let connectedAt = 0;
+    let beforeAdmission: Int16Array = new Int16Array(0);
+    const sipCalls = async () =>
+      ((await api(council.url, "GET", "/api/v1/sip/calls")).body as { calls: unknown[] }).calls;
     const guest = runKeyedBaresip({
       sipPort: council.sipPort,
       user: "visitor",
       display: "Visiting Vera",
       room: ROOM,
-      say: tone(400, 20),
-      seconds: 17,
-      keys: [{ atMs: 3000, keys: "1111#" }, { atMs: 8000, keys: `${PIN}#` }],
+      say: tone(400, 30),
+      seconds: 24,
+      keys: [
+        {
+          after: async () => {
+            await until("the guest's call", async () => (await sipCalls()).length === 1, 15_000);
+            connectedAt = performance.now();
+            // Two seconds of lobby (prompt, no room) before the first key.
+            await sleep(2000);
+          },
+          keys: "1111#",
+        },
+        {
+          after: async () => {
+            await until(
+              "the wrong PIN witnessed",
+              async () => (await witnessed(council.url, "guard.pin")).length > 0,
+              15_000,
+            );
+            // What bob heard while the guest was in the lobby.
+            beforeAdmission = phone.decodeReceived(8000, undefined, connectedAt);
+          },
+          keys: `${PIN}#`,
+        },
+      ],
     });
-    // Before the right PIN: bob does not hear the guest.
-    await sleep(7500);
-    const beforeAdmission = phone.decodeReceived(8000, undefined, t0 + 1000);
+    // Admitted: the decision is witnessed; then both hear each other for 4 s.
+    const admittedDecision = await until(
+      "the guest admitted",
+      async () =>
+        (await witnessed(council.url, "guard.decision")).find((d) =>
+          (d.request as { authentication?: string }).authentication === "room-pin"
+        ),
+      25_000,
+    );
+    const admittedAt = performance.now();
+    await sleep(4000);
+    const afterAdmission = phone.decodeReceived(8000, undefined, admittedAt + 500);
     const run = await guest;
-    const afterAdmission = phone.decodeReceived(8000, undefined, t0 + 12_000);
-    await bobTalks;
+    assert.ok(admittedDecision);
+    assert.ok(run.sentAt.every((t) => t !== undefined), `keys sent: ${run.sentAt}`);
 
-    assert.ok(run.heard.length > 8000 * 12, `baresip recorded ${run.heard.length} samples`);
-    // In the lobby (1-6 s): the prompt is audible, the room (1 kHz) is not.
-    const lobby = run.heard.subarray(8000 * 1, 8000 * 6);
+    // The recording starts when the call does (connectedAt, to within a poll).
+    const at = (t: number) => Math.max(0, Math.round(((t - connectedAt) / 1000) * 8000));
+    // In the lobby (until just before the right PIN): the prompt is audible, the
+    // room (1 kHz) is not.
+    const lobby = run.heard.subarray(at(connectedAt + 500), at(run.sentAt[1]! - 300));
+    assert.ok(lobby.length >= 8000, `lobby stretch ${lobby.length}`);
     assert.ok(rms(lobby) > 300, `prompt rms ${rms(lobby)}`);
     assert.ok(toneShare(lobby, 1000, 8000) < 0.05, `room leaked ${toneShare(lobby, 1000, 8000)}`);
-    // Admitted (the last 4 s): the guest hears bob.
+    // Admitted: after the welcome ("You are joining the council", ~2.5 s) the
+    // guest hears bob; the recording's last 4 s are well after that.
+    assert.ok(run.heard.length > at(admittedAt) + 8000 * 8, `recorded ${run.heard.length}`);
     const joined = run.heard.subarray(run.heard.length - 8000 * 4);
     assert.ok(toneShare(joined, 1000, 8000) > 0.5, `heard bob ${toneShare(joined, 1000, 8000)}`);
     // Bob heard nothing of the guest in the lobby, and hears it once admitted.
+    assert.ok(beforeAdmission.length >= 8000, `bob's lobby stretch ${beforeAdmission.length}`);
     assert.ok(
       toneShare(beforeAdmission, 400, 8000) < 0.05 && rms(beforeAdmission) < 200,
       `lobby leaked: ${toneShare(beforeAdmission, 400, 8000)} rms ${rms(beforeAdmission)}`,
@@ -115,6 +159,7 @@ Deno.test({
   } finally {
     client?.close();
     phone.close();
+    await bobTalks;
     assert.equal(await council.stop(), 0);
   }
 });
