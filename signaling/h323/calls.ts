@@ -159,6 +159,8 @@ interface Call {
   remote?: HostPort;
   /** Why media does not flow both ways, when the terminal refused Council's channel. */
   mediaNote?: string;
+  /** The terminal refused Council's channel: the leg receives only. */
+  sendRefused?: boolean;
   fastStart: boolean;
   setupAt: number;
   mediaAt?: number;
@@ -757,10 +759,15 @@ export class H323Calls {
           call.choice ??= choice;
           call.remote = remote;
           call.mediaNote = undefined;
+          if (call.sendRefused) this.#refuseSending(call, false);
           this.#joinLeg(call);
         },
         transmitRefused: (cause) => {
+          // Also when an earlier channel was acknowledged (a reopen for another
+          // codec): the address it gave is no longer the terminal's to receive on.
           call.mediaNote = `the terminal refused Council's audio channel (${cause})`;
+          call.remote = undefined;
+          this.#refuseSending(call, true);
         },
         digits: (d) => this.#digits(call, d),
         endSession: () => this.#release(call, "end-session", undefined, CAUSE.normalClearing),
@@ -770,6 +777,15 @@ export class H323Calls {
         },
       },
     });
+  }
+
+  /** Stops (or resumes) sending to the terminal; the leg keeps receiving. */
+  #refuseSending(call: Call, refused: boolean): void {
+    call.sendRefused = refused;
+    if (!call.leg) return; // a leg made later has no remote until a channel is acknowledged
+    call.leg = call.leg.then(() =>
+      this.o.rooms.update(call.legId, { direction: refused ? "recvonly" : "sendrecv" })
+    ).catch((err) => this.o.log.warn("H.323 leg update failed", { err, legId: call.legId }));
   }
 
   /** Codecs in preference order: the leg's, the admission's, then the room's. */
