@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { CALL_CAPTURES, tpktMessages } from "../../_helpers/h323_capture.ts";
 import { mutations } from "../../_helpers/mutate.ts";
+import { assertReencodes } from "../../_helpers/per_roundtrip.ts";
 import { tsharkVerdicts } from "../../_helpers/tshark.ts";
 import { decode, encode, PerError } from "../../../signaling/h323/asn1/per.ts";
 import { H323UserInformation } from "../../../signaling/h323/h225/mod.ts";
@@ -124,7 +125,7 @@ Deno.test("Q.931: malformed messages are refused with the Q.850 cause to answer"
   assert.throws(() => readCs(bad), (e) => e instanceof Q931Error && e.q850 === 100);
 });
 
-Deno.test("fuzz: mutated call signalling and H.245 fail only with Q931Error / PerError", async () => {
+Deno.test("fuzz: mutated call signalling and H.245 fail only with Q931Error / PerError; what decodes re-encodes", async () => {
   const messages = await allMessages();
   const cs = messages.filter((m) => m.payload[0] === 8).map((m) => m.payload);
   const h245 = messages.flatMap((m) => {
@@ -135,25 +136,36 @@ Deno.test("fuzz: mutated call signalling and H.245 fail only with Q931Error / Pe
       return [];
     }
   });
-  let csOk = 0, h245Ok = 0;
+  const decodeUu = (b: Uint8Array) => decode(H323UserInformation, b) as Msg;
+  const encodeUu = (v: Msg) => encode(H323UserInformation, v);
+  let csOk = 0, uuOk = 0, h245Ok = 0;
   for (const input of mutations(cs, 2000, 7)) {
+    let m;
     try {
-      readCs(input);
-      csOk++;
+      m = readCs(input);
     } catch (err) {
       if (!(err instanceof Q931Error)) throw new Error(`input ${hex(input)}: ${err}`);
+      continue;
+    }
+    csOk++;
+    // The Q.931 message re-serializes and reads back the same (user-user information included).
+    assertReencodes(input, m, readCs, (v) => serializeQ931(v.q931));
+    if (m.uu) {
+      if (assertReencodes(input, m.uu, decodeUu, encodeUu).ok) uuOk++;
     }
   }
   for (const input of mutations(h245, 2000, 11)) {
+    let v;
     try {
-      const v = decodeH245(input);
-      h245Ok++;
-      assert.deepEqual(decodeH245(encodeH245(v)), v);
+      v = decodeH245(input);
     } catch (err) {
       if (!(err instanceof PerError)) throw new Error(`input ${hex(input)}: ${err}`);
+      continue;
     }
+    if (assertReencodes(input, v, decodeH245, encodeH245).ok) h245Ok++;
   }
   assert.ok(csOk > 0 && csOk < 2000, `${csOk} CS decoded`);
+  assert.ok(uuOk > 0, `${uuOk} user-user IEs re-encoded`);
   assert.ok(h245Ok > 0 && h245Ok < 2000, `${h245Ok} H.245 decoded`);
 });
 

