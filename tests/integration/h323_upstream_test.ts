@@ -1,7 +1,8 @@
 // Council behind another gatekeeper (issue 23), end to end with the server
 // process: Council registers with an upstream gatekeeper (here a scripted one on
-// 127.0.0.2; the live run against GNU Gatekeeper is in docs/h323.md and its
-// capture in tests/fixtures/h323/) with H.235.1 and its rooms as aliases; every
+// 127.0.0.2; the live run against GNU Gatekeeper is in docs/h323.md, its capture
+// gnugk-upstream-council-mcu.pcapng, checked in upstream_gnugk_test.ts, and the
+// routed Setup GnuGk sent is replayed here) with H.235.1 and its rooms as aliases; every
 // call is admitted there first (ARQ answerCall, DRQ after). With
 // h323.trustRouted = "aliases" a Setup whose connection comes from that
 // gatekeeper's address and whose caller names a guardian is admitted as that
@@ -72,10 +73,16 @@ Deno.test({
         body.sourceAddress = [{ "h323-ID": from }];
       });
 
-    // 1. Routed by the gatekeeper (its address), caller alice: ARQ there, then admitted.
+    // 1. Routed by the gatekeeper (its address), caller alice: ARQ there, then
+    //    admitted. The Setup is the one GNU Gatekeeper 5.15 sent Council in the live
+    //    run (routed mode, H323Plus's alice calling council-main; no Fast Start).
+    const live = await tpktMessages("gnugk-upstream-council-mcu.pcapng");
+    const routedSetup = live.find((m) =>
+      m.dstPort === 21720 && readCs(m.payload).kind === "setup" &&
+      JSON.stringify((readCs(m.payload).body as Msg).sourceAddress).includes("alice")
+    )!.payload;
     const routed = await TpktClient.connectFrom(council.callSignalPort, "127.0.0.2");
     clients.push(routed);
-    const routedSetup = await setup("alice");
     await routed.send(routedSetup);
     const arq = await gk.nextOf("admissionRequest");
     assert.ok(arq.signed);

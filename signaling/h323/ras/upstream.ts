@@ -47,6 +47,8 @@ export interface UpstreamOptions {
   retries?: number;
   retryMs?: number;
   now?: () => number;
+  /** The first request's sequence number (a test replaying a capture); random otherwise. */
+  firstSequenceNumber?: number;
 }
 
 export type UpstreamState = "off" | "discovering" | "registering" | "registered" | "rejected";
@@ -124,7 +126,7 @@ export class UpstreamGatekeeper implements Subsystem {
   #why?: string;
   #registeredAt?: string;
   #registeredAliases: string[] = [];
-  #seq = Math.floor(Math.random() * 60_000) + 1;
+  #seq: number;
   #random = Math.floor(Math.random() * 0x7fff_ffff);
   #pending = new Map<number, Pending>();
   #timer?: ReturnType<typeof setTimeout>;
@@ -133,6 +135,8 @@ export class UpstreamGatekeeper implements Subsystem {
 
   private constructor(private readonly o: UpstreamOptions, private readonly socket: UdpSocket) {
     this.#gkId = o.gatekeeperId;
+    // #request increments before use.
+    this.#seq = (o.firstSequenceNumber ?? Math.floor(Math.random() * 60_000) + 1) - 1;
   }
 
   static async start(o: UpstreamOptions): Promise<UpstreamGatekeeper> {
@@ -441,7 +445,10 @@ export class UpstreamGatekeeper implements Subsystem {
     return signRas(message, {
       key: this.o.key,
       generalID: this.#gkId,
-      sendersID: this.#endpointId,
+      // Before registration the alias the gatekeeper keeps the password under (GnuGk
+      // finds it by sendersID: without it the hash was checked with no password and
+      // the RRQ refused), after it the endpoint identifier, as H323Plus does.
+      sendersID: this.#endpointId ?? this.o.name,
       timeStamp: Math.floor(this.#now() / 1000),
       random: this.#random = (this.#random + 1) & 0x7fff_ffff,
     });
