@@ -20,7 +20,8 @@ import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { acfFor, rcfFor, ScriptedGatekeeper } from "../_helpers/scripted_gatekeeper.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { waitFor } from "../_helpers/wait.ts";
-import { h235Key } from "../../signaling/h323/mod.ts";
+import { decodeRas, h235Key } from "../../signaling/h323/mod.ts";
+import { RasClient, rasFrames } from "../_helpers/ras.ts";
 import { causeOf } from "../../signaling/h323/q931/message.ts";
 import { readCs, releaseMessage } from "../../signaling/h323/h225/signalling.ts";
 
@@ -166,3 +167,55 @@ function releaseFor(setup: Uint8Array): Uint8Array {
   const guid = ((m.body as Msg).callIdentifier as Msg).guid as Uint8Array;
   return releaseMessage(m.q931.callReference, guid, false, undefined, 16, undefined, false);
 }
+
+Deno.test({
+  name: "H.323 neighbour GNU Gatekeeper: its LRQ gets an LCF, the call it routes is vouched for",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  // Captured live: GnuGk 5.15 (routed mode) with Council as its neighbour; H323Plus's
+  // alice, registered at GnuGk, dialled council-main; GnuGk asked Council (LRQ),
+  // got an LCF and routed the call through itself.
+  const council = await startCouncilProcess({
+    COUNCIL_API_OPERATOR_TOKEN: OPERATOR,
+    COUNCIL_H323_NEIGHBOURS: "127.0.0.1",
+    COUNCIL_H323_TRUST_ROUTED: "aliases",
+  });
+  const ras = new RasClient(council.rasPort);
+  const clients: TpktClient[] = [];
+  try {
+    assert.equal((await api(council.url, "POST", "/api/v1/rooms", { name: "main" })).status, 201);
+    await addGuardian(council.url, "alice");
+    const frames = await rasFrames("gnugk-neighbour-lrq-routed-call.pcapng", 21719);
+    const lrq = [...frames.values()].find((b) => "locationRequest" in decodeRas(b))!;
+    assert.deepEqual(decodeRas(lrq).locationRequest.destinationInfo, [{
+      "h323-ID": "council-main",
+    }]);
+    const lcf = (await ras.ask(lrq))?.locationConfirm as Msg | undefined;
+    assert.ok(lcf, "Council answers its neighbour's LRQ with an LCF");
+    assert.equal(
+      ((lcf.callSignalAddress as Msg).ipAddress as Msg).port,
+      council.callSignalPort,
+    );
+
+    const live = await tpktMessages("gnugk-neighbour-lrq-routed-call.pcapng");
+    const routedSetup = live.find((m) =>
+      m.dstPort === 21720 && readCs(m.payload).kind === "setup" &&
+      JSON.stringify((readCs(m.payload).body as Msg).sourceAddress).includes("alice")
+    )!.payload;
+    const routed = await TpktClient.connect(council.callSignalPort);
+    clients.push(routed);
+    await routed.send(routedSetup);
+    await routed.cs("connect");
+    const calls = ((await api(council.url, "GET", "/api/v1/h323/calls")).body as { calls: Msg[] })
+      .calls;
+    assert.deepEqual(
+      calls.map((c) => [c.admittedBy, c.guardianId]),
+      [["routed", "if://guardian/alice"]],
+    );
+  } finally {
+    for (const c of clients) c.close();
+    ras.close();
+    assert.equal(await council.stop(), 0);
+  }
+});
