@@ -2,7 +2,30 @@
 // when the main thread stalls (drops counted, never unbounded), clean close.
 
 import assert from "node:assert/strict";
-import { UdpSocket } from "../../../signaling/net/udp_socket.ts";
+import type { UdpEvent } from "../../../signaling/net/udp_protocol.ts";
+import { type DatagramHandler, UdpSocket } from "../../../signaling/net/udp_socket.ts";
+
+/** Resolves when `p` does, or fails after `ms` (a bound on a wait, not a stall). */
+async function deadline<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${why} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `ok` until it holds, failing after `ms`. */
+async function until(ok: () => boolean, ms: number, why: string): Promise<void> {
+  const end = performance.now() + ms;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`${why} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 function client() {
   return Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
@@ -69,40 +92,93 @@ Deno.test("UdpSocket: sends made in one turn go out in order, to each their addr
   }
 });
 
-Deno.test("UdpSocket drops (and counts) what exceeds its queue while the main thread stalls", async () => {
-  let handled = 0;
-  const sock = await UdpSocket.bind({ host: "127.0.0.1", port: 0, maxQueuedBytes: 1000 }, () => {
-    handled++;
-  });
-  // The burst comes from another thread while this one is stalled from before the
-  // first datagram leaves, so none can be handed over early (sending from here
-  // awaited between datagrams, and the first was sometimes handled: 6 !== 5).
-  const sender = new Worker(new URL("./_udp_burst.ts", import.meta.url), { type: "module" });
-  const sent = new Int32Array(new SharedArrayBuffer(4));
-  const done = new Promise((r) => (sender.onmessage = r));
-  const peer = client();
-  try {
-    sender.postMessage({ port: sock.port, count: 20, size: 200, sent });
-    const deadline = performance.now() + 10_000;
-    while (Atomics.load(sent, 0) < 20 && performance.now() < deadline) { /* stalled */ }
-    assert.equal(Atomics.load(sent, 0), 20, "the burst left while the main thread stalled");
-    // Time for the socket's worker to take the burst in while this thread stays stalled.
-    const until = performance.now() + 1000;
-    while (performance.now() < until) { /* stalled */ }
-    await done;
-    for (let i = 0; i < 150 && handled + sock.counters.dropped < 20; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+/**
+ * Binds a UdpSocket whose worker's messages can be held back from it: while held,
+ * the socket's main-thread side handles nothing, exactly as when the main thread is
+ * stalled (the worker's messages wait), yet this thread stays free to watch what the
+ * worker posts. Released, they reach the socket in the order the worker posted them.
+ */
+async function heldSocket(opts: { maxQueuedBytes: number }, onDatagram: DatagramHandler) {
+  const held: MessageEvent<UdpEvent>[] = [];
+  const watchers: ((ev: UdpEvent) => void)[] = [];
+  let holding = true;
+  let deliver: ((e: MessageEvent<UdpEvent>) => void) | undefined;
+  const RealWorker = globalThis.Worker;
+  class HeldWorker extends RealWorker {
+    override set onmessage(f: ((this: Worker, e: MessageEvent) => unknown) | null) {
+      if (!f) {
+        super.onmessage = null;
+        return;
+      }
+      deliver = (e) => f.call(this, e);
+      super.onmessage = (e: MessageEvent<UdpEvent>) => {
+        for (const w of watchers) w(e.data);
+        const passes = e.data.ev === "bound" || e.data.ev === "error" || e.data.ev === "closed";
+        if (holding && !passes) held.push(e);
+        else deliver!(e);
+      };
     }
-    // 1000 bytes hold 5 datagrams of 200; the rest were refused, and all are accounted for.
-    assert.equal(handled, 5);
-    assert.equal(sock.counters.dropped, 15);
-    // Once handled, the queue has room again.
-    const to = { transport: "udp" as const, hostname: "127.0.0.1", port: sock.port };
-    await peer.send(new Uint8Array(200), to);
-    for (let i = 0; i < 100 && handled < 6; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(handled, 6);
+    override get onmessage() {
+      return super.onmessage;
+    }
+  }
+  globalThis.Worker = HeldWorker;
+  let bound;
+  try {
+    bound = UdpSocket.bind({ host: "127.0.0.1", port: 0, ...opts }, onDatagram);
   } finally {
-    sender.terminate();
+    globalThis.Worker = RealWorker; // bind created its worker synchronously
+  }
+  const sock = await bound;
+  assert.ok(deliver, "UdpSocket no longer sets its worker's onmessage: heldSocket needs updating");
+  return {
+    sock,
+    /** What the worker posts, as it posts it (held or not). */
+    watch: (w: (ev: UdpEvent) => void) => watchers.push(w),
+    /** Hands everything held to the socket, in order, and holds nothing more. */
+    release() {
+      holding = false;
+      for (const e of held.splice(0)) deliver!(e);
+    },
+  };
+}
+
+Deno.test("UdpSocket drops (and counts) what exceeds its queue while the main thread stalls", async () => {
+  // Datagram i is 300 bytes of value i; the queue holds 1000 bytes, so 3 fit while
+  // nothing is handled. Then a 50-byte marker, which still fits (950 bytes): the worker
+  // reads its socket in order, so once it posts the marker it has decided every
+  // datagram before it. No clock is involved: nothing is handled until then.
+  const handled: number[] = [];
+  const { sock, watch, release } = await heldSocket(
+    { maxQueuedBytes: 1000 },
+    (data) => handled.push(data.length === 50 ? -1 : data[0]),
+  );
+  let markerPosted!: () => void;
+  const marker = new Promise<void>((r) => (markerPosted = r));
+  watch((ev) => {
+    if (ev.ev === "in" && ev.datagrams.some(([d]) => d.length === 50)) markerPosted();
+  });
+  const peer = client();
+  const to = { transport: "udp" as const, hostname: "127.0.0.1", port: sock.port };
+  try {
+    for (let i = 0; i < 20; i++) await peer.send(new Uint8Array(300).fill(i), to);
+    await peer.send(new Uint8Array(50), to);
+    await deadline(marker, 10_000, "the worker never posted the marker");
+    assert.deepEqual(handled, [], "nothing is handled while the main thread is held");
+    release();
+    // The first three and the marker; the other 17 refused. Drops are reported about
+    // once a second, so wait for the report rather than for a time.
+    assert.deepEqual(handled, [0, 1, 2, -1]);
+    await until(() => sock.counters.dropped >= 17, 10_000, "no drop report");
+    assert.equal(sock.counters.dropped, 17);
+    assert.equal(handled.length + sock.counters.dropped, 21, "every datagram accounted for");
+    // Once handled, the queue has room again: a full 1000 bytes of it.
+    for (let i = 0; i < 3; i++) await peer.send(new Uint8Array(300).fill(100 + i), to);
+    await peer.send(new Uint8Array(100).fill(103), to);
+    await until(() => handled.length === 8, 10_000, `handled ${handled}`);
+    assert.deepEqual(handled.slice(4), [100, 101, 102, 103]);
+    assert.equal(sock.counters.dropped, 17);
+  } finally {
     peer.close();
     await sock.close();
   }
