@@ -159,6 +159,8 @@ interface Call {
   remote?: HostPort;
   /** Why media does not flow both ways, when the terminal refused Council's channel. */
   mediaNote?: string;
+  /** Digits keyed in a PIN lobby before its prompt started. */
+  earlyDigits?: string;
   /** The terminal refused Council's channel: the leg receives only. */
   sendRefused?: boolean;
   fastStart: boolean;
@@ -698,7 +700,11 @@ export class H323Calls {
 
   /** Digits of a call: its PIN lobby's while it is in one, else the keypad commands. */
   #digits(call: Call, digits: string): void {
-    if (call.hold && call.pin?.state !== "admitted") call.pin?.digit(digits);
+    if (call.hold && !call.pin) {
+      // Keyed before the lobby started (its channel not yet acknowledged): kept
+      // for it, a few at most, rather than lost.
+      call.earlyDigits = ((call.earlyDigits ?? "") + digits).slice(-32);
+    } else if (call.hold && call.pin?.state !== "admitted") call.pin?.digit(digits);
     else this.#keypad.feed(call.legId, digits);
   }
 
@@ -734,6 +740,10 @@ export class H323Calls {
       hangup: (reason) => this.#release(call, reason, "securityDenied", CAUSE.callRejected),
     });
     call.pin.start();
+    if (call.earlyDigits) {
+      call.pin.digit(call.earlyDigits);
+      call.earlyDigits = undefined;
+    }
   }
 
   /** The H.245 session of a call, wired to its media and release. */
