@@ -1,6 +1,7 @@
 // The real server, started as a process the way `deno task start` starts it.
 import assert from "node:assert/strict";
 import { logRecords, runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
+import { inNetworkOf, loopbackOnly } from "../_helpers/netns.ts";
 import { tempDir, tempFile } from "../_helpers/temp.ts";
 
 Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it cleanly", async () => {
@@ -132,28 +133,60 @@ Deno.test("bad configuration is one line naming the key and exit code 2", async 
   }
 });
 
-function portFree(port: number): boolean {
-  try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
-    return true;
-  } catch {
-    return false;
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** The ports the embedded defaults take on 127.0.0.1 that something else holds. */
+function busyDefaultPorts(): string[] {
+  const busy: string[] = [];
+  for (const port of [8080, 5060, 5061, 1720]) {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch {
+      busy.push(`TCP ${port}`);
+    }
   }
+  for (const port of [5060, 1719]) {
+    try {
+      Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port }).close();
+    } catch {
+      busy.push(`UDP ${port}`);
+    }
+  }
+  return busy;
 }
 
+// The server gets a network namespace of its own (loopback only), so its fixed
+// default ports are free whatever else runs here; without one, it runs on this
+// machine's network when those ports are free, and is skipped, saying why, if not.
+const isolation = await loopbackOnly();
+const busy = isolation.ok ? [] : busyDefaultPorts();
+const defaults = "embedded defaults: 127.0.0.1:8080 and a KV file under data/";
+
 Deno.test({
-  name: "embedded defaults: 127.0.0.1:8080 and a KV file under data/",
-  // Shown as ignored, not passed, when something else on this machine holds 8080.
-  ignore: !portFree(8080),
+  name: isolation.ok
+    ? `${defaults} (in a network namespace of its own: ${isolation.how})`
+    : busy.length
+    ? `${defaults} (skipped: ${busy.join(", ")} busy, and ${isolation.why})`
+    : `${defaults} (on this machine's network: ${isolation.why})`,
+  ignore: !isolation.ok && busy.length > 0,
   async fn() {
     const cwd = tempDir();
     const council = await startCouncilProcess({}, {
       cwd,
       withoutDefaults: true,
+      command: [...(isolation.ok ? isolation.prefix : []), Deno.execPath(), "run", "-A", MAIN],
     });
     try {
       assert.equal(council.url, "http://127.0.0.1:8080");
-      assert.equal((await fetch("http://127.0.0.1:8080/readyz")).status, 200);
+      assert.deepEqual(
+        [council.sipPort, council.sipTlsPort, council.rasPort, council.callSignalPort],
+        [5060, 5061, 1719, 1720],
+      );
+      const probe = `console.log((await fetch("http://127.0.0.1:8080/readyz")).status)`;
+      const status = isolation.ok
+        ? (await inNetworkOf(council.child.pid, [Deno.execPath(), "eval", probe])).stdout.trim()
+        : String((await fetch("http://127.0.0.1:8080/readyz")).status);
+      assert.equal(status, "200");
       assert.ok(Deno.statSync(`${cwd}/data/council.kv`).isFile);
     } finally {
       assert.equal(await council.stop(), 0);
