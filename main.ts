@@ -3,7 +3,15 @@
 
 import { ConfigError, type CouncilConfig, loadConfig } from "./config/mod.ts";
 import { VERSION } from "./config/version.ts";
-import { connectionLimits, Lifecycle, settleFdLimit } from "./lifecycle/mod.ts";
+import {
+  checkPorts,
+  connectionLimits,
+  Lifecycle,
+  listeningPorts,
+  PortError,
+  readyLine,
+  settleFdLimit,
+} from "./lifecycle/mod.ts";
 import { buildApp, type HttpServer, ListenError, listenHttp } from "./routes/mod.ts";
 import { Store, StoreError } from "./store/mod.ts";
 import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
@@ -17,6 +25,7 @@ import {
   webCryptoVerifier,
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
+import { lockDataDir } from "./store/data_lock.ts";
 import { MediaEngine, noteRejectedSources, registerMediaMetrics } from "./media/engine/mod.ts";
 import {
   Escalations,
@@ -70,6 +79,12 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     close: () => Promise.resolve(metrics.stop()),
   });
   try {
+    // One server per data directory, and every fixed port free, before anything is
+    // opened or written: a second Council is refused here, leaving the first intact.
+    const dataLock = await lockDataDir(config.kv.path);
+    if (dataLock) lifecycle.hold(dataLock);
+    checkPorts(listeningPorts(config));
+
     const store = lifecycle.add(await Store.open(config.kv.path));
     if (store.permissionsFixed.length) {
       log.warn("data files were readable by others; made private (0700/0600)", {
@@ -308,8 +323,13 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       });
     }
     const operator = await operatorToken(store, config.api.operatorToken);
-    if (operator.generated) {
-      log.info("operator token generated", { file: operator.file ?? "(in KV only)" });
+    if (operator.generated && operator.file) {
+      log.info("operator token generated", { file: operator.file });
+    } else if (!operator.file && !config.api.operatorToken) {
+      // kv.path :memory: keeps the generated token where no client can read it.
+      log.warn(
+        "operator token in memory only: operator endpoints and the CLI cannot sign in; set COUNCIL_API_OPERATOR_TOKEN (api.operatorToken)",
+      );
     }
 
     const app = buildApp({
@@ -396,8 +416,9 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
  */
 export async function serve(args: { configPath?: string }): Promise<number> {
   let config: CouncilConfig;
+  let sources: Record<string, string>;
   try {
-    config = loadConfig({ configPath: args.configPath }).config;
+    ({ config, sources } = loadConfig({ configPath: args.configPath }));
   } catch (err) {
     if (err instanceof ConfigError) return usageError(err.message);
     throw err;
@@ -408,7 +429,17 @@ export async function serve(args: { configPath?: string }): Promise<number> {
   try {
     council = await startCouncil(config, log);
   } catch (err) {
-    if (err instanceof ListenError || err instanceof StoreError) return usageError(err.message);
+    if (err instanceof ListenError || err instanceof StoreError || err instanceof PortError) {
+      return usageError(err.message);
+    }
+    // A port taken between the check and the subsystem's own bind: still one line.
+    if (/address already in use/i.test((err as Error)?.message ?? "")) {
+      return usageError(
+        `a port was taken while starting (${
+          (err as Error).message
+        }): check http.port, sip.port, sip.tlsPort, h323.rasPort, h323.callSignalPort`,
+      );
+    }
     if (err instanceof PolicyError) return usageError(`guard.policyFile: ${err.message}`);
     // A log that fails its own consistency check must not serve; say why, once.
     if (err instanceof WitnessError) {
@@ -418,6 +449,15 @@ export async function serve(args: { configPath?: string }): Promise<number> {
     log.error("startup failed", { err });
     return EXIT.FAILURE;
   }
+
+  // For people: where to go, on stdout (the log is JSON on stderr).
+  console.log(readyLine({
+    host: council.http.host,
+    port: council.http.port,
+    kvPath: config.kv.path,
+    operatorToken: config.api.operatorToken,
+    tokenSource: sources["api.operatorToken"],
+  }));
 
   const signalled = new Promise<Deno.Signal>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {

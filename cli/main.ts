@@ -1,5 +1,6 @@
 // The `council` command. Subcommands are thin: they call the modules the server uses.
 
+import { ConfigError } from "../config/mod.ts";
 import { VERSION } from "../config/version.ts";
 import { type Command, UsageError } from "./_command.ts";
 import { callsCommand } from "./calls.ts";
@@ -41,7 +42,12 @@ function usage(): string {
 }
 
 export async function main(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
+  // `deno task cli -- guardian list` passes the "--" through: it separates the
+  // task's arguments, it is not one of ours. So does `deno task start -- --config F`
+  // (main.ts runs `serve` with them).
+  if (args[0] === "--") args = args.slice(1);
+  const [name, ...given] = args;
+  const rest = given[0] === "--" ? given.slice(1) : given;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
     return name === undefined ? 2 : 0;
@@ -57,6 +63,11 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`council ${command.name}: ${err.message} (try --help)`);
+      return 2;
+    }
+    // The server's config (read to find it and its token) is wrong: one line, as serve says it.
+    if (err instanceof ConfigError) {
+      console.error(`council ${command.name}: ${err.message}`);
       return 2;
     }
     throw err;

@@ -8,6 +8,15 @@ import { raceDeadline, TIMED_OUT } from "./_deadline.ts";
 export { type FdLimit, openFdCount, settleFdLimit } from "./fd_budget.ts";
 export { type ConnectionLimits, connectionLimits, type LimitsConfig } from "./limits.ts";
 export { acceptLoop } from "./accept.ts";
+export {
+  checkPorts,
+  describeClaim,
+  listeningPorts,
+  type PortClaim,
+  PortError,
+  type PortTransport,
+} from "./ports.ts";
+export { readyLine } from "./ready_line.ts";
 
 export interface Subsystem {
   readonly name: string;
@@ -28,8 +37,14 @@ export interface Readiness {
 // A readiness probe that hangs must not hang /readyz.
 const PROBE_TIMEOUT_MS = 1_000;
 
+/** Something held for the server's whole life (the data directory's lock). */
+export interface Held {
+  release(): void;
+}
+
 export class Lifecycle {
   #subsystems: Subsystem[] = [];
+  #held: Held[] = [];
   #state: LifecycleState = "running";
   #shutdown?: Promise<boolean>;
 
@@ -49,6 +64,20 @@ export class Lifecycle {
     }
     this.#subsystems.push(subsystem);
     return subsystem;
+  }
+
+  /**
+   * Keeps a resource until every subsystem has closed (shutdown or abort), then
+   * releases it: the data directory stays locked until the KV is closed. Not a
+   * subsystem: no readiness, not in the shutdown's list.
+   */
+  hold<T extends Held>(resource: T): T {
+    if (this.#state !== "running") {
+      resource.release();
+      throw new Error(`cannot hold a resource while ${this.#state}`);
+    }
+    this.#held.push(resource);
+    return resource;
   }
 
   async readiness(): Promise<Readiness> {
@@ -88,6 +117,13 @@ export class Lifecycle {
         } catch (err) {
           clean = false;
           this.log.error("close failed", { subsystem: s.name, err });
+        }
+      }
+      for (const h of this.#held.splice(0).toReversed()) {
+        try {
+          h.release();
+        } catch (err) {
+          this.log.warn("release failed", { err });
         }
       }
       return clean;

@@ -108,6 +108,17 @@ function dataDirOf(path: string): string | undefined {
 }
 
 /**
+ * The data directory of a KV path: the folder holding the database, the operator
+ * token, the SIP TLS identity and the lock (`.` for a bare file name); undefined
+ * for ":memory:".
+ */
+export function dataDirectory(kvPath: string): string | undefined {
+  if (kvPath === ":memory:") return undefined;
+  const cut = kvPath.lastIndexOf("/");
+  return cut > 0 ? kvPath.slice(0, cut) : cut === 0 ? "/" : ".";
+}
+
+/**
  * Before open: the directory exists with 0700, and a new database file is created
  * 0600 (SQLite gives its -wal and -shm the same mode). After open: the database
  * and its -wal/-shm are 0600 whatever made them. Returns the paths corrected.

@@ -2,16 +2,16 @@
 // in KV, and written to operator.token (mode 0600) beside the KV file so the CLI on
 // the same machine can use it.
 
+import { resolve } from "node:path";
 import type { Store } from "./mod.ts";
-import { META_PREFIX } from "./mod.ts";
+import { dataDirectory, META_PREFIX } from "./mod.ts";
 
 export const TOKEN_FILE = "operator.token";
 
 /** Where the token file lives for a given KV path, or undefined for ":memory:". */
 export function tokenFilePath(kvPath: string): string | undefined {
-  if (kvPath === ":memory:") return undefined;
-  const dir = kvPath.includes("/") ? kvPath.slice(0, kvPath.lastIndexOf("/")) : ".";
-  return `${dir}/${TOKEN_FILE}`;
+  const dir = dataDirectory(kvPath);
+  return dir === undefined ? undefined : `${dir === "/" ? "" : dir}/${TOKEN_FILE}`;
 }
 
 export async function operatorToken(
@@ -45,13 +45,58 @@ export function readOperatorToken(
   configured: string,
   kvPath: string,
 ): string | undefined {
-  if (explicit) return explicit;
-  if (configured) return configured;
-  const file = tokenFilePath(kvPath);
-  if (!file) return undefined;
-  try {
-    return Deno.readTextFileSync(file).trim() || undefined;
-  } catch {
-    return undefined;
+  return findOperatorToken({ explicit, configured, kvPath }).token;
+}
+
+export interface TokenSearch {
+  /** The token found, if any. */
+  token?: string;
+  /** Where it came from: "--token", "env:COUNCIL_API_OPERATOR_TOKEN", a file path. */
+  from?: string;
+  /** Every place looked at, in order, each with what was (not) there. */
+  looked: string[];
+}
+
+/**
+ * The operator token a client on this machine should send, and where it looked:
+ * the explicit flag, then api.operatorToken (its source says which file or
+ * variable), then operator.token in the data directory of kv.path.
+ */
+export function findOperatorToken(o: {
+  explicit?: string;
+  configured: string;
+  /** Where api.operatorToken came from ("default", "env:...", "file:..."). */
+  configuredFrom?: string;
+  /** Where api.operatorToken was looked for when unset (variable, config file). */
+  configLooked?: string;
+  kvPath: string;
+  /** Where kv.path came from, for the message. */
+  kvPathFrom?: string;
+  /** Base for a relative kv.path; the working directory by default. */
+  cwd?: string;
+}): TokenSearch {
+  const looked: string[] = [];
+  if (o.explicit) return { token: o.explicit, from: "--token", looked: ["--token"] };
+  looked.push("--token (not given)");
+  const configuredFrom = o.configuredFrom ?? "config";
+  if (o.configured) return { token: o.configured, from: configuredFrom, looked };
+  looked.push(`api.operatorToken (unset${o.configLooked ? `: ${o.configLooked}` : ""})`);
+  const file = tokenFilePath(o.kvPath);
+  const kvFrom = o.kvPathFrom && o.kvPathFrom !== "default" ? `, ${o.kvPathFrom}` : "";
+  if (!file) {
+    looked.push(`no token file (kv.path is :memory:${kvFrom})`);
+    return { looked };
   }
+  const path = resolve(o.cwd ?? Deno.cwd(), file);
+  const where = `${path} (kv.path ${o.kvPath}${kvFrom})`;
+  try {
+    const token = Deno.readTextFileSync(path).trim();
+    if (token) return { token, from: path, looked };
+    looked.push(`${where}: empty`);
+  } catch (err) {
+    looked.push(
+      `${where}: ${err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message}`,
+    );
+  }
+  return { looked };
 }
