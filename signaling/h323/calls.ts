@@ -77,6 +77,15 @@ import { admissionRequestOf } from "./ras/token.ts";
 
 type Msg = Record<string, unknown>;
 
+/** A new call's identifier, conference identifier and call reference value. */
+function newCallIdentity(): { guid: Uint8Array; conferenceId: Uint8Array; crv: number } {
+  return {
+    guid: crypto.getRandomValues(new Uint8Array(16)),
+    conferenceId: crypto.getRandomValues(new Uint8Array(16)),
+    crv: 1 + Math.floor(Math.random() * 0x7ffe),
+  };
+}
+
 const ROOM_ALIAS_RE =
   /^(?:h323-ID|url-ID|email-ID):(?:h323:|sip:)?council-([a-z0-9][a-z0-9._-]{0,63})(?:@.*)?$/;
 /** The codecs an H.323 leg can use (no Opus in H.245's standard capabilities). */
@@ -122,8 +131,15 @@ export interface H323DialOptions {
   alerting?: () => void;
   /** Told the call's identity before the Setup leaves; returns the undo for its end. */
   placed?: (callId: string, bandwidthKbps: number) => () => void;
-  /** How the endpoint's registration was proven: admitted as that (witnessed with it). */
-  proof?: "h235.1" | "council-token";
+  /**
+   * How the callee was proven: its registration here (H.235.1 or Council's token),
+   * or the upstream gatekeeper's word for an alias of its zone. Admitted as that.
+   */
+  proof?: "h235.1" | "council-token" | "gatekeeper";
+  /** The call's identity when it was fixed before (an ARQ to the upstream gatekeeper). */
+  identity?: { guid: Uint8Array; conferenceId: Uint8Array; crv: number };
+  /** The upstream gatekeeper that admitted the call: told when it ends (DRQ). */
+  zone?: UpstreamGatekeeper;
 }
 
 interface Call {
@@ -834,6 +850,8 @@ export class H323Calls {
       pii: false,
       authentication: opts.proof === "council-token"
         ? "h323-signed-registration"
+        : opts.proof === "gatekeeper"
+        ? "h323-gatekeeper"
         : "h323-registration",
     });
     if (decision.decision === "reject") {
@@ -855,14 +873,16 @@ export class H323Calls {
       rtp: { host: session.media.host, port: session.media.port },
       rtcp: { host: session.media.host, port: session.media.port + 1 },
     };
-    const guid = crypto.getRandomValues(new Uint8Array(16));
+    const identity = opts.identity ?? newCallIdentity();
+    const guid = identity.guid;
     const call: Call = {
       legId: `h323-${crypto.randomUUID()}`,
       conn,
-      crv: 1 + Math.floor(Math.random() * 0x7ffe),
+      crv: identity.crv,
       guid,
       callId: toHex(guid),
-      conferenceId: crypto.getRandomValues(new Uint8Array(16)),
+      conferenceId: identity.conferenceId,
+      zone: opts.zone,
       session,
       room: opts.room,
       guardianId: session.guardianId,
@@ -950,6 +970,10 @@ export class H323Calls {
       (o.endpointId === undefined || e.id === o.endpointId)
     );
     if (!gk || !endpoint) {
+      const upstream = o.endpointId === undefined ? this.o.upstream?.() : undefined;
+      if (upstream?.registered && this.o.routed?.trust === "aliases") {
+        return await this.#dialThroughUpstream(upstream, room, guardianId, o);
+      }
       throw new CallError(`${guardianId} has no H.323 registration`, 404, CAUSE.subscriberAbsent);
     }
     // A password (H.235.1) proves the call types the policy lets passwords join
@@ -985,6 +1009,74 @@ export class H323Calls {
         return () => gk.placed.delete(callId);
       },
     });
+  }
+
+  /**
+   * A guardian registered not here but with the upstream gatekeeper (its zone's
+   * h323-ID is the guardian's name): that gatekeeper admits the call and says
+   * where it goes (ARQ), and vouches for who answers, as for the calls it routes
+   * to Council (h323.trustRouted = aliases; a password-class proof).
+   */
+  async #dialThroughUpstream(
+    upstream: UpstreamGatekeeper,
+    room: string,
+    guardianId: string,
+    o: Pick<H323DialOptions, "timeoutMs" | "caller" | "signal" | "alerting">,
+  ): Promise<string> {
+    const policy = this.o.policies.current;
+    const callType = roomPolicy(policy, room)?.callType ?? "ROUTINE";
+    if (!policy.passwordCallTypes.includes(callType)) {
+      throw new CallError(
+        `${guardianId} is reachable only through the upstream gatekeeper, whose word admits ${
+          policy.passwordCallTypes.join(", ")
+        } calls, not ${callType}`,
+        403,
+      );
+    }
+    const name = guardianId.replace(/^if:\/\/guardian\//, "");
+    const identity = newCallIdentity();
+    const located = await upstream.locate({ "h323-ID": name }, {
+      callId: identity.guid,
+      conferenceId: identity.conferenceId,
+      callReference: identity.crv,
+      bandWidth: callBandwidth(CODEC_INFO.PCMU.streamKbps),
+    });
+    if (!located.ok) {
+      throw new CallError(
+        `${guardianId} is not reachable through the upstream gatekeeper: ${located.why}`,
+        404,
+        CAUSE.subscriberAbsent,
+      );
+    }
+    await this.o.witness.append("h323.callout", {
+      room,
+      guardianId,
+      callType,
+      proof: "gatekeeper",
+    });
+    try {
+      return await this.dial({
+        room,
+        guardianId,
+        to: located.address,
+        alias: name,
+        timeoutMs: o.timeoutMs,
+        caller: o.caller,
+        signal: o.signal,
+        alerting: o.alerting,
+        proof: "gatekeeper",
+        identity,
+        zone: upstream,
+      });
+    } catch (err) {
+      // Never connected: the gatekeeper still counts the call it admitted.
+      this.#disengage(upstream, {
+        callId: identity.guid,
+        conferenceId: identity.conferenceId,
+        callReference: identity.crv,
+      }, false);
+      throw err;
+    }
   }
 
   /** An outbound call's Call Proceeding, Alerting, Progress or Connect. */

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR, witnessed } from "../_helpers/council_api.ts";
 import { tpktMessages } from "../_helpers/h323_capture.ts";
-import { setupFor } from "../_helpers/h323_setup.ts";
+import { setupFor, terminalAnswer } from "../_helpers/h323_setup.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { acfFor, rcfFor, ScriptedGatekeeper } from "../_helpers/scripted_gatekeeper.ts";
@@ -145,6 +145,46 @@ Deno.test({
     }, arq4.port);
     assert.equal(causeOf((await refused.cs("releaseComplete")).cs!.q931), 21);
     assert.equal((await witnessed(council.url, "guard.decision")).length, before);
+
+    // 5. Council calls alice, registered not here but in the gatekeeper's zone: an ARQ
+    //    there says where (the zone's terminal, here a listener of the test's), the
+    //    Setup goes there with the same call identifier, and one DRQ follows.
+    const terminal = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const dialled = api(council.url, "POST", "/api/v1/h323/calls", {
+      room: "main",
+      guardianId: "if://guardian/alice",
+    });
+    const arq5 = await gk.nextOf("admissionRequest");
+    assert.equal(arq5.body.answerCall, false);
+    assert.deepEqual(arq5.body.destinationInfo, [{ "h323-ID": "alice" }]);
+    const acf5 = acfFor(arq5);
+    (acf5.admissionConfirm as Msg).destCallSignalAddress = {
+      ipAddress: {
+        ip: new Uint8Array([127, 0, 0, 1]),
+        port: (terminal.addr as Deno.NetAddr).port,
+      },
+    };
+    await gk.send(acf5, arq5.port);
+    const callee = await TpktClient.accept(terminal);
+    clients.push(callee);
+    const setup5 = (await callee.cs("setup")).cs!;
+    assert.deepEqual((setup5.body as Msg).destinationAddress, [{ "h323-ID": "alice" }]);
+    assert.deepEqual((setup5.body as Msg).callIdentifier, arq5.body.callIdentifier);
+    const answer = await terminalAnswer(setup5, phone, "g711Alaw64k");
+    await callee.send(answer.alerting);
+    await callee.send(answer.connect);
+    assert.equal((await dialled).status, 201);
+    const out = ((await api(council.url, "GET", "/api/v1/h323/calls")).body as { calls: Msg[] })
+      .calls.find((c) =>
+        c.direction === "outbound"
+      )!;
+    assert.equal((await api(council.url, "DELETE", `/api/v1/h323/calls/${out.legId}`)).status, 204);
+    const drq5 = await gk.nextOf("disengageRequest");
+    assert.deepEqual(drq5.body.callIdentifier, arq5.body.callIdentifier);
+    await gk.send({ disengageConfirm: { requestSeqNum: drq5.body.requestSeqNum } }, drq5.port);
+    terminal.close();
+    const callouts = await witnessed(council.url, "h323.callout");
+    assert.deepEqual(callouts.map((c) => c.proof), ["gatekeeper"]);
 
     // Stopping Council unregisters it.
     const stopped = council.stop();

@@ -111,6 +111,10 @@ const COUNCIL_VENDOR = {
 };
 const COUNCIL_TYPE = { mcu: {}, mc: true, undefinedNode: false };
 
+function callKey(callId: Uint8Array): string {
+  return Array.from(callId, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** The first alias of a key list as RAS AliasAddress values, those that encode. */
 function aliasValues(keys: string[]): Msg[] {
   return keys.map(aliasOf).filter((a) => Object.keys(a).length === 1);
@@ -132,6 +136,8 @@ export class UpstreamGatekeeper implements Subsystem {
   #timer?: ReturnType<typeof setTimeout>;
   #closing = false;
   #registering?: Promise<void>;
+  /** Calls the gatekeeper admitted (ACF), by call identifier: each gets one DRQ. */
+  #admitted = new Set<string>();
 
   private constructor(private readonly o: UpstreamOptions, private readonly socket: UdpSocket) {
     this.#gkId = o.gatekeeperId;
@@ -216,6 +222,7 @@ export class UpstreamGatekeeper implements Subsystem {
     if (answer.kind === "admissionReject") {
       return { ok: false, why: `ARJ ${Object.keys(answer.body.rejectReason as Msg)[0]}` };
     }
+    this.#admitted.add(callKey(c.callId));
     return { ok: true, bandWidth: answer.body.bandWidth as number };
   }
 
@@ -250,16 +257,17 @@ export class UpstreamGatekeeper implements Subsystem {
     if (answer.kind === "admissionReject") {
       return { ok: false, why: `ARJ ${Object.keys(answer.body.rejectReason as Msg)[0]}` };
     }
+    this.#admitted.add(callKey(c.callId));
     const address = hostPort(answer.body.destCallSignalAddress);
     return address ? { ok: true, address } : { ok: false, why: "ACF without an address" };
   }
 
-  /** Tells the zone's gatekeeper a call it admitted has ended (DRQ). */
+  /** Tells the zone's gatekeeper a call it admitted has ended (DRQ, once a call). */
   async disengage(
     c: Omit<ZoneCall, "srcInfo" | "destinationInfo" | "bandWidth">,
     answered: boolean,
   ) {
-    if (!this.#endpointId) return;
+    if (!this.#admitted.delete(callKey(c.callId)) || !this.#endpointId) return;
     await this.#request("disengageRequest", {
       endpointIdentifier: this.#endpointId,
       conferenceID: c.conferenceId,

@@ -21,6 +21,8 @@ import { UpstreamGatekeeper } from "../../../signaling/h323/ras/upstream.ts";
 import { createLogger } from "../../../telemetry/mod.ts";
 import type { WitnessLog } from "../../../witness/mod.ts";
 import { rasFrames } from "../../_helpers/ras.ts";
+import { tpktMessages } from "../../_helpers/h323_capture.ts";
+import { readCs } from "../../../signaling/h323/h225/signalling.ts";
 
 type Msg = Record<string, unknown>;
 const KEY = h235Key("council-upstream-1");
@@ -161,4 +163,42 @@ Deno.test("Council's upstream client takes GnuGk's signed answers, replayed byte
     "unregistrationRequest",
   ]);
   assert.deepEqual(entries, ["h323.upstream.registered", "h323.upstream.unregistered"]);
+});
+
+Deno.test("GnuGk admitted Council's call to a terminal of its zone and routed it", async () => {
+  // Captured live (gnugk-upstream-council-calls-out.pcapng): H323Plus's alice is
+  // registered at GnuGk, not at Council; the operator calls her into council-main.
+  const capture = "gnugk-upstream-council-calls-out.pcapng";
+  const frames = [...(await rasFrames(capture, 11719)).values()].map(body);
+  const arq = frames.find((m) =>
+    m.kind === "admissionRequest" && m.body.answerCall === false &&
+    JSON.stringify(m.body.destinationInfo) === JSON.stringify([{ "h323-ID": "alice" }])
+  )!;
+  assert.ok(arq, "Council asked GnuGk where alice is");
+  const acf = frames.find((m) =>
+    m.kind === "admissionConfirm" && m.body.requestSeqNum === arq.body.requestSeqNum
+  )!;
+  assert.ok(acf, "GnuGk admitted the call");
+  const to = (acf.body.destCallSignalAddress as { ipAddress: { port: number } }).ipAddress.port;
+  assert.equal(to, 11720, "routed through GnuGk's call signalling port");
+  const setups = (await tpktMessages(capture))
+    .filter((m) => m.dstPort === 11720)
+    .map((m) => readCs(m.payload))
+    .filter((m) => m.kind === "setup");
+  const council = setups.find((m) =>
+    JSON.stringify((m.body as Msg).destinationAddress) === JSON.stringify([{ "h323-ID": "alice" }])
+  )!;
+  assert.deepEqual((council.body as Msg).callIdentifier, arq.body.callIdentifier);
+  assert.deepEqual((council.body as Msg).conferenceGoal, { create: null });
+  // One DRQ for it, confirmed.
+  const drqs = frames.filter((m) =>
+    m.kind === "disengageRequest" &&
+    JSON.stringify(m.body.callIdentifier) === JSON.stringify(arq.body.callIdentifier)
+  );
+  assert.equal(drqs.length, 1);
+  assert.ok(
+    frames.some((m) =>
+      m.kind === "disengageConfirm" && m.body.requestSeqNum === drqs[0].body.requestSeqNum
+    ),
+  );
 });
