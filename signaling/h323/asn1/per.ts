@@ -396,6 +396,10 @@ class Decoder {
         if (c.table) {
           if (v >= c.table.length) throw new PerError(`character index ${v} is outside FROM`);
           chars.push(c.table.charCodeAt(v));
+        } else if (!c.check(v)) {
+          // X.691 30.5.4: only the type's (or FROM's) characters; the encoder refuses
+          // the others, so what decodes here always encodes again.
+          throw new PerError(`character ${v} is outside the ${t.name} alphabet`);
         } else chars.push(v);
       }
     };
