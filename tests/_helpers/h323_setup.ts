@@ -7,11 +7,12 @@ import { decode, encode } from "../../signaling/h323/asn1/per.ts";
 import { H323UserInformation } from "../../signaling/h323/h225/mod.ts";
 import { type CsMessage, readCs } from "../../signaling/h323/h225/signalling.ts";
 import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
-import { OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
+import { encodeH245, type H245Message, OpenLogicalChannel } from "../../signaling/h323/h245/mod.ts";
 import { admissionToken } from "../../signaling/h323/mod.ts";
 import { IE, parseQ931, serializeQ931 } from "../../signaling/h323/q931/message.ts";
 import type { TestGuardian } from "./council_api.ts";
 import { tpktMessages } from "./h323_capture.ts";
+import type { TpktClient } from "./h323_client.ts";
 
 type Msg = Record<string, unknown>;
 
@@ -143,4 +144,39 @@ export function acceptedRtpPort(connect: Msg): number {
     if (hp) return hp.port;
   }
   throw new Error("Connect accepted no transmit channel");
+}
+
+/** Answers Council's OpenLogicalChannel as a terminal would: send media to `phone`. */
+export function olcAck(olc: Msg, phone: { port: number }): Uint8Array {
+  return encodeH245({
+    response: {
+      openLogicalChannelAck: {
+        forwardLogicalChannelNumber: olc.forwardLogicalChannelNumber,
+        forwardMultiplexAckParameters: {
+          h2250LogicalChannelAckParameters: {
+            sessionID: 1,
+            mediaChannel: h245Address({ host: "127.0.0.1", port: phone.port }),
+            mediaControlChannel: h245Address({ host: "127.0.0.1", port: phone.port + 1 }),
+          },
+        },
+      },
+    },
+  });
+}
+
+/** Council's OpenLogicalChannel carrying `capability`, at or after message `from`. */
+export async function councilChannel(
+  client: TpktClient,
+  capability: string,
+  from = 0,
+): Promise<Msg> {
+  const carries = (m: H245Message) => {
+    const olc = m.request?.openLogicalChannel as Msg | undefined;
+    const audio = ((olc?.forwardLogicalChannelParameters as Msg | undefined)?.dataType as
+      | Msg
+      | undefined)?.audioData as Msg | undefined;
+    return audio !== undefined && capability in audio;
+  };
+  const r = await client.next((r) => r.h245.some(carries), { from });
+  return r.h245.find(carries)!.request.openLogicalChannel as Msg;
 }

@@ -4,6 +4,7 @@
 
 import { decodeRas, encodeRas, type RasValue, signRas } from "../../signaling/h323/mod.ts";
 import { hashMatches, readHashedToken } from "../../signaling/h323/security/h235_1.ts";
+import { NO_UUIES } from "../../signaling/h323/ras/gatekeeper.ts";
 
 type Msg = Record<string, unknown>;
 
@@ -87,17 +88,7 @@ export function acfFor(arq: RasRequest): RasValue {
       callModel: { direct: null },
       destCallSignalAddress: { ipAddress: { ip: new Uint8Array([127, 0, 0, 1]), port: 1720 } },
       willRespondToIRR: false,
-      uuiesRequested: {
-        setup: false,
-        callProceeding: false,
-        connect: false,
-        alerting: false,
-        information: false,
-        releaseComplete: false,
-        facility: false,
-        progress: false,
-        empty: false,
-      },
+      uuiesRequested: NO_UUIES,
     },
   };
 }

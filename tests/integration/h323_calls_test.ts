@@ -9,14 +9,21 @@ import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { tpktMessages } from "../_helpers/h323_capture.ts";
-import { acceptedRtpPort, adjust, setupFor, terminalAnswer } from "../_helpers/h323_setup.ts";
+import {
+  acceptedRtpPort,
+  adjust,
+  councilChannel,
+  olcAck,
+  setupFor,
+  terminalAnswer,
+} from "../_helpers/h323_setup.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { rms, speech, windowedCorrelation } from "../_helpers/audio.ts";
 import { assertCsDecodes, tsharkVerdicts } from "../_helpers/tshark.ts";
 import { waitFor } from "../_helpers/wait.ts";
-import { h245Address, hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
-import { encodeH245, type H245Message } from "../../signaling/h323/h245/mod.ts";
+import { hostPortOf } from "../../signaling/h323/h245/capabilities.ts";
+import { encodeH245 } from "../../signaling/h323/h245/mod.ts";
 import { causeOf } from "../../signaling/h323/q931/message.ts";
 import { admissionToken, decodeRas } from "../../signaling/h323/mod.ts";
 import { H323_PASSWORD, RasClient, rasFrames, registerTerminal } from "../_helpers/ras.ts";
@@ -129,37 +136,6 @@ async function connectTracked(port: number, clients: TpktClient[]): Promise<Tpkt
   const c = await TpktClient.connect(port);
   clients.push(c);
   return c;
-}
-
-/** Answers Council's OpenLogicalChannel as a terminal would: send media to `phone`. */
-function olcAck(olc: Msg, phone: RtpPhone): Uint8Array {
-  return encodeH245({
-    response: {
-      openLogicalChannelAck: {
-        forwardLogicalChannelNumber: olc.forwardLogicalChannelNumber,
-        forwardMultiplexAckParameters: {
-          h2250LogicalChannelAckParameters: {
-            sessionID: 1,
-            mediaChannel: h245Address({ host: "127.0.0.1", port: phone.port }),
-            mediaControlChannel: h245Address({ host: "127.0.0.1", port: phone.port + 1 }),
-          },
-        },
-      },
-    },
-  });
-}
-
-/** Council's OpenLogicalChannel carrying `capability` (the last one it opened). */
-async function councilChannel(client: TpktClient, capability: string): Promise<Msg> {
-  const carries = (m: H245Message) => {
-    const olc = m.request?.openLogicalChannel as Msg | undefined;
-    const audio = ((olc?.forwardLogicalChannelParameters as Msg | undefined)?.dataType as
-      | Msg
-      | undefined)?.audioData as Msg | undefined;
-    return audio !== undefined && capability in audio;
-  };
-  const r = await client.next((r) => r.h245.some(carries));
-  return r.h245.find(carries)!.request.openLogicalChannel as Msg;
 }
 
 /** Council's RTP port from its OpenLogicalChannelAck. */

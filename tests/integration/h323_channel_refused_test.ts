@@ -8,27 +8,14 @@ import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
 import { tpktMessages } from "../_helpers/h323_capture.ts";
-import { setupFor } from "../_helpers/h323_setup.ts";
+import { councilChannel, olcAck, setupFor } from "../_helpers/h323_setup.ts";
 import { TpktClient } from "../_helpers/h323_client.ts";
 import { RtpPhone } from "../_helpers/rtp_phone.ts";
 import { sleep, until } from "../_helpers/wait.ts";
-import { h245Address, terminalCapabilitySet } from "../../signaling/h323/h245/capabilities.ts";
-import { decodeH245, encodeH245, type H245Message } from "../../signaling/h323/h245/mod.ts";
+import { terminalCapabilitySet } from "../../signaling/h323/h245/capabilities.ts";
+import { decodeH245, encodeH245 } from "../../signaling/h323/h245/mod.ts";
 
 type Msg = Record<string, unknown>;
-
-/** Council's OpenLogicalChannel carrying `capability`, at or after `from`. */
-async function councilChannel(client: TpktClient, capability: string, from = 0): Promise<Msg> {
-  const carries = (m: H245Message) => {
-    const olc = m.request?.openLogicalChannel as Msg | undefined;
-    const audio = ((olc?.forwardLogicalChannelParameters as Msg | undefined)?.dataType as
-      | Msg
-      | undefined)?.audioData as Msg | undefined;
-    return audio !== undefined && capability in audio;
-  };
-  const r = await client.next((r) => r.h245.some(carries), { from });
-  return r.h245.find(carries)!.request.openLogicalChannel as Msg;
-}
 
 Deno.test({
   name: "H.323: a reopened channel the terminal refuses stops Council's media to the old address",
@@ -58,22 +45,7 @@ Deno.test({
     await h245.send(terminalOlc);
     await h245.h245("response.openLogicalChannelAck");
     const first = await councilChannel(h245, "g711Alaw64k");
-    const ack = (olc: Msg) =>
-      encodeH245({
-        response: {
-          openLogicalChannelAck: {
-            forwardLogicalChannelNumber: olc.forwardLogicalChannelNumber,
-            forwardMultiplexAckParameters: {
-              h2250LogicalChannelAckParameters: {
-                sessionID: 1,
-                mediaChannel: h245Address({ host: "127.0.0.1", port: phone.port }),
-                mediaControlChannel: h245Address({ host: "127.0.0.1", port: phone.port + 1 }),
-              },
-            },
-          },
-        },
-      });
-    await h245.send(ack(first));
+    await h245.send(olcAck(first, phone));
     // Council's mix reaches the acknowledged address.
     await until("media at the acknowledged address", () => phone.received.length > 10, 5000);
 

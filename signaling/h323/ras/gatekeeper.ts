@@ -101,7 +101,7 @@ export interface AdmittedCall {
 }
 
 /** Council asks for no copies of call signalling messages (uuiesRequested). */
-const NO_UUIES = {
+export const NO_UUIES = {
   setup: false,
   callProceeding: false,
   connect: false,

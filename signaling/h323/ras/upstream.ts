@@ -199,31 +199,13 @@ export class UpstreamGatekeeper implements Subsystem {
    * Not registered: refused, since the zone does not know Council's aliases.
    */
   async admitAnswer(c: ZoneCall): Promise<ZoneAdmission> {
-    if (!this.#endpointId) return { ok: false, why: "not registered with the gatekeeper" };
-    const answer = await this.#request("admissionRequest", {
-      callType: { pointToPoint: null },
-      callModel: { direct: null },
-      endpointIdentifier: this.#endpointId,
+    const answer = await this.#admission(c, {
+      answerCall: true,
       destinationInfo: c.destinationInfo,
       srcInfo: c.srcInfo.length ? c.srcInfo : [{ "h323-ID": "unknown" }],
       ...(c.srcCallSignal ? { srcCallSignalAddress: transportAddress(c.srcCallSignal) } : {}),
-      bandWidth: c.bandWidth,
-      callReferenceValue: c.callReference,
-      conferenceID: c.conferenceId,
-      activeMC: false,
-      answerCall: true,
-      canMapAlias: false,
-      callIdentifier: { guid: c.callId },
-      ...(this.#gkId ? { gatekeeperIdentifier: this.#gkId } : {}),
-      willSupplyUUIEs: false,
-      canMapSrcAlias: false,
     });
-    if (!answer) return { ok: false, why: "the gatekeeper did not answer the ARQ" };
-    if (answer.kind === "admissionReject") {
-      return { ok: false, why: `ARJ ${Object.keys(answer.body.rejectReason as Msg)[0]}` };
-    }
-    this.#admitted.add(callKey(c.callId));
-    return { ok: true, bandWidth: answer.body.bandWidth as number };
+    return answer.ok ? { ok: true, bandWidth: answer.acf.bandWidth as number } : answer;
   }
 
   /**
@@ -234,19 +216,32 @@ export class UpstreamGatekeeper implements Subsystem {
     alias: Msg,
     c: Omit<ZoneCall, "srcInfo" | "destinationInfo">,
   ): Promise<{ ok: true; address: HostPort } | { ok: false; why: string }> {
+    const answer = await this.#admission(c, {
+      answerCall: false,
+      destinationInfo: [alias],
+      srcInfo: aliasValues([`h323-ID:${this.o.name}`]),
+      srcCallSignalAddress: transportAddress(this.o.callSignal),
+    });
+    if (!answer.ok) return answer;
+    const address = hostPort(answer.acf.destCallSignalAddress);
+    return address ? { ok: true, address } : { ok: false, why: "ACF without an address" };
+  }
+
+  /** An ARQ for a call (the parts that differ between answering and calling in `parts`). */
+  async #admission(
+    c: Omit<ZoneCall, "srcInfo" | "destinationInfo">,
+    parts: Msg,
+  ): Promise<{ ok: true; acf: Msg } | { ok: false; why: string }> {
     if (!this.#endpointId) return { ok: false, why: "not registered with the gatekeeper" };
     const answer = await this.#request("admissionRequest", {
       callType: { pointToPoint: null },
       callModel: { direct: null },
       endpointIdentifier: this.#endpointId,
-      destinationInfo: [alias],
-      srcInfo: aliasValues([`h323-ID:${this.o.name}`]),
-      srcCallSignalAddress: transportAddress(this.o.callSignal),
+      ...parts,
       bandWidth: c.bandWidth,
       callReferenceValue: c.callReference,
       conferenceID: c.conferenceId,
       activeMC: false,
-      answerCall: false,
       canMapAlias: false,
       callIdentifier: { guid: c.callId },
       ...(this.#gkId ? { gatekeeperIdentifier: this.#gkId } : {}),
@@ -258,8 +253,7 @@ export class UpstreamGatekeeper implements Subsystem {
       return { ok: false, why: `ARJ ${Object.keys(answer.body.rejectReason as Msg)[0]}` };
     }
     this.#admitted.add(callKey(c.callId));
-    const address = hostPort(answer.body.destCallSignalAddress);
-    return address ? { ok: true, address } : { ok: false, why: "ACF without an address" };
+    return { ok: true, acf: answer.body };
   }
 
   /** Tells the zone's gatekeeper a call it admitted has ended (DRQ, once a call). */
