@@ -75,16 +75,42 @@ function bind(cmd: BindCommand): void {
   receive(sock);
 }
 
-self.onmessage = (e: MessageEvent<UdpCommand>) => {
+// Datagrams go out one after another: sends started together are not kept in
+// order by Deno (denoland/deno#6128; three sends in one turn left 3, 2, 1), and a
+// SIP response overtaken by the next request, or RTP reordered, costs the peer.
+let outbox: [Uint8Array, string, number][] = [];
+let draining: Promise<void> | undefined;
+
+function drain(): Promise<void> {
+  draining ??= (async () => {
+    while (outbox.length && sock) {
+      const batch = outbox;
+      outbox = [];
+      for (const [data, hostname, port] of batch) {
+        try {
+          await sock?.send(data, { transport: "udp", hostname, port });
+        } catch {
+          sendErrors++;
+        }
+      }
+    }
+    draining = undefined;
+  })();
+  return draining;
+}
+
+self.onmessage = async (e: MessageEvent<UdpCommand>) => {
   const cmd = e.data;
   if (cmd.op === "bind") bind(cmd);
   else if (cmd.op === "send") {
     let offset = 0;
     for (const [length, hostname, port] of cmd.to) {
-      const data = cmd.data.subarray(offset, offset += length);
-      sock?.send(data, { transport: "udp", hostname, port }).catch(() => sendErrors++);
+      outbox.push([cmd.data.subarray(offset, offset += length), hostname, port]);
     }
+    drain();
   } else if (cmd.op === "close") {
+    // What was sent before close still goes.
+    await drain();
     const s = sock;
     sock = undefined;
     try {
