@@ -6,6 +6,7 @@
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
+import { readSecretLine } from "./_secret.ts";
 import type { UpstreamStatus } from "../signaling/h323/ras/upstream.ts";
 
 const HELP = `council h323 <command> [options]
@@ -45,16 +46,8 @@ interface Registration {
   expiresAt: string;
 }
 
-async function readSecret(o: { file?: string; stdin?: boolean }): Promise<string> {
-  let text: string;
-  try {
-    text = o.file !== undefined
-      ? await Deno.readTextFile(o.file)
-      : await new Response(Deno.stdin.readable).text();
-  } catch (err) {
-    throw new UsageError(`cannot read the password: ${(err as Error).message}`);
-  }
-  const line = text.split(/\r?\n/)[0];
+async function readPassword(o: { file?: string; stdin?: boolean }): Promise<string> {
+  const line = await readSecretLine(o, "password");
   if (!line) throw new UsageError("the password is empty");
   return line;
 }
@@ -79,7 +72,7 @@ export const h323Command: Command = operatorCommand({
       if (sources.filter(Boolean).length !== 1) {
         throw new UsageError("give exactly one of --password-file, --password-stdin, --clear");
       }
-      const password = await readSecret({
+      const password = await readPassword({
         file: values["password-file"],
         stdin: values["password-stdin"],
       });

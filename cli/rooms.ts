@@ -4,6 +4,7 @@
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
+import { readSecretLine } from "./_secret.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 
 const HELP = `council rooms <command> [options]
@@ -46,15 +47,7 @@ const FLAGS = {
 
 /** The PIN from a file or stdin: its first line, never an argument. */
 async function readPin(o: { file?: string; stdin?: boolean }): Promise<string> {
-  let text: string;
-  try {
-    text = o.file !== undefined
-      ? await Deno.readTextFile(o.file)
-      : await new Response(Deno.stdin.readable).text();
-  } catch (err) {
-    throw new UsageError(`cannot read the PIN: ${(err as Error).message}`);
-  }
-  const line = text.split(/\r?\n/)[0].trim();
+  const line = (await readSecretLine(o, "PIN")).trim();
   if (!/^[0-9]{4,12}$/.test(line)) throw new UsageError("the PIN must be 4-12 digits");
   return line;
 }

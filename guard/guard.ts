@@ -96,6 +96,31 @@ export interface SessionEnded {
   reason: "revoked" | "released" | "guardian-suspended" | "guardian-revoked";
 }
 
+/** A refusal verdict. */
+function refusal(reason: RejectReason, message: string, retryAfter?: number): Verdict {
+  return { ok: false, reason, message, retryAfter };
+}
+
+/** The room's bandwidth budget and seats for a request: a refusal, or none. */
+function roomFull(
+  req: { room: string; bandwidthKbps: number },
+  room: { bandwidthKbps: number; capacity: number },
+  occupancy: { members: number; bandwidthKbps: number },
+): Verdict | undefined {
+  if (occupancy.bandwidthKbps + req.bandwidthKbps > room.bandwidthKbps) {
+    return refusal(
+      "BANDWIDTH_EXCEEDED",
+      `${req.bandwidthKbps} kbps exceeds room ${req.room}'s budget (${
+        room.bandwidthKbps - occupancy.bandwidthKbps
+      } kbps left)`,
+    );
+  }
+  if (occupancy.members >= room.capacity) {
+    return refusal("CAPACITY_EXCEEDED", `room ${req.room} is full (${room.capacity})`, 30);
+  }
+  return undefined;
+}
+
 type Verdict =
   | { ok: true; session: Session }
   | {
@@ -327,12 +352,7 @@ export class Guard implements Subsystem {
     policy: Policy,
     hold?: LobbyHold,
   ): Promise<Verdict> {
-    const no = (reason: RejectReason, message: string, retryAfter?: number): Verdict => ({
-      ok: false,
-      reason,
-      message,
-      retryAfter,
-    });
+    const no = refusal;
     if ("authentication" in req && req.authentication === "room-pin") {
       return this.#evaluateGuest(req, policy, hold);
     }
@@ -404,17 +424,8 @@ export class Guard implements Subsystem {
         } kbps left)`,
       );
     }
-    if (occupancy.bandwidthKbps + req.bandwidthKbps > room.bandwidthKbps) {
-      return no(
-        "BANDWIDTH_EXCEEDED",
-        `${req.bandwidthKbps} kbps exceeds room ${req.room}'s budget (${
-          room.bandwidthKbps - occupancy.bandwidthKbps
-        } kbps left)`,
-      );
-    }
-    if (occupancy.members >= room.capacity) {
-      return no("CAPACITY_EXCEEDED", `room ${req.room} is full (${room.capacity})`, 30);
-    }
+    const full = roomFull(req, room, occupancy);
+    if (full) return full;
 
     // 7: rate limits.
     const typeLimit = this.#typeBuckets[req.callType].take();
@@ -453,12 +464,7 @@ export class Guard implements Subsystem {
    * quota, the room's budget and seats, the call type's bucket, the room's codecs.
    */
   #evaluateGuest(req: AuthenticatedRequest, policy: Policy, hold?: LobbyHold): Verdict {
-    const no = (reason: RejectReason, message: string, retryAfter?: number): Verdict => ({
-      ok: false,
-      reason,
-      message,
-      retryAfter,
-    });
+    const no = refusal;
     if (!GUEST_ID_RE.test(req.guardianId)) {
       return no("INVALID_SIGNATURE", "a guest is named guest-<8 hex>");
     }
@@ -478,17 +484,8 @@ export class Guard implements Subsystem {
       );
     }
     const occupancy = this.#rooms.get(req.room) ?? { members: 0, bandwidthKbps: 0 };
-    if (occupancy.bandwidthKbps + req.bandwidthKbps > room.bandwidthKbps) {
-      return no(
-        "BANDWIDTH_EXCEEDED",
-        `${req.bandwidthKbps} kbps exceeds room ${req.room}'s budget (${
-          room.bandwidthKbps - occupancy.bandwidthKbps
-        } kbps left)`,
-      );
-    }
-    if (occupancy.members >= room.capacity) {
-      return no("CAPACITY_EXCEEDED", `room ${req.room} is full (${room.capacity})`, 30);
-    }
+    const full = roomFull(req, room, occupancy);
+    if (full) return full;
     const typeLimit = this.#typeBuckets[req.callType].take();
     if (!typeLimit.ok) {
       return no("RATE_LIMITED", `too many ${req.callType} admissions`, typeLimit.retryAfter);

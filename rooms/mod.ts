@@ -6,6 +6,7 @@ import type { Codec, PolicyStore } from "../guard/mod.ts";
 import { roomPolicy } from "../guard/policy.ts";
 import type {
   LegCodec,
+  LegSpec,
   LegStats,
   LegUpdate,
   MediaEngine,
@@ -101,6 +102,21 @@ export interface JoinRequest {
   ssrc?: number;
   /** SRTP keys when signalling agreed to encrypt the leg (SIP SDES). */
   srtp?: SrtpKeys;
+}
+
+/** What the media engine is told of a joining leg (mute and deafness apart). */
+function legSpec(req: JoinRequest): LegSpec {
+  return {
+    legId: req.legId,
+    roomId: req.room,
+    port: req.port,
+    host: req.host,
+    codec: req.codec,
+    remote: req.remote,
+    direction: req.direction,
+    ssrc: req.ssrc,
+    ...(req.srtp ? { srtp: req.srtp } : {}),
+  };
 }
 
 /** Membership changes, told as room events. */
@@ -208,19 +224,7 @@ export class Rooms {
     await this.#ensureRoom(req.room);
     this.#lobby.set(req.legId, req);
     try {
-      await this.media.createLeg({
-        legId: req.legId,
-        roomId: req.room,
-        port: req.port,
-        host: req.host,
-        codec: req.codec,
-        remote: req.remote,
-        direction: req.direction,
-        ssrc: req.ssrc,
-        muted: true,
-        deaf: true,
-        ...(req.srtp ? { srtp: req.srtp } : {}),
-      });
+      await this.media.createLeg({ ...legSpec(req), muted: true, deaf: true });
     } catch (err) {
       this.#lobby.delete(req.legId);
       await this.#closeIfEmpty(req.room);
@@ -288,18 +292,7 @@ export class Rooms {
     await this.#ensureRoom(req.room);
     // A moderated room's members listen until an operator gives them the floor.
     const muted = this.#registry?.get(req.room)?.mixing === "moderated";
-    const { port } = await this.media.createLeg({
-      legId: req.legId,
-      roomId: req.room,
-      port: req.port,
-      host: req.host,
-      codec: req.codec,
-      remote: req.remote,
-      direction: req.direction,
-      ssrc: req.ssrc,
-      muted,
-      ...(req.srtp ? { srtp: req.srtp } : {}),
-    });
+    const { port } = await this.media.createLeg({ ...legSpec(req), muted });
     const member: Member = {
       legId: req.legId,
       room: req.room,

@@ -92,6 +92,23 @@ export interface Local {
   port: number;
 }
 
+/** The dialog an incoming INVITE opens, as UAS (RFC 3261 12.1.1). */
+function dialogOf(req: SipRequest, toTag: string, from: Peer) {
+  const contact = contactsOf(req)[0];
+  return {
+    callId: callIdOf(req),
+    localTag: toTag,
+    remoteTag: tagOf(fromOf(req)) ?? "",
+    localHeader: `${req.headers.get("to")!};tag=${toTag}`,
+    remoteHeader: req.headers.get("from")!,
+    remoteTarget: contact ? formatUri(contact.uri) : req.headers.get("from")!,
+    routeSet: req.headers.all("record-route"),
+    localSeq: Math.floor(Math.random() * 10_000),
+    remoteSeq: cseqOf(req).seq,
+    peer: from,
+  };
+}
+
 interface Call {
   legId: string;
   callId: string;
@@ -380,20 +397,9 @@ export class Calls {
       return reply(code, { headers: [["warning", `305 council ${clip((err as Error).message)}`]] });
     }
 
-    const fromAddr = fromOf(req);
-    const contact = contactsOf(req)[0];
     const call: Call = {
       legId: `sip-${crypto.randomUUID()}`,
-      callId: callIdOf(req),
-      localTag: toTag,
-      remoteTag: tagOf(fromAddr) ?? "",
-      localHeader: `${req.headers.get("to")!};tag=${toTag}`,
-      remoteHeader: req.headers.get("from")!,
-      remoteTarget: contact ? formatUri(contact.uri) : req.headers.get("from")!,
-      routeSet: req.headers.all("record-route"),
-      localSeq: Math.floor(Math.random() * 10_000),
-      remoteSeq: cseqOf(req).seq,
-      peer: from,
+      ...dialogOf(req, toTag, from),
       session,
       room,
       guardianId: session.guardianId,
@@ -535,20 +541,10 @@ export class Calls {
       this.o.guard.releaseLobby(hold);
       return reply(err instanceof SdpError ? 488 : 500, (err as Error).message);
     }
-    const contact = contactsOf(req)[0];
     const legId = `sip-${crypto.randomUUID()}`;
     const call: Call = {
       legId,
-      callId: callIdOf(req),
-      localTag: toTag,
-      remoteTag: tagOf(fromAddr) ?? "",
-      localHeader: `${req.headers.get("to")!};tag=${toTag}`,
-      remoteHeader: req.headers.get("from")!,
-      remoteTarget: contact ? formatUri(contact.uri) : req.headers.get("from")!,
-      routeSet: req.headers.all("record-route"),
-      localSeq: Math.floor(Math.random() * 10_000),
-      remoteSeq: cseqOf(req).seq,
-      peer: from,
+      ...dialogOf(req, toTag, from),
       // No guard session until the PIN is right: the lobby's own id, the held port.
       session: {
         id: `lobby-${hold.id}`,

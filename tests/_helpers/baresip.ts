@@ -31,7 +31,8 @@ export async function writeWav(path: string, pcm: Int16Array, rate: number): Pro
   await Deno.writeFile(path, out);
 }
 
-function readWavPcm(bytes: Uint8Array): Int16Array {
+/** The PCM of a WAV file's data chunk (16-bit mono, as baresip's sndfile writes). */
+export function readWavPcm(bytes: Uint8Array): Int16Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 12;
   while (at + 8 <= bytes.length) {

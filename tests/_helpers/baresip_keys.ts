@@ -5,7 +5,7 @@
 // when telephone-event was agreed). Records what it hears (sndfile, 8 kHz).
 
 import { freeUdpPort } from "./sipp.ts";
-import { writeWav } from "./baresip.ts";
+import { readWavPcm, writeWav } from "./baresip.ts";
 
 export interface KeyedRun {
   code: number;
@@ -13,21 +13,6 @@ export interface KeyedRun {
   heard: Int16Array;
   /** performance.now() when each entry of `keys` was sent (undefined: never). */
   sentAt: (number | undefined)[];
-}
-
-function readWavPcm(bytes: Uint8Array): Int16Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 12;
-  while (at + 8 <= bytes.length) {
-    const id = new TextDecoder().decode(bytes.subarray(at, at + 4));
-    const size = view.getUint32(at + 4, true);
-    if (id === "data") {
-      const n = Math.min(size, bytes.length - at - 8) >> 1;
-      return new Int16Array(bytes.slice(at + 8, at + 8 + n * 2).buffer);
-    }
-    at += 8 + size;
-  }
-  return new Int16Array(0);
 }
 
 export async function runKeyedBaresip(o: {
