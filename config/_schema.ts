@@ -449,6 +449,13 @@ export const KEYS = [
       `Calls the upstream gatekeeper or a configured neighbour routes through itself (the Setup comes from its address): "aliases" admits a caller whose h323-ID names an active guardian as that guardian, vouched by the gatekeeper (a password-class proof: the call types guard's passwordCallTypes allow); "off": such callers need Council's token or the room's PIN.`,
   } satisfies KeySpec<H323TrustRouted>,
   {
+    path: "h323.mediaTimeoutSec",
+    kind: integer(2, 300, "seconds"),
+    defaultValue: 30,
+    doc:
+      "How long a connected call may go without agreeing media (no Fast Start, no acknowledged logical channel) before Council releases it (cause 102) and frees its admission and port.",
+  } satisfies KeySpec<number>,
+  {
     path: "h323.rasPerSourcePerSec",
     kind: integer(1, 1_000_000),
     defaultValue: 2000,

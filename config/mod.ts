@@ -81,6 +81,7 @@ export interface CouncilConfig {
     readonly upstreamName: string;
     readonly upstreamPasswordFile: string;
     readonly trustRouted: H323TrustRouted;
+    readonly mediaTimeoutSec: number;
     readonly rasPerSourcePerSec: number;
     readonly rasPerIdentityPerSec: number;
   };

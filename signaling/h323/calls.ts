@@ -111,6 +111,8 @@ export interface H323CallsOptions {
   upstream?: () => UpstreamGatekeeper | undefined;
   /** Which gatekeepers vouch for the callers they route (h323.trustRouted). */
   routed?: RoutedTrust;
+  /** A connected call without agreed media is released after this long (30 s). */
+  mediaDeadlineMs?: number;
   log: Logger;
 }
 
@@ -648,7 +650,7 @@ export class H323Calls {
       if (!call.leg && !call.ended) {
         this.#release(call, "no media agreed", "undefinedReason", CAUSE.recoveryOnTimerExpiry);
       }
-    }, MEDIA_DEADLINE_MS);
+    }, this.o.mediaDeadlineMs ?? MEDIA_DEADLINE_MS);
     this.counters.started++;
     await this.#witness("h323.call.started", call, {
       admittedBy,
@@ -1122,7 +1124,7 @@ export class H323Calls {
       if (!call.leg && !call.ended) {
         this.#release(call, "no media agreed", "undefinedReason", CAUSE.recoveryOnTimerExpiry);
       }
-    }, MEDIA_DEADLINE_MS);
+    }, this.o.mediaDeadlineMs ?? MEDIA_DEADLINE_MS);
     call.answered?.resolve();
     call.answered = undefined;
   }

@@ -61,6 +61,8 @@ export interface H323Config {
   upstreamName: string;
   upstreamPasswordFile: string;
   trustRouted: "off" | "aliases";
+  /** A connected call without agreed media is released after this long. */
+  mediaTimeoutSec: number;
   rasPerSourcePerSec: number;
   rasPerIdentityPerSec: number;
   video: "off" | "on";
@@ -133,6 +135,7 @@ export async function startH323(c: H323Config): Promise<H323> {
     video: c.video === "on",
     gateway: c.gateway,
     upstream: () => box.upstream,
+    mediaDeadlineMs: c.mediaTimeoutSec * 1000,
     routed: {
       trust: c.trustRouted,
       upstreamHost: c.upstream ? c.upstream.split(":")[0] : undefined,

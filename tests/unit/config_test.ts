@@ -67,6 +67,7 @@ Deno.test("defaults are the laptop defaults of ARCHITECTURE.md", () => {
       upstreamName: "council",
       upstreamPasswordFile: "",
       trustRouted: "off",
+      mediaTimeoutSec: 30,
       rasPerSourcePerSec: 2000,
       rasPerIdentityPerSec: 200,
     },
