@@ -89,16 +89,24 @@ export class NonceCache {
   }
 }
 
-const BUSY_TRIES = 32;
-
 /** RTP ports handed to admitted sessions: even ports of the range (RTCP is port+1). */
 export class PortPool {
   #free: number[] = [];
   #used = new Set<number>();
 
-  constructor(min: number, max: number) {
-    for (let p = min + (min % 2); p + 1 <= max; p += 2) this.#free.push(p);
-    this.#free.reverse();
+  /**
+   * `start`: the index in the range handed out first. Random by default, so two
+   * Councils on one host (or a Council and another media server) do not both
+   * begin at the bottom of the same range and meet on every port.
+   */
+  constructor(min: number, max: number, start?: number) {
+    const ports: number[] = [];
+    for (let p = min + (min % 2); p + 1 <= max; p += 2) ports.push(p);
+    const at = ports.length
+      ? (start ?? Math.floor(Math.random() * ports.length)) % ports.length
+      : 0;
+    // Taken from the end: the first handed out is ports[at], then upwards, wrapping.
+    this.#free = [...ports.slice(at), ...ports.slice(0, at)].reverse();
   }
 
   get available(): number {
@@ -108,10 +116,12 @@ export class PortPool {
   /**
    * The next free port. `busy` says when another program holds one (Council is
    * not alone on the host; udp_ports.ts): that port goes to the back of the line
-   * and the next is tried, at most BUSY_TRIES times.
+   * and the next is tried, each free port at most once (a busy check is a set
+   * lookup; 32 tries gave up while another server held a block of the range).
    */
   take(busy?: (port: number) => boolean): number | undefined {
-    for (let i = 0; i < BUSY_TRIES; i++) {
+    const tries = this.#free.length;
+    for (let i = 0; i < tries; i++) {
       const port = this.#free.pop();
       if (port === undefined) return undefined;
       if (busy?.(port)) {

@@ -6,7 +6,7 @@ import { PortPool } from "../../../guard/limits.ts";
 import { parseProcNetUdp, udpPairBusy, UdpPortsInUse } from "../../../guard/udp_ports.ts";
 
 Deno.test("the port pool hands out even ports and skips ones another program holds", () => {
-  const pool = new PortPool(41001, 41010);
+  const pool = new PortPool(41001, 41010, 0);
   assert.equal(pool.available, 4);
   // 41002 is held elsewhere: the next even port comes instead.
   const taken = pool.take((p) => p === 41002);
@@ -16,6 +16,19 @@ Deno.test("the port pool hands out even ports and skips ones another program hol
   pool.release(41004);
   // All busy: no port rather than a bad one.
   assert.equal(pool.take(() => true), undefined);
+});
+
+Deno.test("the port pool finds a free port past a long busy block, and starts where it is told", () => {
+  const pool = new PortPool(40000, 40999, 0);
+  // Another server holds the bottom 300 pairs (more than the 32 tries it once made).
+  const taken = pool.take((p) => p < 40600);
+  assert.equal(taken, 40600);
+  // A pool without a start begins somewhere in the range, each port once.
+  const seen = new Set<number>();
+  const random = new PortPool(40000, 40019);
+  for (let p = random.take(); p !== undefined; p = random.take()) seen.add(p);
+  assert.equal(seen.size, 10);
+  assert.equal(new PortPool(40000, 40019, 3).take(), 40006);
 });
 
 Deno.test("udpPairBusy sees a socket bound on the RTP or the RTCP port", () => {
