@@ -14,9 +14,11 @@ const HELP = `council rooms <command> [options]
   create ROOM [--mixing all|moderated] [--codecs opus,PCMU,...] [--capacity N]
         [--call-type ROUTINE|ESCALATE|EMERGENCY] [--layout grid|speaker|presentation]
         [--encryption optional|required] [--pin-file FILE | --pin-stdin]
+        [--number DIGITS]
                                     create a room with its settings (required: SIP
                                     phones only over TLS with SRTP; a PIN of 4-12
-                                    digits for callers with no other proof)
+                                    digits for callers with no other proof; an E.164
+                                    number phones and terminals may dial)
   pin ROOM (--pin-file FILE | --pin-stdin | --clear)
                                     set, change or remove the room's PIN
   close ROOM                        hang every member up and forget the room
@@ -39,6 +41,7 @@ const FLAGS = {
   "call-type": { type: "string" },
   layout: { type: "string" },
   encryption: { type: "string" },
+  number: { type: "string" },
   protocol: { type: "string" },
   "pin-file": { type: "string" },
   "pin-stdin": { type: "boolean" },
@@ -111,6 +114,7 @@ export const roomsCommand: Command = operatorCommand({
         ...(values["call-type"] ? { callType: values["call-type"] } : {}),
         ...(values.layout ? { videoLayout: values.layout } : {}),
         ...(values.encryption ? { encryption: values.encryption } : {}),
+        ...(values.number ? { number: values.number } : {}),
         ...(values["pin-file"] !== undefined || values["pin-stdin"]
           ? { pin: await readPin({ file: values["pin-file"], stdin: values["pin-stdin"] }) }
           : {}),

@@ -25,7 +25,12 @@ export interface RoomPolicy {
    * RFC 4568; other stacks' legs are held to their own secure channel.
    */
   encryption?: Encryption;
+  /** The room's E.164 number (digits only): phones and terminals may dial it. */
+  number?: string;
 }
+
+/** An E.164 number as rooms carry it: 1-15 digits (ITU-T E.164 6.1). */
+export const ROOM_NUMBER_RE = /^[0-9]{1,15}$/;
 
 export const ENCRYPTION = ["optional", "required"] as const;
 export type Encryption = typeof ENCRYPTION[number];
@@ -217,14 +222,36 @@ export function parsePolicy(doc: unknown): Policy {
       }
       policy.rooms[name] = roomFields(value, `rooms.${name}`);
     }
+    const numbered = new Map<string, string>();
+    for (const [name, room] of Object.entries(policy.rooms)) {
+      if (room.number === undefined) continue;
+      const other = numbered.get(room.number);
+      if (other) {
+        throw new PolicyError(`rooms.${name}.number: ${room.number} is room ${other}'s already`);
+      }
+      numbered.set(room.number, name);
+    }
   }
   return policy;
 }
 
 function roomFields(value: unknown, at: string): Partial<RoomPolicy> {
   const room = object(value, at);
-  known(room, at, ["capacity", "bandwidthKbps", "allowedCodecs", "callType", "encryption"]);
+  known(room, at, [
+    "capacity",
+    "bandwidthKbps",
+    "allowedCodecs",
+    "callType",
+    "encryption",
+    "number",
+  ]);
   const out: Partial<RoomPolicy> = {};
+  if (room.number !== undefined) {
+    if (typeof room.number !== "string" || !ROOM_NUMBER_RE.test(room.number)) {
+      throw new PolicyError(`${at}.number: expected 1-15 digits (E.164)`);
+    }
+    out.number = room.number;
+  }
   if (room.encryption !== undefined) {
     out.encryption = encryption(room.encryption, `${at}.encryption`);
   }
@@ -249,6 +276,15 @@ function encryption(value: unknown, at: string): Encryption {
     throw new PolicyError(`${at}: expected one of ${ENCRYPTION.join(", ")}`);
   }
   return value as Encryption;
+}
+
+/** The room whose E.164 number is `digits`, if any. */
+export function roomOfNumber(policy: Policy, digits: string): string | undefined {
+  if (!ROOM_NUMBER_RE.test(digits)) return undefined;
+  for (const [name, room] of Object.entries(policy.rooms)) {
+    if (room.number === digits) return name;
+  }
+  return undefined;
 }
 
 /** Whether a leg of this call type in this room must be encrypted. */

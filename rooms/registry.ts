@@ -10,7 +10,9 @@ import {
   type Encryption,
   GATEWAY_ROOM,
   type PolicyStore,
+  ROOM_NUMBER_RE,
   ROOM_RE,
+  roomOfNumber,
   type RoomPolicy,
 } from "../guard/policy.ts";
 import type { Store } from "../store/mod.ts";
@@ -34,6 +36,8 @@ export interface RoomDefinition {
   videoLayout: VideoLayout;
   /** "required": SIP legs only over TLS with SRTP (RoomPolicy.encryption). */
   encryption?: Encryption;
+  /** E.164 number phones and terminals may dial instead of council-<name>. */
+  number?: string;
   createdAt: string;
 }
 
@@ -53,6 +57,7 @@ const FIELDS = [
   "callType",
   "videoLayout",
   "encryption",
+  "number",
 ];
 
 /** Checks a create request; every error names its field. Unset fields take defaults. */
@@ -89,8 +94,13 @@ export function parseRoomDefinition(body: Record<string, unknown>, now: Date): R
     }
     capacity = n;
   }
+  const number = body.number;
+  if (number !== undefined && (typeof number !== "string" || !ROOM_NUMBER_RE.test(number))) {
+    throw new RoomDefinitionError("number: expected 1-15 digits (E.164)");
+  }
   return {
     name,
+    ...(number !== undefined ? { number } : {}),
     mixing: pick("mixing", MIXING_MODES, "all"),
     allowedCodecs,
     capacity,
@@ -128,8 +138,14 @@ export class RoomRegistry {
     return [...this.#rooms.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Stores a new room; false when the name is taken. */
+  /** Stores a new room; false when the name is taken. A number in use is an error. */
   async create(def: RoomDefinition): Promise<boolean> {
+    if (def.number !== undefined) {
+      const holder = roomOfNumber(this.policies.current, def.number);
+      if (holder !== undefined && holder !== def.name) {
+        throw new RoomDefinitionError(`number: ${def.number} is room ${holder}'s already`);
+      }
+    }
     const key = [...PREFIX, def.name];
     const res = await this.store.kv.atomic().check({ key, versionstamp: null }).set(key, def)
       .commit();
@@ -157,6 +173,7 @@ export class RoomRegistry {
         allowedCodecs: d.allowedCodecs,
         callType: d.callType,
         ...(d.encryption ? { encryption: d.encryption } : {}),
+        ...(d.number ? { number: d.number } : {}),
       };
     }
     this.policies.setRooms(rooms);

@@ -179,9 +179,15 @@ export function roomsRoutes(services: RoomServices, token: string): Hono {
         if (err instanceof RoomDefinitionError) throw new BadRequest(err.message);
         throw err;
       }
-      if (!await ops.create(def)) {
-        throw new BadRequest(`room ${def.name} exists`, "CONFLICT", 409);
+      let created;
+      try {
+        created = await ops.create(def);
+      } catch (err) {
+        // A number another room has.
+        if (err instanceof RoomDefinitionError) throw new BadRequest(err.message, "CONFLICT", 409);
+        throw err;
       }
+      if (!created) throw new BadRequest(`room ${def.name} exists`, "CONFLICT", 409);
       if (pin !== undefined) await ops.setPin(def.name, pin);
       return c.json(withPin(def), 201);
     })

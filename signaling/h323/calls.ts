@@ -73,6 +73,7 @@ import type { TpktConnection } from "./q931/connection.ts";
 import { callBandwidth, type Gatekeeper } from "./ras/gatekeeper.ts";
 import type { UpstreamGatekeeper } from "./ras/upstream.ts";
 import { routedBy, type RoutedTrust, vouchedGuardian } from "./routed.ts";
+import { roomOfAliases } from "./room_alias.ts";
 import { admissionRequestOf } from "./ras/token.ts";
 
 type Msg = Record<string, unknown>;
@@ -86,8 +87,6 @@ function newCallIdentity(): { guid: Uint8Array; conferenceId: Uint8Array; crv: n
   };
 }
 
-const ROOM_ALIAS_RE =
-  /^(?:h323-ID|url-ID|email-ID):(?:h323:|sip:)?council-([a-z0-9][a-z0-9._-]{0,63})(?:@.*)?$/;
 /** The codecs an H.323 leg can use (no Opus in H.245's standard capabilities). */
 const H323_CODECS: readonly Codec[] = ["PCMU", "PCMA", "G722", "G729"];
 /** A call whose media is not agreed this long after Connect is released. */
@@ -390,7 +389,12 @@ export class H323Calls {
     }
     const callId = toHex(guid);
     const aliases = ((body.destinationAddress as unknown[]) ?? []).map(aliasKey);
-    const aliasRoom = aliases.map((a) => a && ROOM_ALIAS_RE.exec(a)?.[1]).find((r) => r);
+    // The room by name or E.164 number (an alias, else the Called party number).
+    const called = numberOf(m.q931, IE.calledPartyNumber);
+    const aliasRoom = roomOfAliases(
+      [...aliases, ...(called ? [`dialledDigits:${called}`] : [])],
+      this.o.policies.current,
+    );
     if (aliasRoom === GATEWAY_ROOM) {
       return refuse(
         "unreachableDestination",

@@ -112,10 +112,14 @@ export async function readPasswordFile(file: string): Promise<string> {
   return password;
 }
 
-/** The aliases Council registers upstream: each room's council-<room>. */
+/** The aliases Council registers upstream: each room's council-<room> and E.164 number. */
 function roomAliases(policies: PolicyStore): string[] {
-  return Object.keys(policies.current.rooms).filter((r) => r !== "gateway").sort()
-    .map((r) => `h323-ID:council-${r}`);
+  const rooms = Object.entries(policies.current.rooms).filter(([r]) => r !== "gateway")
+    .sort(([a], [b]) => a.localeCompare(b));
+  return [
+    ...rooms.map(([r]) => `h323-ID:council-${r}`),
+    ...rooms.flatMap(([, p]) => p.number ? [`dialledDigits:${p.number}`] : []),
+  ];
 }
 
 /**
@@ -190,6 +194,7 @@ export async function startH323(c: H323Config): Promise<H323> {
           lrqFrom: c.lrqFrom,
           perIdentityPerSec: c.rasPerIdentityPerSec,
           roomCallType: (room) => roomPolicy(c.policies.current, room)?.callType,
+          policy: () => c.policies.current,
         }),
       endpoints,
     );

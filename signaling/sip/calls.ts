@@ -22,7 +22,13 @@ import {
   type Session,
   type SessionEnded,
 } from "../../guard/mod.ts";
-import { encryptionRequired, GATEWAY_ROOM, policyRoomOf, roomPolicy } from "../../guard/policy.ts";
+import {
+  encryptionRequired,
+  GATEWAY_ROOM,
+  policyRoomOf,
+  roomOfNumber,
+  roomPolicy,
+} from "../../guard/policy.ts";
 import {
   acceptAnswer,
   answerOffer,
@@ -264,13 +270,17 @@ export class Calls {
       tx.respond(responseTo(req, status, { toTag, ...opts }));
 
     const uri = req.uri;
-    const m = isSipUri(uri) ? ROOM_USER_RE.exec(uri.user) : null;
+    // A room by name (council-<room>) or by its E.164 number (digits, a "+" allowed).
+    const named = isSipUri(uri)
+      ? ROOM_USER_RE.exec(uri.user)?.[1] ??
+        roomOfNumber(this.o.policies.current, uri.user.replace(/^\+/, ""))
+      : undefined;
     // Any other user part is someone to call through the gateway.
-    const dialled = !m && isSipUri(uri) && uri.user && this.o.gateway ? uri.user : undefined;
-    if ((!m && !dialled) || m?.[1] === GATEWAY_ROOM) {
+    const dialled = !named && isSipUri(uri) && uri.user && this.o.gateway ? uri.user : undefined;
+    if ((!named && !dialled) || named === GATEWAY_ROOM) {
       return reply(404, { headers: [["warning", `399 council "dial council-<room>"`]] });
     }
-    const room = m ? m[1] : GATEWAY_ROOM;
+    const room = named ?? GATEWAY_ROOM;
     // A name nobody answers to is 404 before any challenge: a call to it cannot
     // complete, and who is registered is no secret (guardian ids are witnessed).
     // Routed once here; again after admission only if it found the caller itself.
@@ -321,7 +331,7 @@ export class Calls {
       // PIN lobby instead of a challenge it could never answer (issue 23).
       const fromUri = fromOf(req).uri;
       if (
-        m && this.o.media === "mix" && this.o.rooms.hasPin(room) &&
+        named && this.o.media === "mix" && this.o.rooms.hasPin(room) &&
         !await this.o.registrar.hasPassword(isSipUri(fromUri) ? fromUri.user : "")
       ) {
         return await this.#pinLobby(tx, from, room, offer, codecs);

@@ -29,6 +29,8 @@ import {
 import { H225_PROTOCOL, type RasValue } from "../h225/mod.ts";
 import type { Endpoint, Endpoints } from "./endpoints.ts";
 import { admissionRequestOf } from "./token.ts";
+import { roomOfAliases } from "../room_alias.ts";
+import type { Policy } from "../../../guard/policy.ts";
 import { H235_1_OIDS } from "../security/h235_1.ts";
 import type { Neighbour } from "../security/neighbours.ts";
 import type { H323Passwords } from "../security/passwords.ts";
@@ -53,8 +55,6 @@ export const ARJ_REASON: Record<RejectReason, string> = {
 
 /** What an H.323 terminal without Council's token is admitted with (calls.ts plays them). */
 const H323_AUDIO: Codec[] = ["PCMU", "PCMA", "G722", "G729"];
-
-const ROOM_ALIAS_RE = /^council-([a-z0-9][a-z0-9._-]{0,63})$/;
 
 export interface GatekeeperOptions {
   gatekeeperId: string;
@@ -81,6 +81,8 @@ export interface GatekeeperOptions {
   perIdentityPerSec: number;
   /** A room's call type (policy); a password admits to ROUTINE rooms only. */
   roomCallType?: (room: string) => string | undefined;
+  /** The policy whose rooms' E.164 numbers are aliases too (by name only without it). */
+  policy?: () => Policy;
 }
 
 /** A RAS answer and, for an endpoint proven by H.235.1, the key to sign it with. */
@@ -480,10 +482,7 @@ export class Gatekeeper {
       );
     }
     const destination = ((m.destinationInfo as unknown[]) ?? []).map(aliasKey);
-    let room = destination
-      .map((a) => a && /^(?:h323-ID|url-ID|email-ID):(?:sip:|h323:)?([^@]+)/.exec(a)?.[1])
-      .map((u) => u && ROOM_ALIAS_RE.exec(u)?.[1])
-      .find((r) => r);
+    let room = this.#roomOf(destination);
     // Someone to call rather than a room: admitted as a gateway call when the
     // gateway knows where the callee is registered (Council routes the call).
     const dialled = room ? undefined : dialledAlias(destination);
@@ -619,6 +618,11 @@ export class Gatekeeper {
     return this.#signed({ infoRequestAck: { requestSeqNum: m.requestSeqNum } }, e, proven);
   }
 
+  /** The room aliases name (council-<room>, or a room's E.164 number), if any. */
+  #roomOf(aliases: readonly (string | undefined)[]): string | undefined {
+    return roomOfAliases(aliases, this.o.policy?.());
+  }
+
   /** The configured neighbour an LRQ comes from, if any. */
   #neighbour(from: HostPort): Neighbour | undefined {
     return this.o.neighbours.find((n) =>
@@ -650,7 +654,6 @@ export class Gatekeeper {
   #locate(m: Msg, seq: unknown): RasValue {
     for (const alias of ((m.destinationInfo as unknown[]) ?? []).map(aliasKey)) {
       if (!alias) continue;
-      const user = alias.slice(alias.indexOf(":") + 1);
       const e = this.o.endpoints.byAlias(alias);
       if (e) {
         return {
@@ -661,7 +664,7 @@ export class Gatekeeper {
           },
         };
       }
-      if (ROOM_ALIAS_RE.test(user)) {
+      if (this.#roomOf([alias])) {
         return {
           locationConfirm: {
             requestSeqNum: seq,

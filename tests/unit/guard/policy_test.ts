@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { DEFAULT_POLICY, parsePolicy, PolicyError, PolicyStore } from "../../../guard/mod.ts";
 import { createLogger } from "../../../telemetry/mod.ts";
 import { tempDir } from "../../_helpers/temp.ts";
+import { roomOfNumber } from "../../../guard/policy.ts";
+import { roomOfAliases } from "../../../signaling/h323/room_alias.ts";
 
 Deno.test("a policy file overrides defaults and rooms", () => {
   const p = parsePolicy({
@@ -106,4 +108,32 @@ Deno.test("rooms set through the API lie over the file's, and a room may fix its
     () => parsePolicy({ version: "x", rooms: { war: { callType: "URGENT" } } }),
     /rooms\.war\.callType: expected one of ROUTINE, ESCALATE, EMERGENCY/,
   );
+});
+
+Deno.test("policy: a room's E.164 number is 1-15 digits and one room's only; aliases find it", () => {
+  const policy = parsePolicy({
+    version: "numbers",
+    rooms: { main: { number: "4100" }, ops: { number: "4200" }, quiet: {} },
+  });
+  assert.equal(roomOfNumber(policy, "4100"), "main");
+  assert.equal(roomOfNumber(policy, "4300"), undefined);
+  assert.equal(roomOfNumber(policy, "41a"), undefined);
+  assert.throws(
+    () => parsePolicy({ version: "v", rooms: { a: { number: "1" }, b: { number: "1" } } }),
+    /rooms\.b\.number: 1 is room a's already/,
+  );
+  assert.throws(
+    () => parsePolicy({ version: "v", rooms: { a: { number: "+41" } } }),
+    /1-15 digits/,
+  );
+  assert.throws(
+    () => parsePolicy({ version: "v", rooms: { a: { number: "1234567890123456" } } }),
+    /1-15 digits/,
+  );
+  // H.323 aliases: by name in any of its spellings, or by number as dialledDigits.
+  assert.equal(roomOfAliases(["h323-ID:council-quiet"], policy), "quiet");
+  assert.equal(roomOfAliases(["url-ID:h323:council-ops@10.0.0.1"], policy), "ops");
+  assert.equal(roomOfAliases(["h323-ID:bob", "dialledDigits:4200"], policy), "ops");
+  assert.equal(roomOfAliases(["dialledDigits:4200"]), undefined, "numbers need the policy");
+  assert.equal(roomOfAliases(["dialledDigits:9999", "h323-ID:bob"], policy), undefined);
 });
