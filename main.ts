@@ -13,7 +13,7 @@ import {
   settleFdLimit,
 } from "./lifecycle/mod.ts";
 import { buildApp, type HttpServer, ListenError, listenHttp } from "./routes/mod.ts";
-import { Store, StoreError } from "./store/mod.ts";
+import { dataDirectory, Store, StoreError } from "./store/mod.ts";
 import { Counter, createLogger, createMetrics, type Logger } from "./telemetry/mod.ts";
 import { verifierKey, WitnessError, WitnessLog } from "./witness/mod.ts";
 import {
@@ -25,6 +25,12 @@ import {
   webCryptoVerifier,
 } from "./guard/mod.ts";
 import { operatorToken } from "./store/operator_token.ts";
+import { loadMediaKey } from "./provenance/media_key.ts";
+import { Recordings } from "./provenance/recordings.ts";
+import { ProvenanceMonitor } from "./provenance/monitor.ts";
+import { registerHealthMetrics } from "./provenance/health_metrics.ts";
+import { Feeds } from "./rooms/feeds.ts";
+import { SignedStreams } from "./rooms/signed_streams.ts";
 import { lockDataDir } from "./store/data_lock.ts";
 import { MediaEngine, noteRejectedSources, registerMediaMetrics } from "./media/engine/mod.ts";
 import {
@@ -32,6 +38,7 @@ import {
   EvidenceBoard,
   Gateway,
   OPERATOR_CHANNEL,
+  parseRoomDefinition,
   RoomOperations,
   RoomRegistry,
   Rooms,
@@ -47,6 +54,7 @@ import {
 import { BudgetBook, CostMeter, rateCardOf, Webhook } from "./cost/mod.ts";
 import { type H323, startH323 } from "./signaling/h323/mod.ts";
 import { startWebRtc, type WebRtcSignalling } from "./signaling/webrtc/mod.ts";
+import { startTalent } from "./talent/service.ts";
 
 export interface Council {
   readonly config: CouncilConfig;
@@ -161,6 +169,22 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       }).catch((err) => log.warn("failover not witnessed", { err }));
     });
     const rooms = lifecycle.add(new Rooms(media, policies, log.child({ subsystem: "rooms" })));
+    // An active guardian's registered key: what its members' signed streams verify with.
+    const guardianKey = (id: string) => {
+      const g = registry.get(id);
+      return g?.status === "active" ? g.key : undefined;
+    };
+    // SIP and H.323 members that sign what they send (docs/provenance.md): their legs
+    // verify in-band; states, alerts and the policy's mute as for browsers.
+    const signedStreams = new SignedStreams(
+      { policy: () => policies.current, webhook: () => webhook },
+      { rooms, witness, log: log.child({ subsystem: "provenance" }) },
+    );
+    media.on((e) => {
+      if (e.ev === "provenance.state" || e.ev === "provenance.bad") signedStreams.onMedia(e);
+      else if (e.ev === "failover") signedStreams.failover(e.rooms);
+    });
+    rooms.useSignedStreams({ streams: signedStreams, guardianKey });
     // Rooms operators created (kept in KV) feed the policy guard admits by.
     const roomRegistry = await RoomRegistry.open(store, policies);
     rooms.useRegistry(roomRegistry);
@@ -239,6 +263,17 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
           mediaHost: config.media.host,
           evidence,
           log: log.child({ subsystem: "webrtc" }),
+          // Browsers' signed audio: verified in the media workers (docs/provenance.md).
+          provenance: {
+            legProvenance: (legId, action) => media.legProvenance(legId, action),
+            guardianKey,
+            policy: () => policies.current,
+            webhook: () => webhook,
+            mediaKey: async () => {
+              const key = await recordings.mediaKey();
+              return { seed: key.secretKey, publicKey: key.publicKeyB64 };
+            },
+          },
         }),
       );
     } catch (err) {
@@ -271,11 +306,88 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       log: log.child({ subsystem: "votes" }),
     });
     lifecycle.add({ name: "votes", ready: () => true, close: () => Promise.resolve(votes.stop()) });
+    // Agents cast their signed ballots over /ws (docs/agent.md).
+    webrtc?.useVotes(votes);
     const restoredVotes = await votes.restore();
     if (restoredVotes.open + restoredVotes.closed) {
       log.info("votes restored from the witness", restoredVotes);
     }
     const operations = new RoomOperations(rooms, roomRegistry, witness, evidence);
+    // Recordings of rooms' mixes, hash-chained and signed with the media key, which the
+    // witness binds to Council (docs/provenance.md).
+    // With the store in memory, recordings are as passing as everything else: a scratch
+    // directory removed at shutdown.
+    const scratch = config.kv.path === ":memory:";
+    const recordingsDir = scratch
+      ? await Deno.makeTempDir({ prefix: "council-recordings-" })
+      : `${dataDirectory(config.kv.path)}/recordings`;
+    const recordings = await Recordings.open({
+      store,
+      witness,
+      media,
+      loadKey: () => loadMediaKey(store, witness),
+      dir: recordingsDir,
+      events: rooms.events,
+      policy: () => policies.current,
+      callTypeOf: (room) =>
+        roomRegistry.get(room)?.callType ?? policies.current.rooms[room]?.callType,
+      members: (room) =>
+        rooms.members(room).map((m) => ({ memberId: m.legId, guardianId: m.guardianId })),
+      log: log.child({ subsystem: "recordings" }),
+    });
+    // Broadcast feeds: program ingest and output as RTP with SDP (rooms/feeds.ts).
+    const feeds = new Feeds({
+      rooms,
+      media,
+      witness,
+      mediaHost: config.media.host,
+      log: log.child({ subsystem: "feeds" }),
+    });
+    lifecycle.add({ name: "feeds", ready: () => true, close: () => feeds.close() });
+    // Members answer a recording's call for consent: pages over /ws, phones by keypad.
+    const consent = (
+      room: string,
+      member: { memberId: string; guardianId: string },
+      yes: boolean,
+    ) => recordings.consent(room, member, yes);
+    rooms.useConsent(consent);
+    webrtc?.useConsent(consent);
+    // SIP legs that offer the provenance header extension get their stream chained.
+    rooms.useProvenance(async () => (await recordings.mediaKey()).secretKey);
+    // Chain heads into the witness (every 10 s and at each stream's end), every live
+    // chain checked, the witness audited on a schedule (docs/provenance.md, "Health").
+    const provenance = new ProvenanceMonitor({
+      media,
+      witness,
+      kv: store.kv,
+      log: log.child({ subsystem: "provenance" }),
+      // Only once a chain exists is there a key to check it with (made on first use).
+      mediaPublicKey: async () => (await recordings.mediaKey()).publicKey,
+      activeRooms: () =>
+        rooms.active().map(({ room }) => ({
+          room,
+          since: Math.min(...rooms.members(room).map((m) => m.joinedAt)),
+        })),
+      auditEveryMs: config.witness.auditEverySec * 1000,
+      onAuditFailure: (report) => {
+        rooms.events.publish(OPERATOR_CHANNEL, { name: "witness.audit", data: { ...report } });
+        webhook?.send({ type: "council.witness.audit_failed", ...report });
+      },
+    });
+    registerHealthMetrics(provenance.health, provenance.auditor, metrics.registry);
+    lifecycle.add({
+      name: "provenance",
+      ready: () => true,
+      close: () => Promise.resolve(provenance.close()),
+    });
+    lifecycle.add({
+      name: "recordings",
+      ready: () => true,
+      close: async () => {
+        await recordings.close();
+        if (scratch) await Deno.remove(recordingsDir, { recursive: true }).catch(() => {});
+      },
+    });
     const escalations = new Escalations({
       rooms,
       operations,
@@ -287,6 +399,62 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       const w = webrtc;
       escalations.useBrowsers((guardianId, invitation) => w.invite(guardianId, invitation));
     }
+    // Talent: scouts, the sandbox, certificates, the swarm (docs/talent.md). Certificates
+    // are signed with the node key the witness binds to Council (the media key).
+    let httpUrl = "";
+    const talent = await startTalent({
+      store,
+      witness,
+      registry,
+      log: log.child({ subsystem: "talent" }),
+      nodeKey: async () => {
+        const key = await recordings.mediaKey();
+        return { secretKey: key.secretKey, publicKeyB64: key.publicKeyB64 };
+      },
+      config: config.talent,
+      mediaHost: config.media.host,
+      // Beside the store, so deployed agents outlive a restart (scratch when in memory).
+      packagesDir: scratch ? undefined : `${dataDirectory(config.kv.path)}/talent-packages`,
+      councilUrl: () => httpUrl,
+      // Validation calls: a scratch room per call, the guardian called in (a phone) or
+      // seated (a swarm agent), its leg's MOS read, alerts to operators and the webhook.
+      calls: {
+        ports: {
+          openRoom: async (room) => {
+            await operations.create(parseRoomDefinition({ name: room }, new Date()));
+          },
+          closeRoom: async (room) => {
+            await operations.close(room);
+          },
+          callIn: async (room, guardianId) => {
+            const agent = talentSwarm()?.get(guardianId);
+            if (!agent) return await operations.invite(room, guardianId);
+            const seat = await talentSwarm()!.invite(guardianId, room);
+            return { legId: seat.memberId, protocol: "agent" };
+          },
+          mos: async (room, legId) =>
+            (await rooms.status(room)).members.find((m) => m.memberId === legId)?.stats?.mos,
+          hangUp: async (room, legId, guardianId) => {
+            if (!await talentSwarm()?.release(guardianId, room)) {
+              await rooms.remove(legId, "validated");
+            }
+          },
+        },
+        alert: (result) => {
+          rooms.events.publish(OPERATOR_CHANNEL, { name: "validation.alert", data: { ...result } });
+          webhook?.send({ type: "council.validation.alert", ...result });
+        },
+        registry: metrics.registry,
+      },
+    });
+    const talentSwarm = () => talent?.talent.swarm;
+    lifecycle.add({ name: "talent", ready: () => true, close: () => talent.close() });
+    // ESCALATE calls seat the swarm's agents whose expertise matches the hazards.
+    escalations.useSwarm({
+      experts: (hazards) => talent.talent.swarm.experts(hazards).map((a) => a.guardianId),
+      isAgent: (guardianId) => talent.talent.swarm.get(guardianId) !== undefined,
+      seat: (guardianId, room) => talent.talent.swarm.invite(guardianId, room),
+    });
     // Guard's decisions (admissions, and rejections with their reason) for operators.
     guard.events.addEventListener("decision", (e) => {
       const detail = (e as CustomEvent<Record<string, unknown>>).detail;
@@ -345,6 +513,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
       h323: h323.calls.calls,
       h323Upstream: h323.upstream ? () => h323.upstream!.status() : undefined,
       gateway,
+      talent,
       media,
       cost: { meter, budgets },
       webrtc,
@@ -356,6 +525,9 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
         votes,
       },
       escalations,
+      recordings,
+      feeds,
+      provenance,
     });
     // Connection caps sized to the descriptors left once storage, workers and the
     // other listeners are open; SIP and H.225 take theirs now, HTTP at listen.
@@ -365,6 +537,7 @@ export async function startCouncil(config: CouncilConfig, log: Logger): Promise<
     const http = lifecycle.add(
       listenHttp(app.fetch, config.http, { ...limits.http, log: log.child({ subsystem: "http" }) }),
     );
+    httpUrl = http.url;
     log.info("council ready", {
       version: VERSION,
       http: http.url,

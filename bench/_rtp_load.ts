@@ -6,6 +6,7 @@ import { CODEC_INFO } from "../media/codecs/catalog.ts";
 import { createEncoder, pcmRateOf } from "../media/codecs/frame_codec.ts";
 import { Ticker } from "../media/engine/clock.ts";
 import { parseRtp, serializeRtp } from "../media/rtp/mod.ts";
+import { g711Decode } from "../media/codecs/g711.ts";
 
 /** Pre-encoded 20 ms payloads of a signal, cycled by a stream. */
 export function encodeFrames(codec: Codec, mixRate: number, pcm: Int16Array): Uint8Array[] {
@@ -104,6 +105,25 @@ export interface Arrival {
   at: number;
   ssrc: number;
   payload: Uint8Array;
+  /** Bytes of its header extension, when it has one (RFC 3550 5.3.1: 4 + data). */
+  extensionBytes: number;
+}
+
+/** 20 ms of a loud tone at `rate`: the latency benches' marker. */
+export function markerTone(rate: number): Int16Array {
+  return new Int16Array(rate / 50).map((_, i) =>
+    Math.round(12000 * Math.sin(i * 2 * Math.PI / 16))
+  );
+}
+
+/** When G.711 (u-law) packets that decode loud arrived: the markers heard. */
+export function loudArrivals(arrivals: Arrival[]): number[] {
+  return arrivals.filter((a) => {
+    const pcm = g711Decode("ulaw", a.payload);
+    let e = 0;
+    for (const x of pcm) e += x * x;
+    return Math.sqrt(e / pcm.length) > 3000;
+  }).map((a) => a.at);
 }
 
 /** A socket that records every RTP packet that reaches it. */
@@ -118,7 +138,12 @@ export class RtpRecorder {
           const at = performance.now();
           if (data[1] >= 192 && data[1] <= 223) continue;
           const p = parseRtp(data);
-          this.arrivals.push({ at, ssrc: p.ssrc, payload: p.payload.slice() });
+          this.arrivals.push({
+            at,
+            ssrc: p.ssrc,
+            payload: p.payload.slice(),
+            extensionBytes: p.extension ? 4 + p.extension.data.length : 0,
+          });
         }
       } catch { /* closed */ }
     })();

@@ -9,20 +9,19 @@
 // over a steady window gives the cost per unit; units per core = K / load.
 
 import type { Codec } from "../guard/mod.ts";
-import { g711Decode } from "../media/codecs/g711.ts";
-import { MediaEngine } from "../media/engine/mod.ts";
+import { type LegSpec, MediaEngine } from "../media/engine/mod.ts";
 import { speech } from "../tests/fixtures/audio/speech.ts";
-import { encodeFrames, RtpLoad, RtpRecorder } from "./_rtp_load.ts";
+import { encodeFrames, loudArrivals, markerTone, RtpLoad, RtpRecorder } from "./_rtp_load.ts";
 import { type Figure, percentile, round } from "./figure.ts";
 
-const PT: Record<Codec, number> = { PCMU: 0, PCMA: 8, G722: 9, G729: 18, opus: 111 };
+const PT: Record<Codec, number> = { PCMU: 0, PCMA: 8, G722: 9, G729: 18, opus: 111, L16: 96 };
 const WARM_MS = 2000;
 const WINDOW_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Worker CPU load (0..1 of one core) over a steady window, and its late/skipped ticks. */
-async function measureLoad(
+export async function measureLoad(
   engine: MediaEngine,
 ): Promise<{ load: number; late: number; tickShare: number }> {
   await sleep(WARM_MS);
@@ -40,7 +39,13 @@ async function measureLoad(
 }
 
 /** A leg on loopback that learns its peer from the first packet (the latching policy). */
-async function loopbackLeg(engine: MediaEngine, roomId: string, legId: string, codec: Codec) {
+export async function loopbackLeg(
+  engine: MediaEngine,
+  roomId: string,
+  legId: string,
+  codec: Codec,
+  extra: Partial<LegSpec> = {},
+) {
   const { port } = await engine.createLeg({
     legId,
     roomId,
@@ -49,17 +54,26 @@ async function loopbackLeg(engine: MediaEngine, roomId: string, legId: string, c
     codec: { codec, payloadType: PT[codec] },
     rtcpMux: true,
     latching: "first-packets",
+    ...extra,
   });
   return port;
 }
 
-interface Party {
+export interface Party {
   codec: Codec;
   frames: Uint8Array[];
 }
 
-/** Builds `rooms` rooms of the given parties on one worker, drives them and measures. */
-async function roomsLoad(rooms: number, mixRate: 8000 | 16000 | 48000, parties: Party[]) {
+/**
+ * Builds `rooms` rooms of the given parties on one worker, drives them and measures;
+ * `legExtra` adds to each leg's spec (provenance's bench chains every leg).
+ */
+export async function roomsLoad(
+  rooms: number,
+  mixRate: 8000 | 16000 | 48000,
+  parties: Party[],
+  legExtra: () => Partial<LegSpec> = () => ({}),
+) {
   const engine = await MediaEngine.start({ workers: 1 });
   const load = new RtpLoad();
   try {
@@ -67,7 +81,7 @@ async function roomsLoad(rooms: number, mixRate: 8000 | 16000 | 48000, parties: 
       const roomId = `bench-${r}`;
       await engine.createRoom({ roomId, mixRate });
       for (const [i, party] of parties.entries()) {
-        const port = await loopbackLeg(engine, roomId, `${roomId}-${i}`, party.codec);
+        const port = await loopbackLeg(engine, roomId, `${roomId}-${i}`, party.codec, legExtra());
         load.add(port, party.codec, PT[party.codec], party.frames).index = r * 7 + i * 13;
       }
     }
@@ -167,10 +181,7 @@ async function* latencyAndJitter(): AsyncIterable<Figure> {
   const ear = new RtpRecorder();
   const clock = new RtpRecorder();
   const silent = encodeFrames("PCMU", 16000, new Int16Array(1600));
-  const tone = new Int16Array(160).map((_, i) =>
-    Math.round(12000 * Math.sin(i * 2 * Math.PI / 16))
-  );
-  const marker = encodeFrames("PCMU", 16000, tone)[0];
+  const marker = encodeFrames("PCMU", 16000, markerTone(8000))[0];
   const markersSent: number[] = [];
   try {
     await engine.createRoom({ roomId: "lat", mixRate: 16000 });
@@ -195,12 +206,7 @@ async function* latencyAndJitter(): AsyncIterable<Figure> {
     clock.close();
   }
   // A marker has arrived when a packet decodes loud; match each send to the next such arrival.
-  const loud = ear.arrivals.filter((a) => {
-    const pcm = g711Decode("ulaw", a.payload);
-    let e = 0;
-    for (const x of pcm) e += x * x;
-    return Math.sqrt(e / pcm.length) > 3000;
-  }).map((a) => a.at);
+  const loud = loudArrivals(ear.arrivals);
   const latencies: number[] = [];
   let j = 0;
   for (const sent of markersSent.slice(5)) { // skip the first second (jitter buffers settle)

@@ -55,6 +55,10 @@ export async function againstServer(command: string, work: () => Promise<number>
 export interface Api {
   url: string;
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A GET whose answer is bytes (a recording), refusals as in request(). */
+  bytes(path: string): Promise<Uint8Array>;
+  /** A GET whose answer is read as it arrives (an event stream), refusals as in request(). */
+  stream(path: string): Promise<Response>;
 }
 
 /** The config a client reads, and in words where it was looked for. */
@@ -135,8 +139,13 @@ export function operatorApi(flags: { url?: string; token?: string; config?: stri
       : `no operator token found: looked at ${
         found.looked.join(", ")
       }; pass --token, --config FILE or COUNCIL_KV_PATH`;
-  return {
+  const api: Api = {
     url,
+    async bytes(path: string): Promise<Uint8Array> {
+      const res = await api.request<Response>("GET", path, RAW);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+    stream: (path: string) => api.request<Response>("GET", path, RAW),
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
       let res: Response;
       try {
@@ -144,9 +153,9 @@ export function operatorApi(flags: { url?: string; token?: string; config?: stri
           method,
           headers: {
             ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(body !== undefined ? { "content-type": "application/json" } : {}),
+            ...(body !== undefined && body !== RAW ? { "content-type": "application/json" } : {}),
           },
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: body === undefined || body === RAW ? undefined : JSON.stringify(body),
         });
       } catch (err) {
         throw new ApiError(
@@ -156,19 +165,25 @@ export function operatorApi(flags: { url?: string; token?: string; config?: stri
         );
       }
       if (res.status === 204) return undefined as T;
+      if (body === RAW && res.ok) return res as T;
       const data = await res.json().catch(() => undefined);
       if (!res.ok) {
         const message = `${res.status} ${data?.error?.message ?? res.statusText}`;
         throw new ApiError(
           res.status,
           data?.error?.code ?? "HTTP_ERROR",
-          res.status === 401 ? `${message}; ${tokenHint()}` : message,
+          // Only the token's refusal: an admission's 401 is the guardian's signature.
+          data?.error?.code === "UNAUTHORIZED" ? `${message}; ${tokenHint()}` : message,
         );
       }
       return data as T;
     },
   };
+  return api;
 }
+
+/** request()'s body for bytes(): no body sent, the Response itself answered. */
+const RAW = Symbol("raw");
 
 /** fetch() says "fetch failed"; the cause says why (connection refused, ...). */
 function reason(err: unknown): string {

@@ -3,6 +3,7 @@
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
+import { outputList, positionals } from "./_output.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 import type { MemberStatus } from "../rooms/mod.ts";
 
@@ -11,6 +12,8 @@ const HELP = `council calls <command> [options]
   list                              every member leg of every room: protocol, codec,
                                     guardian, loss, jitter, MOS
   hangup LEG                        end that leg (LEG is a member id from list)
+  gateway                           calls between endpoints through the gateway
+                                    (SIP <-> H.323): dialled, caller, callee, state
 
 options:
 ${OPERATOR_OPTIONS}
@@ -23,9 +26,18 @@ const FLAGS = {
 
 type Leg = MemberStatus & { room: string };
 
+interface GatewayCall {
+  room: string;
+  dialled: string;
+  caller: { protocol: string; guardianId?: string; legId?: string | null };
+  callee: { protocol: string; guardianId?: string; legId?: string | null };
+  state: "dialling" | "answered";
+  openedAt: string;
+}
+
 export const callsCommand: Command = operatorCommand({
   name: "calls",
-  summary: "list every leg in every room, hang one up",
+  summary: "list every leg in every room, hang one up; gateway calls",
   help: HELP,
   flags: FLAGS,
 }, async ({ values, sub, rest, api }) => {
@@ -69,6 +81,22 @@ export const callsCommand: Command = operatorCommand({
       );
       console.log(
         values.json ? JSON.stringify({ hungUp: leg.memberId }) : `hung up ${leg.memberId}`,
+      );
+      return 0;
+    }
+    case "gateway": {
+      positionals(sub, rest, []);
+      const { calls } = await api.request<{ calls: GatewayCall[] }>("GET", "/api/v1/gateway/calls");
+      const party = (p: GatewayCall["caller"]) =>
+        `${p.guardianId ?? "?"} (${p.protocol}${p.legId ? ` ${p.legId}` : ""})`;
+      outputList(
+        values.json,
+        calls,
+        (c) =>
+          `${c.room}  ${c.state}  dialled ${c.dialled}  ${party(c.caller)} -> ${
+            party(c.callee)
+          }  since ${c.openedAt}`,
+        "no gateway calls",
       );
       return 0;
     }

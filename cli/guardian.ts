@@ -1,26 +1,45 @@
-// `council guardian keygen|add|list|show|suspend|activate|revoke|remove`.
+// `council guardian keygen|add|list|show|set|quota|suspend|activate|revoke|remove|admit`.
 
 import {
   type Admit,
+  CALL_TYPES,
   type CallType,
   type Codec,
   generateGuardianKey,
   type Guardian,
+  REJECT_REASONS,
   signAdmissionRequest,
 } from "../guard/mod.ts";
-import { fromBase64 } from "../witness/mod.ts";
 import { ApiError, OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorApi } from "./_api.ts";
 import { type Command, parseSubcommand, UsageError } from "./_command.ts";
+import { guardianId } from "./_ids.ts";
+import { type KeyFile, readKeyFile } from "./_keyfile.ts";
+import { output } from "./_output.ts";
+
+/**
+ * The quota `add` gives without --bandwidth, and the one the docs show: a browser
+ * that joins with video asks for 1500 kbps (web/src/client.ts), audio alone 64; a
+ * phone or terminal leg at the same time 64-100 more. 512 refused "Send video".
+ */
+export const DEFAULT_QUOTA_KBPS = 2048;
 
 const HELP = `council guardian <command> [options]
 
   keygen [--out FILE]               new Ed25519 key pair as JSON {publicKey, secretKey}
-                                    (base64); with --out, written with mode 0600
-  add ID --name NAME --role ROLE --key PUBLIC_KEY [--bandwidth KBPS]
-                                    register a guardian (ID is if://guardian/<name>)
+                                    (base64); with --out, written with mode 0600 and
+                                    the public key printed
+  add ID --name NAME --role ROLE (--key PUBLIC_KEY | --key-file FILE)
+        [--bandwidth KBPS]          register a guardian; --key-file reads the public
+                                    key from keygen's file; quota default ${DEFAULT_QUOTA_KBPS} kbps
+                                    (a browser with video asks 1500)
   list                              every guardian
   show ID                           one guardian
-  suspend ID | activate ID          suspend (ends its sessions) or reactivate
+  set ID [--name NAME] [--role ROLE] [--bandwidth KBPS]
+        [--key PUBLIC_KEY | --key-file FILE]
+                                    change any of these (witnessed)
+  quota ID KBPS                     change the bandwidth quota (same as set --bandwidth)
+  suspend ID                        suspend (ends its sessions)
+  activate ID | reactivate ID       make a suspended guardian active again
   revoke ID                         revoke for good (ends its sessions)
   remove ID                         delete the record
   admit ID --key-file FILE --room ROOM [--call-type T] [--bandwidth KBPS]
@@ -28,10 +47,12 @@ const HELP = `council guardian <command> [options]
                                     sign an admission request with the key file
                                     (from keygen --out) and ask the server
 
+ID is if://guardian/<name>, or just <name>.
+
 options:
 ${OPERATOR_OPTIONS}
 
-exit codes: 0 ok, 1 refused by the server, 2 usage error`;
+exit codes: 0 ok, 1 refused by the server, 2 usage error or unusable key file`;
 
 const FLAGS = {
   ...OPERATOR_FLAGS,
@@ -47,9 +68,27 @@ const FLAGS = {
   pii: { type: "boolean" },
 } as const;
 
+function kbps(raw: string, flag = "--bandwidth"): number {
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < 1) {
+    throw new UsageError(`${flag} must be a whole number of kbps, at least 1 (got '${raw}')`);
+  }
+  return Number(raw);
+}
+
+/** A public key from --key or --key-file (not both). */
+async function publicKeyFrom(values: { key?: string; "key-file"?: string }) {
+  if (values.key !== undefined && values["key-file"] !== undefined) {
+    throw new UsageError("give --key or --key-file, not both");
+  }
+  if (values["key-file"] !== undefined) {
+    return (await readKeyFile(values["key-file"], "public")).publicKey;
+  }
+  return values.key;
+}
+
 export const guardianCommand: Command = {
   name: "guardian",
-  summary: "manage the guardian registry (keys, add, list, suspend, revoke)",
+  summary: "manage the guardian registry (keys, add, edit, quota, suspend, revoke)",
   help: HELP,
   async run(args): Promise<number> {
     const parsed = parseSubcommand(args, FLAGS, HELP);
@@ -57,7 +96,7 @@ export const guardianCommand: Command = {
     const { values, sub, rest } = parsed;
     const one = () => {
       if (rest.length !== 1) throw new UsageError(`${sub} takes one guardian ID`);
-      return rest[0];
+      return guardianId(rest[0]);
     };
     const api = () => operatorApi(values);
     const path = (id: string) => `/api/v1/guardians/${encodeURIComponent(id)}`;
@@ -67,6 +106,9 @@ export const guardianCommand: Command = {
           ? JSON.stringify(g)
           : `${g.id}  ${g.status}  ${g.role}  ${g.bandwidthKbps} kbps  "${g.displayName}"`,
       );
+    const change = async (id: string, body: Record<string, unknown>) =>
+      show(await api().request<Guardian>("PATCH", path(id), body));
+    let keyFile: KeyFile | undefined;
     try {
       switch (sub) {
         case "keygen": {
@@ -87,71 +129,114 @@ export const guardianCommand: Command = {
         }
         case "add": {
           const id = one();
-          if (!values.name || !values.role || !values.key) {
-            throw new UsageError("add needs --name, --role and --key");
-          }
-          const bandwidth = values.bandwidth === undefined ? 512 : Number(values.bandwidth);
-          if (!Number.isInteger(bandwidth)) {
-            throw new UsageError("--bandwidth must be an integer (kbps)");
+          const publicKey = await publicKeyFrom(values);
+          if (!values.name || !values.role || !publicKey) {
+            throw new UsageError("add needs --name, --role and --key (or --key-file)");
           }
           show(
             await api().request<Guardian>("POST", "/api/v1/guardians", {
               id,
               displayName: values.name,
               role: values.role,
-              publicKey: values.key,
-              bandwidthKbps: bandwidth,
+              publicKey,
+              bandwidthKbps: values.bandwidth === undefined
+                ? DEFAULT_QUOTA_KBPS
+                : kbps(values.bandwidth),
             }),
           );
           return 0;
         }
         case "list": {
+          if (rest.length) throw new UsageError("list takes no arguments");
           const { guardians } = await api().request<{ guardians: Guardian[] }>(
             "GET",
             "/api/v1/guardians",
           );
           if (values.json) console.log(JSON.stringify(guardians));
+          else if (guardians.length === 0) console.log("(no guardians)");
           else for (const g of guardians) show(g);
           return 0;
         }
         case "show":
           show(await api().request<Guardian>("GET", path(one())));
           return 0;
-        case "suspend":
-        case "activate":
-        case "revoke": {
-          const status = { suspend: "suspended", activate: "active", revoke: "revoked" }[sub];
-          show(await api().request<Guardian>("PATCH", path(one()), { status }));
+        case "set": {
+          const id = one();
+          const publicKey = await publicKeyFrom(values);
+          const body = {
+            ...(values.name !== undefined ? { displayName: values.name } : {}),
+            ...(values.role !== undefined ? { role: values.role } : {}),
+            ...(values.bandwidth !== undefined ? { bandwidthKbps: kbps(values.bandwidth) } : {}),
+            ...(publicKey !== undefined ? { publicKey } : {}),
+          };
+          if (Object.keys(body).length === 0) {
+            throw new UsageError(
+              "set needs at least one of --name, --role, --bandwidth, --key, --key-file",
+            );
+          }
+          await change(id, body);
           return 0;
         }
-        case "remove":
-          await api().request("DELETE", path(one()));
+        case "quota": {
+          if (rest.length !== 2) throw new UsageError("quota takes a guardian ID and KBPS");
+          await change(guardianId(rest[0]), { bandwidthKbps: kbps(rest[1], "KBPS") });
           return 0;
+        }
+        case "suspend":
+        case "activate":
+        case "reactivate":
+        case "revoke": {
+          const status = {
+            suspend: "suspended",
+            activate: "active",
+            reactivate: "active",
+            revoke: "revoked",
+          }[sub];
+          await change(one(), { status });
+          return 0;
+        }
+        case "remove": {
+          const id = one();
+          await api().request("DELETE", path(id));
+          output(values.json, { removed: id }, () => `removed ${id}`);
+          return 0;
+        }
         case "admit": {
           const id = one();
           if (!values["key-file"] || !values.room) {
             throw new UsageError("admit needs --key-file and --room");
           }
-          let secret: Uint8Array | undefined;
-          try {
-            secret = fromBase64(
-              JSON.parse(await Deno.readTextFile(values["key-file"])).secretKey ?? "",
-            );
-          } catch (err) {
-            throw new UsageError(`--key-file: ${(err as Error).message}`);
+          const callType = values["call-type"] ?? "ROUTINE";
+          if (!(CALL_TYPES as readonly string[]).includes(callType)) {
+            throw new UsageError(`--call-type must be one of ${CALL_TYPES.join(", ")}`);
           }
-          if (!secret || secret.length !== 32) {
-            throw new UsageError("--key-file: no 32-byte secretKey in it");
-          }
+          keyFile = await readKeyFile(values["key-file"], "secret");
           const request = await signAdmissionRequest({
             guardianId: id,
             room: values.room,
-            callType: (values["call-type"] ?? "ROUTINE") as CallType,
-            bandwidthKbps: values.bandwidth === undefined ? 64 : Number(values.bandwidth),
+            callType: callType as CallType,
+            bandwidthKbps: values.bandwidth === undefined ? 64 : kbps(values.bandwidth),
             codecs: (values.codecs ?? "opus,PCMU").split(",") as Codec[],
             pii: values.pii ?? false,
-          }, secret);
-          const decision = await api().request<Admit>("POST", "/api/v1/admission", request);
+          }, keyFile.secretKey!);
+          let decision: Admit;
+          try {
+            decision = await api().request<Admit>("POST", "/api/v1/admission", request);
+          } catch (err) {
+            if (
+              !(err instanceof ApiError) ||
+              !(REJECT_REASONS as readonly string[]).includes(err.code)
+            ) {
+              throw err;
+            }
+            // Guard's reason with its explanation: "422 BANDWIDTH_EXCEEDED: 1500 kbps exceeds ...".
+            const said = err.message.replace(/^(\d{3}) /, `$1 ${err.code}: `);
+            throw new ApiError(
+              err.status,
+              err.code,
+              err.code === "INVALID_SIGNATURE" ? await whoseKey(said, id, keyFile, api) : said,
+            );
+          }
           console.log(
             values.json
               ? JSON.stringify(decision)
@@ -175,3 +260,28 @@ export const guardianCommand: Command = {
     }
   },
 };
+
+/**
+ * INVALID_SIGNATURE, said plainly: the server cannot tell whose key signed, but the
+ * CLI knows the key file's public key and can read the registered one.
+ */
+async function whoseKey(
+  base: string,
+  id: string,
+  file: KeyFile,
+  api: () => ReturnType<typeof operatorApi>,
+): Promise<string> {
+  let registered: Guardian | undefined;
+  try {
+    registered = await api().request<Guardian>(
+      "GET",
+      `/api/v1/guardians/${encodeURIComponent(id)}`,
+    );
+  } catch {
+    return `${base} (the key in ${file.path} is ${file.publicKey})`;
+  }
+  if (registered.publicKey === file.publicKey) return base;
+  return `${base}: the key in ${file.path} (public key ${file.publicKey}) is not ${id}'s ` +
+    `registered key (${registered.publicKey}); sign with ${id}'s own key file, or register ` +
+    `this one with: council guardian set ${id} --key-file ${file.path}`;
+}

@@ -3,25 +3,51 @@
 import { ConfigError } from "../config/mod.ts";
 import { VERSION } from "../config/version.ts";
 import { type Command, UsageError } from "./_command.ts";
+import { agentCommand } from "./agent.ts";
+import { KeyFileError } from "./_keyfile.ts";
 import { callsCommand } from "./calls.ts";
 import { configCommand } from "./config.ts";
 import { costCommand } from "./cost.ts";
+import { escalationsCommand } from "./escalations.ts";
+import { eventsCommand } from "./events.ts";
+import { evidenceCommand } from "./evidence.ts";
 import { guardianCommand } from "./guardian.ts";
 import { h323Command } from "./h323.ts";
+import { healthCommand } from "./health.ts";
+import { mediaCommand } from "./media.ts";
+import { feedsCommand } from "./feeds.ts";
+import { provenanceCommand, recordingsCommand } from "./recordings.ts";
 import { roomsCommand } from "./rooms.ts";
 import { serveCommand } from "./serve.ts";
+import { sessionsCommand } from "./sessions.ts";
+import { sipCommand } from "./sip.ts";
+import { talentCommand } from "./talent.ts";
 import { topCommand } from "./top.ts";
 import { versionCommand } from "./version.ts";
+import { votesCommand } from "./votes.ts";
 import { witnessCommand } from "./witness.ts";
 
 const COMMANDS: readonly Command[] = [
   serveCommand,
   guardianCommand,
   roomsCommand,
+  evidenceCommand,
+  votesCommand,
+  escalationsCommand,
   callsCommand,
+  sessionsCommand,
+  sipCommand,
   h323Command,
   costCommand,
   topCommand,
+  eventsCommand,
+  mediaCommand,
+  healthCommand,
+  recordingsCommand,
+  feedsCommand,
+  agentCommand,
+  talentCommand,
+  provenanceCommand,
   witnessCommand,
   configCommand,
   versionCommand,
@@ -65,8 +91,9 @@ export async function main(args: string[]): Promise<number> {
       console.error(`council ${command.name}: ${err.message} (try --help)`);
       return 2;
     }
-    // The server's config (read to find it and its token) is wrong: one line, as serve says it.
-    if (err instanceof ConfigError) {
+    // The server's config (read to find it and its token) is wrong, or a key file is
+    // unusable: one line, as serve says it, with no "try --help" (the file is the problem).
+    if (err instanceof ConfigError || err instanceof KeyFileError) {
       console.error(`council ${command.name}: ${err.message}`);
       return 2;
     }

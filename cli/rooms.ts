@@ -4,6 +4,7 @@
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
+import { guardianId } from "./_ids.ts";
 import { readSecretLine } from "./_secret.ts";
 import { describeMember, type RoomStatus } from "./_rooms.ts";
 
@@ -24,8 +25,10 @@ const HELP = `council rooms <command> [options]
   close ROOM                        hang every member up and forget the room
   mute ROOM MEMBER | unmute ROOM MEMBER
                                     take a member out of (or back into) the mix
-  invite ROOM GUARDIAN [--protocol sip|h323]
+  invite ROOM GUARDIAN [--protocol sip|h323 | --target sip:USER@IPV4[:PORT]]
                                     call a guardian in where Council can reach them
+                                    (its SIP, then its H.323 registration), or at a
+                                    SIP address (a phone that does not register)
   remove ROOM MEMBER                end a member's leg
 
 options:
@@ -43,6 +46,7 @@ const FLAGS = {
   encryption: { type: "string" },
   number: { type: "string" },
   protocol: { type: "string" },
+  target: { type: "string" },
   "pin-file": { type: "string" },
   "pin-stdin": { type: "boolean" },
   clear: { type: "boolean" },
@@ -157,13 +161,23 @@ export const roomsCommand: Command = operatorCommand({
     }
     case "invite": {
       const [room, guardian] = take(2, "ROOM GUARDIAN");
+      const id = guardianId(decodeURIComponent(guardian));
+      if (values.target !== undefined) {
+        if (values.protocol !== undefined && values.protocol !== "sip") {
+          throw new UsageError("--target is a SIP address: it goes with --protocol sip or none");
+        }
+        const placed = await api.request<{ legId: string }>("POST", "/api/v1/sip/calls", {
+          room: decodeURIComponent(room),
+          guardianId: id,
+          target: values.target,
+        });
+        out({ ...placed, protocol: "sip" }, () => `answered over sip: member ${placed.legId}`);
+        return 0;
+      }
       const placed = await api.request<{ legId: string; protocol: string }>(
         "POST",
         `/api/v1/rooms/${room}/members`,
-        {
-          guardianId: decodeURIComponent(guardian),
-          ...(values.protocol ? { protocol: values.protocol } : {}),
-        },
+        { guardianId: id, ...(values.protocol ? { protocol: values.protocol } : {}) },
       );
       out(placed, () => `answered over ${placed.protocol}: member ${placed.legId}`);
       return 0;

@@ -210,6 +210,13 @@ export const KEYS = [
     doc: "Publish a signed tree head as soon as this many entries arrived since the last.",
   } satisfies KeySpec<number>,
   {
+    path: "witness.auditEverySec",
+    kind: integer(0, 604_800),
+    defaultValue: 3600,
+    doc:
+      "Audit the whole witness log this often while Council runs (s; 0: only when asked, `council provenance audit`).",
+  } satisfies KeySpec<number>,
+  {
     path: "api.operatorToken",
     kind: token,
     defaultValue: "",
@@ -222,6 +229,46 @@ export const KEYS = [
     defaultValue: "",
     doc: "Admission policy (JSON), reloaded on change and SIGHUP; empty: the embedded defaults.",
   } satisfies KeySpec<string>,
+  {
+    path: "talent.policyFile",
+    kind: optionalPath,
+    defaultValue: "",
+    doc:
+      "Talent auto-approval policy (JSON, docs/talent.md): which sandbox results and tags deploy an agent without a human; empty: the embedded defaults.",
+  } satisfies KeySpec<string>,
+  {
+    path: "talent.sourcesFile",
+    kind: optionalPath,
+    defaultValue: "",
+    doc:
+      "Where the talent scouts look (JSON: GitHub, Hugging Face, arXiv sources, docs/talent.md); empty: no scouting.",
+  } satisfies KeySpec<string>,
+  {
+    path: "talent.scoutIntervalSec",
+    kind: integer(0, 604_800),
+    defaultValue: 3600,
+    doc: "Seconds between scouting cycles over every source (0: only when asked).",
+  } satisfies KeySpec<number>,
+  {
+    path: "talent.retestEverySec",
+    kind: integer(0, 31_536_000),
+    defaultValue: 86400,
+    doc:
+      "Seconds between re-tests of every deployed swarm agent through the sandbox (0: never); a failed re-certification suspends it.",
+  } satisfies KeySpec<number>,
+  {
+    path: "talent.validate",
+    kind: optionalPath,
+    defaultValue: "",
+    doc:
+      'Guardians the scheduled validation calls reach (comma-separated names or if:// ids; "swarm": every active swarm agent); empty: none.',
+  } satisfies KeySpec<string>,
+  {
+    path: "talent.validateEverySec",
+    kind: integer(0, 604_800),
+    defaultValue: 3600,
+    doc: "Seconds between validation calls to talent.validate's guardians (0: never).",
+  } satisfies KeySpec<number>,
   {
     path: "media.host",
     kind: host,
@@ -294,9 +341,9 @@ export const KEYS = [
   {
     path: "sip.digestAlgorithms",
     kind: oneOf<SipDigest>("SHA-256,MD5", "MD5,SHA-256", "SHA-256", "MD5"),
-    defaultValue: "SHA-256,MD5" as SipDigest,
+    defaultValue: "MD5,SHA-256" as SipDigest,
     doc:
-      "Digest challenges, most preferred first (RFC 8760). Clients that only read the first challenge and lack SHA-256 (SIPp 3.6) need MD5 first.",
+      "Digest challenges, one WWW-Authenticate each, in this order (RFC 8760). MD5 first by default: phones that read only the first challenge and lack SHA-256 (SIPp 3.6, older pjsip) answer it, RFC 8760 phones pick the first they support; baresip before 3.12 is offered MD5 alone (it refuses a 401 naming any other algorithm). SHA-256,MD5 for phones that all do SHA-256 (docs/sip.md).",
   } satisfies KeySpec<SipDigest>,
   {
     path: "sip.media",

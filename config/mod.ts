@@ -38,9 +38,18 @@ export interface CouncilConfig {
     readonly origin: string;
     readonly headIntervalMs: number;
     readonly headEveryEntries: number;
+    readonly auditEverySec: number;
   };
   readonly api: { readonly operatorToken: string };
   readonly guard: { readonly policyFile: string };
+  readonly talent: {
+    readonly policyFile: string;
+    readonly sourcesFile: string;
+    readonly scoutIntervalSec: number;
+    readonly retestEverySec: number;
+    readonly validate: string;
+    readonly validateEverySec: number;
+  };
   readonly media: {
     readonly host: string;
     readonly rtpPortMin: number;

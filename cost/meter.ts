@@ -20,7 +20,7 @@ export interface MeteredLeg {
   legId: string;
   room: string;
   guardianId: string;
-  protocol: "sip" | "h323" | "webrtc";
+  protocol: "sip" | "h323" | "webrtc" | "feed" | "agent";
   codec: string;
 }
 
@@ -136,7 +136,13 @@ export class CostMeter {
     const present = new Set<string>();
     for (const l of legs) {
       present.add(l.legId);
-      const kind: LegKind = l.room.startsWith(`${GATEWAY_ROOM}/`) ? "trunk" : l.protocol;
+      // A gateway call's legs and broadcast feeds are priced as trunks; an agent's leg
+      // as a browser's (an internet client on the HTTP port, no telephony: docs/agent.md).
+      const kind: LegKind = l.room.startsWith(`${GATEWAY_ROOM}/`) || l.protocol === "feed"
+        ? "trunk"
+        : l.protocol === "agent"
+        ? "webrtc"
+        : l.protocol;
       const rec = this.#legs.get(l.legId);
       if (!rec) {
         // A leg first seen now is charged from its next tick on.

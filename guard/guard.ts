@@ -375,7 +375,13 @@ export class Guard implements Subsystem {
       const valid = signature !== undefined &&
         await this.opts.verifier.verify(guardian.key, signedBytes(req), signature);
       if (!valid) {
-        return no("INVALID_SIGNATURE", "the signature does not verify with the registered key");
+        // The usual cause is a key file mixed up (another guardian's, or one replaced
+        // since): say whose key was expected, so the caller knows what to check.
+        return no(
+          "INVALID_SIGNATURE",
+          `the signature does not verify with ${req.guardianId}'s registered key: ` +
+            `signed with another key (another guardian's, or one replaced since)?`,
+        );
       }
     }
     // Re-read: the registry may have changed while the signature was checked.

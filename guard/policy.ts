@@ -70,7 +70,25 @@ export interface Policy {
     lobbyPerRoom: number;
     lobbyTotal: number;
   };
+  /** Recordings of a room's mix (docs/provenance.md): off unless an operator starts one. */
+  recording: {
+    /** Rooms of these call types may not be recorded (e.g. ["ESCALATE"]). */
+    forbidCallTypes: CallType[];
+    /** Every member must consent before recording starts, and each who joins it. */
+    requireConsent: boolean;
+  };
+  /** Members' own signed streams (docs/provenance.md, "Browsers"). */
+  provenance: {
+    /**
+     * What a broken chain does besides the alert (the member stays in the call):
+     * "alert" only, or "mute" too (the room stops hearing the member until it rejoins).
+     */
+    onBreak: ProvenanceOnBreak;
+  };
 }
+
+export const PROVENANCE_ON_BREAK = ["alert", "mute"] as const;
+export type ProvenanceOnBreak = typeof PROVENANCE_ON_BREAK[number];
 
 export const DEFAULT_POLICY: Policy = {
   version: "builtin-1",
@@ -95,6 +113,8 @@ export const DEFAULT_POLICY: Policy = {
     lobbyPerRoom: 10,
     lobbyTotal: 100,
   },
+  recording: { forbidCallTypes: [], requireConsent: false },
+  provenance: { onBreak: "alert" },
 };
 
 export class PolicyError extends Error {
@@ -138,6 +158,8 @@ export function parsePolicy(doc: unknown): Policy {
     "passwordCallTypes",
     "guests",
     "roomPin",
+    "recording",
+    "provenance",
   ]);
   const version = root.version;
   if (typeof version !== "string" || !/^[\x21-\x7e]{1,64}$/.test(version)) {
@@ -186,6 +208,33 @@ export function parsePolicy(doc: unknown): Policy {
       throw new PolicyError(`passwordCallTypes: expected a list of ${CALL_TYPES.join(", ")}`);
     }
     policy.passwordCallTypes = [...new Set(list as CallType[])];
+  }
+  if (root.recording !== undefined) {
+    const rec = object(root.recording, "recording");
+    known(rec, "recording", ["forbidCallTypes", "requireConsent"]);
+    if (rec.requireConsent !== undefined && typeof rec.requireConsent !== "boolean") {
+      throw new PolicyError("recording.requireConsent: expected true or false");
+    }
+    policy.recording.requireConsent = rec.requireConsent === true;
+    const list = rec.forbidCallTypes ?? [];
+    if (!Array.isArray(list) || list.some((t) => !(CALL_TYPES as readonly unknown[]).includes(t))) {
+      throw new PolicyError(
+        `recording.forbidCallTypes: expected a list of ${CALL_TYPES.join(", ")}`,
+      );
+    }
+    policy.recording.forbidCallTypes = [...new Set(list as CallType[])];
+  }
+  if (root.provenance !== undefined) {
+    const prov = object(root.provenance, "provenance");
+    known(prov, "provenance", ["onBreak"]);
+    if (prov.onBreak !== undefined) {
+      if (!(PROVENANCE_ON_BREAK as readonly unknown[]).includes(prov.onBreak)) {
+        throw new PolicyError(
+          `provenance.onBreak: expected ${PROVENANCE_ON_BREAK.map((v) => `"${v}"`).join(" or ")}`,
+        );
+      }
+      policy.provenance.onBreak = prov.onBreak as ProvenanceOnBreak;
+    }
   }
   if (root.guests !== undefined) {
     const guests = object(root.guests, "guests");

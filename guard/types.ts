@@ -19,8 +19,12 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = typeof REJECT_REASONS[number];
 
-/** Codec names as SDP rtpmap encodings use them. */
-export const CODECS = ["opus", "G722", "PCMU", "PCMA", "G729"] as const;
+/**
+ * Codec names as SDP rtpmap encodings use them. L16 is 16-bit linear PCM at 16 kHz
+ * (RFC 3551 4.5.11, network byte order; a dynamic payload type): the agent leg's
+ * format (docs/agent.md), taken from a phone only when it offers L16/16000.
+ */
+export const CODECS = ["opus", "G722", "PCMU", "PCMA", "G729", "L16"] as const;
 export type Codec = typeof CODECS[number];
 
 /** What a participant asks for; `signature` covers everything else (canonical.ts). */

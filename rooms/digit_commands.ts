@@ -1,6 +1,7 @@
 // Keypad commands a member dials during a call, whatever carried the digits
 // (RFC 4733, SIP INFO, H.245 user input, Q.931 keypad): *6 toggles mute, as on
-// most conference bridges. Digits older than 3 s are forgotten. On a gateway call
+// most conference bridges; *1 consents to the room's recording and *0 refuses it
+// when the policy asks for consent (docs/provenance.md, "Consent"). Digits older than 3 s are forgotten. On a gateway call
 // digits are the far end's (an IVR, a voicemail PIN): they are relayed, not read.
 
 import type { Logger } from "../telemetry/log.ts";
@@ -30,6 +31,15 @@ export class DigitCommands {
       const sofar = ((p?.digits ?? "") + digit).slice(-4);
       const timer = setTimeout(() => this.#pending.delete(legId), WINDOW_MS);
       this.#pending.set(legId, { digits: sofar, timer });
+      if (sofar.endsWith("*1") || sofar.endsWith("*0")) {
+        this.forget(legId);
+        const consent = sofar.endsWith("*1");
+        this.rooms.consent(legId, consent).then(
+          (answer) => this.log.info("dtmf consent", { legId, consent, answer }),
+          (err) => this.log.warn("dtmf consent failed", { err, legId }),
+        );
+        continue;
+      }
       if (!sofar.endsWith("*6")) continue;
       this.forget(legId);
       const member = this.rooms.member(legId);

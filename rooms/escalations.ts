@@ -41,6 +41,18 @@ export type InviteBrowsers = (
   invitation: { room: string; escalationId: string; severity: string; summary: string },
 ) => number;
 
+/**
+ * The swarm of certified agents (talent/swarm.ts): those whose expertise matches an
+ * escalation's hazards are called (experts first), and seated by starting them.
+ */
+export interface SwarmSeats {
+  /** Active swarm agents matching the hazards, best match first. */
+  experts(hazards: string[]): string[];
+  isAgent(guardianId: string): boolean;
+  /** Starts the agent; resolves once it is a member of the room. */
+  seat(guardianId: string, room: string): Promise<{ memberId: string }>;
+}
+
 /** SIP and H.323 answers that mean "no" rather than "not there" (RFC 3398 / Q.850). */
 const DECLINES = new Set([486, 600, 603, 480]);
 const MAX_KEPT = 200;
@@ -48,6 +60,7 @@ const MAX_KEPT = 200;
 export class Escalations {
   #records = new Map<string, EscalationRecord>();
   #inviteBrowsers?: InviteBrowsers;
+  #swarm?: SwarmSeats;
 
   constructor(
     private readonly o: {
@@ -62,6 +75,11 @@ export class Escalations {
   /** The WebRTC stack tells browsers; without it only calls are placed. */
   useBrowsers(invite: InviteBrowsers): void {
     this.#inviteBrowsers = invite;
+  }
+
+  /** With a swarm, matching agents are called first and non-matching ones not at all. */
+  useSwarm(swarm: SwarmSeats): void {
+    this.#swarm = swarm;
   }
 
   get(id: string): EscalationRecord | undefined {
@@ -92,8 +110,10 @@ export class Escalations {
     };
     if (verdict.decision === "convene") {
       record.room = `escalate-${id.slice(0, 8)}`;
-      record.calling = this.o.registry.list().filter((g) => g.status === "active").map((g) => g.id)
-        .slice(0, MAX_CAPACITY);
+      const experts = this.#swarm?.experts(escalation.hazards) ?? [];
+      const people = this.o.registry.list()
+        .filter((g) => g.status === "active" && !this.#swarm?.isAgent(g.id)).map((g) => g.id);
+      record.calling = [...experts, ...people].slice(0, MAX_CAPACITY);
     }
     await this.o.witness.append("guard.escalation", {
       id,
@@ -122,6 +142,18 @@ export class Escalations {
 
   async #reach(record: EscalationRecord, guardianId: string, started: number): Promise<void> {
     const room = record.room!;
+    if (this.#swarm?.isAgent(guardianId)) {
+      let outcome: Outcome;
+      try {
+        const { memberId } = await this.#swarm.seat(guardianId, room);
+        const ms = Date.now() - started;
+        outcome = { guardianId, outcome: "answered", protocol: "agent", legId: memberId, ms };
+      } catch (err) {
+        const why = (err as Error).message.slice(0, 300);
+        outcome = { guardianId, outcome: "failed", why, ms: Date.now() - started };
+      }
+      return await this.#outcome(record, outcome);
+    }
     const browsers = this.#inviteBrowsers?.(guardianId, {
       room,
       escalationId: record.id,

@@ -8,13 +8,27 @@ import { EventLog, type Numbered } from "./event_log.ts";
 export interface RoomMemberInfo {
   memberId: string;
   guardianId: string;
-  protocol: "sip" | "h323" | "webrtc";
+  protocol: "sip" | "h323" | "webrtc" | "feed" | "agent";
   codec: string;
   muted: boolean;
   joinedAt: number;
   /** A guest admitted by the room's PIN: the identity it claimed, unverified. */
   displayName?: string;
   guest?: boolean;
+}
+
+/** How far a member's own stream is proven (docs/provenance.md, "Browsers"). */
+export interface MemberProvenance {
+  memberId: string;
+  state: "unverified" | "verified" | "broken";
+  /** What the last change was about, in words. */
+  reason: string;
+  /** The member's stream id (hex), when it signs one. */
+  streamId?: string;
+  /** The frame index the change is about. */
+  index?: number;
+  /** When the evidence for it arrived at the media worker (epoch ms). */
+  at?: number;
 }
 
 export type RoomEvent =
@@ -30,9 +44,24 @@ export type RoomEvent =
     data: { voteId: string; question: string; options: string[]; deadline: string };
   }
   | { name: "vote.closed"; data: { voteId: string; result: unknown; witnessIndex: number } }
+  /** The room's mix is being recorded (or no longer): members are told (docs/provenance.md). */
+  | { name: "recording.started"; data: { recordingId: string; by: string } }
+  | { name: "recording.stopped"; data: { recordingId: string; reason: string } }
+  /** The policy requires every member's consent: answer with `consent` (docs/provenance.md). */
+  | { name: "recording.consent"; data: { recordingId: string; why: string; timeoutMs: number } }
+  /** A member refused (or did not answer): nothing is recorded. */
+  | { name: "recording.refused"; data: { recordingId: string; reason: string } }
+  /** A member's signed stream was verified, lost its proof, or broke. */
+  | { name: "provenance.state"; data: MemberProvenance }
   // Server-wide events, on the operators' channel (and a room's, when about it).
   | { name: "room.event"; data: { room: string; name: string; data: unknown } }
   | { name: "cost.alert"; data: Record<string, unknown> }
+  /** A scheduled validation call fell below policy (docs/talent.md, "Validation calls"). */
+  | { name: "validation.alert"; data: Record<string, unknown> }
+  /** A member's chain broke (docs/provenance.md): one per stream per interval. */
+  | { name: "provenance.alert"; data: Record<string, unknown> }
+  /** The witness failed its scheduled or asked-for full audit (docs/provenance.md, "Health"). */
+  | { name: "witness.audit"; data: Record<string, unknown> }
   | { name: "guard.decision"; data: Record<string, unknown> }
   | { name: "cost.report"; data: Record<string, unknown> };
 

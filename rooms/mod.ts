@@ -5,6 +5,7 @@
 import type { Codec, PolicyStore } from "../guard/mod.ts";
 import { roomPolicy } from "../guard/policy.ts";
 import type {
+  AgentTicket,
   LegCodec,
   LegSpec,
   LegStats,
@@ -16,10 +17,17 @@ import type {
 import type { Direction, SrtpKeys } from "../media/sdp/mod.ts";
 import type { Logger } from "../telemetry/mod.ts";
 import { CallError } from "../signaling/call_error.ts";
-import { RoomEvents, type RoomMemberInfo } from "./events.ts";
+import { type MemberProvenance, RoomEvents, type RoomMemberInfo } from "./events.ts";
+import type { SignedStreams } from "./signed_streams.ts";
+import { toHex } from "../witness/hash.ts";
 import type { RoomRegistry } from "./registry.ts";
+import { DEFAULT_CHECKPOINT_EVERY, newStreamId } from "../provenance/chain.ts";
 
-export type Protocol = "sip" | "h323" | "webrtc";
+/**
+ * How a member is connected; "feed" is a broadcast feed an operator added (feeds.ts),
+ * "agent" an AI guardian's audio frames over WebSocket (docs/agent.md).
+ */
+export type Protocol = "sip" | "h323" | "webrtc" | "feed" | "agent";
 export {
   type NumberedRoomEvent,
   OPERATOR_CHANNEL,
@@ -28,6 +36,7 @@ export {
   type RoomMemberInfo,
 } from "./events.ts";
 export { RoomOperations } from "./operations.ts";
+export { type SignedMember, SignedStreams, type SignedStreamsDeps } from "./signed_streams.ts";
 export { checkPinForm, PinBusy, PinError } from "./pins.ts";
 export { type Evidence, EvidenceBoard, EvidenceError, parseEvidence } from "./evidence.ts";
 export { parseVoteSpec, type Vote, VoteBox, VoteError, type VoteRecord } from "./votes.ts";
@@ -60,11 +69,18 @@ export interface MemberStack {
 /** A member as the rooms API shows it: who, how, and how the media is doing. */
 export interface MemberStatus extends RoomMemberInfo {
   speaking: boolean;
+  /** How far what an RTP member signs is proven (docs/provenance.md). */
+  provenance?: MemberProvenance;
   stats?: {
     packetsIn: number;
     packetsOut: number;
     lossFraction: number;
     jitterMs: number;
+    /** The jitter buffer: the delay it holds for this member, frames that came too late
+     * to play, and frames concealed (lost or late). */
+    jitterBufferMs: number;
+    late: number;
+    concealed: number;
     rttMs?: number;
     mos: number;
     levelDbov: number;
@@ -102,6 +118,36 @@ export interface JoinRequest {
   ssrc?: number;
   /** SRTP keys when signalling agreed to encrypt the leg (SIP SDES). */
   srtp?: SrtpKeys;
+  /** The peer's header extension ID for Council's stream chains (docs/provenance.md). */
+  provenanceExtId?: number;
+  /**
+   * The member signs what it sends: its chain's stream id, carried in header extension
+   * `extId` of its packets (docs/provenance.md, "SIP and H.323 members").
+   */
+  signedStream?: { extId: number; streamId: Uint8Array };
+  /** Muted from the start (default: as the room's mixing mode says). */
+  muted?: boolean;
+  /** Silence on RTP and RTCP for this long ends the leg (LegSpec.inactivityMs). */
+  inactivityMs?: number;
+  /** "agent": frames on the media worker's WebSocket endpoint, not RTP (LegSpec.transport). */
+  transport?: "agent";
+}
+
+/** The media key's seed, for legs whose stream is chained (made on first use). */
+export type ProvenanceSeed = () => Promise<Uint8Array>;
+
+/** A member's answer to a recording's call for consent. */
+export type ConsentAnswer = (
+  room: string,
+  member: { memberId: string; guardianId: string },
+  consent: boolean,
+) => Promise<"consented" | "refused" | "not asked">;
+
+/** Members' own signed streams: where their states and breaks go, and their keys. */
+export interface SignedStreamsUse {
+  streams: SignedStreams;
+  /** An active guardian's registered Ed25519 public key. */
+  guardianKey(guardianId: string): Uint8Array | undefined;
 }
 
 /** What the media engine is told of a joining leg (mute and deafness apart). */
@@ -116,6 +162,8 @@ function legSpec(req: JoinRequest): LegSpec {
     direction: req.direction,
     ssrc: req.ssrc,
     ...(req.srtp ? { srtp: req.srtp } : {}),
+    ...(req.inactivityMs !== undefined ? { inactivityMs: req.inactivityMs } : {}),
+    ...(req.transport ? { transport: req.transport } : {}),
   };
 }
 
@@ -147,6 +195,9 @@ export class Rooms {
   /** Serialises room creation so two first joiners do not both create it. */
   #creating = new Map<string, Promise<void>>();
   #stacks = new Map<Protocol, MemberStack>();
+  #provenanceSeed: ProvenanceSeed | undefined;
+  #signed: SignedStreamsUse | undefined;
+  #consent: ConsentAnswer | undefined;
   #speakers = new Map<string, string | null>();
   /** Legs in a room's PIN lobby: media open in the room, deaf and muted, no member yet. */
   #lobby = new Map<string, JoinRequest>();
@@ -190,6 +241,28 @@ export class Rooms {
   /** The room's definition, when an operator created it through the API. */
   definition(room: string) {
     return this.#registry?.get(room);
+  }
+
+  /** Lets legs that negotiate it have their stream chained and signed with the media key. */
+  /** Where members' answers to a recording's call for consent go (provenance/recordings.ts). */
+  useConsent(answer: ConsentAnswer): void {
+    this.#consent = answer;
+  }
+
+  /** A member's answer to its room's call for consent (its keypad: *1, *0). */
+  async consent(legId: string, consent: boolean): Promise<"consented" | "refused" | "not asked"> {
+    const m = this.#members.get(legId);
+    if (!m || !this.#consent) return "not asked";
+    return await this.#consent(m.room, { memberId: legId, guardianId: m.guardianId }, consent);
+  }
+
+  /** SIP and H.323 members that sign what they send are verified (rooms/signed_streams.ts). */
+  useSignedStreams(use: SignedStreamsUse): void {
+    this.#signed = use;
+  }
+
+  useProvenance(seed: ProvenanceSeed): void {
+    this.#provenanceSeed = seed;
   }
 
   registerStack(stack: MemberStack): void {
@@ -291,8 +364,15 @@ export class Rooms {
   async join(req: JoinRequest): Promise<Member> {
     await this.#ensureRoom(req.room);
     // A moderated room's members listen until an operator gives them the floor.
-    const muted = this.#registry?.get(req.room)?.mixing === "moderated";
-    const { port } = await this.media.createLeg({ ...legSpec(req), muted });
+    const muted = req.muted ?? this.#registry?.get(req.room)?.mixing === "moderated";
+    const provenance = await this.#outboundChain(req.provenanceExtId);
+    const verifyInband = this.#inbandSpec(req);
+    const { port } = await this.media.createLeg({
+      ...legSpec(req),
+      muted,
+      ...(provenance ? { provenance } : {}),
+      ...(verifyInband ? { verifyInband } : {}),
+    });
     const member: Member = {
       legId: req.legId,
       room: req.room,
@@ -305,9 +385,63 @@ export class Rooms {
     };
     this.#members.set(req.legId, member);
     this.#rooms.get(req.room)?.add(req.legId);
+    if (verifyInband) this.#trackSigned(member, verifyInband);
     this.log.info("member joined", { room: req.room, legId: req.legId, protocol: req.protocol });
     this.#tell({ kind: "joined", member });
     return member;
+  }
+
+  /**
+   * Chains a member's leg after it joined (an H.323 terminal whose capabilities came
+   * after Fast Start opened its channels): what it is sent, and what it sends when it
+   * signs.
+   */
+  async chainLeg(
+    legId: string,
+    req: Pick<JoinRequest, "provenanceExtId" | "signedStream">,
+  ): Promise<void> {
+    const m = this.#members.get(legId);
+    if (!m) return;
+    const provenance = await this.#outboundChain(req.provenanceExtId);
+    if (provenance) await this.media.legProvenance(legId, { do: "sign", spec: provenance });
+    const inband = this.#inbandSpec({ ...req, guardianId: m.guardianId });
+    if (inband) {
+      await this.media.legProvenance(legId, { do: "verifyInband", spec: inband });
+      this.#trackSigned(m, inband);
+    }
+  }
+
+  /** The chain of what a leg is sent in its header extension `extId` (a new stream). */
+  async #outboundChain(extId: number | undefined): Promise<LegSpec["provenance"]> {
+    if (extId === undefined || !this.#provenanceSeed) return undefined;
+    return {
+      extId,
+      streamId: newStreamId(),
+      seed: await this.#provenanceSeed(),
+      checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
+    };
+  }
+
+  #trackSigned(m: Member, spec: NonNullable<LegSpec["verifyInband"]>): void {
+    this.#signed!.streams.track(
+      { memberId: m.legId, guardianId: m.guardianId, room: m.room },
+      toHex(spec.streamId),
+    );
+  }
+
+  /**
+   * What a member that signs its stream is verified against: its guardian's key. A
+   * guardian with no active key cannot be verified: the member is unverified.
+   */
+  #inbandSpec(req: Pick<JoinRequest, "signedStream" | "guardianId">): LegSpec["verifyInband"] {
+    const key = req.signedStream && this.#signed?.guardianKey(req.guardianId);
+    if (!req.signedStream || !key) return undefined;
+    return {
+      extId: req.signedStream.extId,
+      streamId: req.signedStream.streamId,
+      publicKey: key,
+      checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
+    };
   }
 
   async update(legId: string, update: LegUpdate): Promise<void> {
@@ -327,6 +461,13 @@ export class Rooms {
     }
   }
 
+  /** Where and with which one-time ticket an agent member connects its media (docs/agent.md). */
+  agentTicket(legId: string): Promise<AgentTicket> {
+    const m = this.#members.get(legId);
+    if (m?.protocol !== "agent") return Promise.reject(new Error(`${legId} is no agent member`));
+    return this.media.agentTicket(legId);
+  }
+
   async sendDtmf(legId: string, digits: string): Promise<void> {
     if (this.#members.has(legId)) await this.media.sendDtmf(legId, digits);
   }
@@ -344,7 +485,8 @@ export class Rooms {
     const m = this.#members.get(legId);
     if (!m) return;
     this.#members.delete(legId);
-    await this.media.closeLeg(legId);
+    this.#signed?.streams.left(legId);
+    await this.media.closeLeg(legId, "member left");
     this.#rooms.get(m.room)?.delete(legId);
     await this.#closeIfEmpty(m.room);
     this.log.info("member left", { room: m.room, legId });
@@ -429,9 +571,11 @@ export class Rooms {
       speaker: speaker && this.#members.has(speaker) ? speaker : null,
       members: members.map((m) => {
         const l = stats.get(m.legId);
+        const provenance = this.#signed?.streams.info(m.legId);
         return {
           ...memberInfo(m),
           speaking: l?.speaking ?? false,
+          ...(provenance ? { provenance } : {}),
           ...(l
             ? {
               stats: {
@@ -439,6 +583,9 @@ export class Rooms {
                 packetsOut: l.packetsOut,
                 lossFraction: l.lossFraction,
                 jitterMs: l.jitterMs,
+                jitterBufferMs: Math.round(l.jitterBufferMs * 10) / 10,
+                late: l.late,
+                concealed: l.concealed,
                 ...(l.rttMs !== undefined ? { rttMs: l.rttMs } : {}),
                 mos: l.mos,
                 levelDbov: l.levelDbov,

@@ -306,7 +306,10 @@ export class VoteBox {
     }
     const verdict = await this.o.verify(ballot.guardianId, ballotBytes(ballot), ballot.signature);
     if (verdict !== "ok") {
-      throw await refuse(verdict, "the ballot's signature does not verify with the registered key");
+      throw await refuse(
+        verdict,
+        `the ballot's signature does not verify with ${ballot.guardianId}'s registered key`,
+      );
     }
     if (vote.ballots.some((b) => b.guardianId === ballot.guardianId)) {
       throw await refuse("DUPLICATE", `${ballot.guardianId} has voted already`);

@@ -1,10 +1,11 @@
 // The media workers for operators: where each room is mixed, how busy each worker
-// is, and a failover drill that kills one as a crash would (its rooms move and
-// their calls stay up; the drill is witnessed like any other operator action).
+// is, and a failover drill that breaks one as a crash or a hang would (its rooms move
+// and their calls stay up; the drill is witnessed like any other operator action).
 
 import { Hono } from "hono";
 import type { MediaEngine } from "../media/engine/mod.ts";
 import type { WitnessLog } from "../witness/mod.ts";
+import { breakWorker } from "../media/engine/drill.ts";
 import { operatorOnly } from "./auth.ts";
 import { BadRequest } from "./errors.ts";
 
@@ -27,6 +28,8 @@ export function mediaRoutes(media: MediaEngine, witness: WitnessLog, token: stri
             lateTicks: s?.lateTicks ?? 0,
             skippedTicks: s?.skippedTicks ?? 0,
             cpuMs: s?.cpuMs ?? null,
+            // The worker's agent endpoint, once it had an agent leg (docs/agent.md).
+            ...(s?.agents ? { agents: s.agents } : {}),
           };
         }),
       });
@@ -52,6 +55,10 @@ export function mediaRoutes(media: MediaEngine, witness: WitnessLog, token: stri
         })),
       });
     })
+    // The drill: "kill" (default) ends the worker from outside, as a crash would;
+    // "throw" raises an uncaught error inside it (its error event tells the pool);
+    // "hang" blocks its thread (only the missed heartbeats tell). The failover follows,
+    // witnessed as media.worker_failover with the reason the pool saw.
     .post("/workers/:index/kill", async (c) => {
       const raw = c.req.param("index");
       if (!/^(0|[1-9][0-9]{0,3})$/.test(raw)) {
@@ -61,12 +68,25 @@ export function mediaRoutes(media: MediaEngine, witness: WitnessLog, token: stri
       if (index >= media.workerCount) {
         throw new BadRequest(`no media worker ${index}`, "NOT_FOUND", 404);
       }
-      const rooms = media.placement().find((p) => p.worker === index)?.rooms ?? [];
-      // Witnessed before the kill: the log shows the drill ahead of the failover.
-      await witness.append("media.worker_drill", { worker: index, rooms, by: "operator" });
-      if (!media.killWorker(index)) {
-        throw new BadRequest(`media worker ${index} is not running`, "CONFLICT", 409);
+      const text = await c.req.text();
+      let how: unknown = "kill";
+      if (text.trim()) {
+        try {
+          how = (JSON.parse(text) as { how?: unknown }).how ?? "kill";
+        } catch {
+          throw new BadRequest('body must be JSON: {"how": "kill" | "throw" | "hang"}');
+        }
       }
-      return c.json({ worker: index, rooms }, 202);
+      if (how !== "kill" && how !== "throw" && how !== "hang") {
+        throw new BadRequest(`how must be "kill", "throw" or "hang", not ${JSON.stringify(how)}`);
+      }
+      const placement = media.placement().find((p) => p.worker === index);
+      if (!placement) throw new BadRequest(`media worker ${index} is not running`, "CONFLICT", 409);
+      const rooms = placement.rooms;
+      // Witnessed before the fault: the log shows the drill ahead of the failover.
+      await witness.append("media.worker_drill", { worker: index, rooms, how, by: "operator" });
+      if (how === "kill") media.killWorker(index);
+      else breakWorker(index, how);
+      return c.json({ worker: index, rooms, how }, 202);
     });
 }

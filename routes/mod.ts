@@ -27,7 +27,14 @@ import type { SipServer } from "../signaling/sip/mod.ts";
 import type { H323Calls, UpstreamStatus } from "../signaling/h323/mod.ts";
 import type { Escalations, Gateway } from "../rooms/mod.ts";
 import { escalationRoutes } from "./escalations.ts";
+import { recordingRoutes } from "./recordings.ts";
+import { feedRoutes } from "./feeds.ts";
+import type { Feeds } from "../rooms/feeds.ts";
+import type { Recordings } from "../provenance/recordings.ts";
+import { provenanceRoutes } from "./provenance.ts";
+import type { ProvenanceMonitor } from "../provenance/monitor.ts";
 import { type RoomServices, roomsRoutes } from "./rooms.ts";
+import { talentRoutes, type TalentServices } from "./talent.ts";
 
 export { type HttpServer, ListenError, listenHttp } from "./listen.ts";
 export { apiError, type ApiErrorBody, BadRequest } from "./errors.ts";
@@ -55,6 +62,14 @@ export interface AppDeps {
   /** The rooms API; absent in tests that build the app without media. */
   rooms?: RoomServices;
   escalations?: Escalations;
+  /** The talent pipeline; absent in tests that build the app without it. */
+  talent?: TalentServices;
+  /** Recordings and the media key that signs them; absent in tests without media. */
+  recordings?: Recordings;
+  /** Broadcast feeds (ingest and program out); absent in tests without media. */
+  feeds?: Feeds;
+  /** Chain health and witness audits; absent in tests without media. */
+  provenance?: ProvenanceMonitor;
   /** Absent when WebRTC is not running; `webrtcUnavailable` says why. */
   webrtc?: WebRtcSignalling;
   webrtcUnavailable?: string;
@@ -102,6 +117,22 @@ export function buildApp(deps: AppDeps): Hono {
     .route(
       "/api/v1/escalations",
       deps.escalations ? escalationRoutes(deps.escalations, deps.operatorToken) : new Hono(),
+    )
+    .route(
+      "/api/v1/recordings",
+      deps.recordings ? recordingRoutes(deps.recordings, deps.operatorToken) : new Hono(),
+    )
+    .route(
+      "/api/v1/provenance",
+      deps.provenance ? provenanceRoutes(deps.provenance, deps.operatorToken) : new Hono(),
+    )
+    .route(
+      "/api/v1/feeds",
+      deps.feeds ? feedRoutes(deps.feeds, deps.operatorToken) : new Hono(),
+    )
+    .route(
+      "/api/v1/talent",
+      deps.talent ? talentRoutes(deps.talent, deps.operatorToken) : new Hono(),
     )
     .route("/", wsRoutes(deps.webrtc, deps.webrtcUnavailable ?? "not started"))
     .route(

@@ -125,6 +125,13 @@ export function roomsRoutes(services: RoomServices, token: string): Hono {
     })
     .use("*", operatorOnly(token))
     .get("/:room/evidence", async (c) => c.json({ evidence: await evidence.list(roomParam(c)) }))
+    .get("/:room/evidence/:id", async (c) => {
+      const room = roomParam(c);
+      const id = c.req.param("id");
+      const item = (await evidence.list(room)).find((e) => e.id === id);
+      if (!item) throw notFound(`no evidence ${id} in ${room}`);
+      return c.json(item);
+    })
     .post("/:room/evidence", async (c) => {
       const room = roomParam(c);
       const body = await jsonBody(c, 32 * 1024);

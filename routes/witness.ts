@@ -73,8 +73,9 @@ export function witnessRoutes(witness: WitnessLog): Hono {
       onlyParams(c, ["from", "limit"]);
       const from = intParam(c, "from", { fallback: 0 });
       const limit = intParam(c, "limit", { fallback: 100, min: 1, max: MAX_HEADS_PER_PAGE });
-      // Notes as stored: clients verify them; the server does not vouch for itself.
-      return c.json({ heads: await witness.heads(from, limit) });
+      // Notes as stored (clients verify them; the server does not vouch for itself),
+      // with the same fields as /head: rootHash in hex, never a Uint8Array's JSON.
+      return c.json({ heads: (await witness.heads(from, limit)).map(headJson) });
     })
     .get("/entries", async (c) => {
       onlyParams(c, ["start", "end"]);

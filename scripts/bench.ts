@@ -3,12 +3,15 @@
 // whether it was met; progress and errors go to stderr. Exits 1 when any figure is
 // missing, null or short of its goal (0 with --report-only), 2 on a usage error.
 
+import { agentSuite } from "../bench/agent.ts";
 import { councilSuite } from "../bench/council.ts";
 import { FigureReport, type Suite } from "../bench/figure.ts";
 import { guardSuite } from "../bench/guard.ts";
 import { h323Suite } from "../bench/h323.ts";
 import { mediaSuite } from "../bench/media.ts";
+import { provenanceSuite } from "../bench/provenance.ts";
 import { sipSuite } from "../bench/sip.ts";
+import { talentSuite } from "../bench/talent.ts";
 import { webrtcSuite } from "../bench/webrtc.ts";
 import { witnessSuite } from "../bench/witness.ts";
 import { PRODUCTION_FIGURES } from "../tests/load/production.ts";
@@ -20,6 +23,15 @@ interface SuiteEntry {
 }
 
 const SUITES: Record<string, SuiteEntry> = {
+  provenance: {
+    run: provenanceSuite,
+    figures: [
+      "provenance.sign_cpu_pct",
+      "provenance.bytes_per_s",
+      "provenance.recording_verify_s_per_hour",
+      "provenance.verify_p99_ms",
+    ],
+  },
   witness: {
     run: witnessSuite,
     figures: [
@@ -55,6 +67,14 @@ const SUITES: Record<string, SuiteEntry> = {
       "media.worker_failover_s",
     ],
   },
+  agent: {
+    run: agentSuite,
+    figures: ["agent.added_latency_p99_ms", "agent.legs_per_core"],
+  },
+  talent: {
+    run: talentSuite,
+    figures: ["talent.sandbox_s", "talent.scout_cycle_ms"],
+  },
   sip: {
     run: sipSuite,
     figures: ["sip.cps_zero_fail", "sip.setup_p99_ms", "sip.concurrent_calls_with_media"],
@@ -74,6 +94,7 @@ const SUITES: Record<string, SuiteEntry> = {
     figures: [
       "webrtc.join_p50_ms",
       "webrtc.join_p99_ms",
+      "webrtc.join_from_socket_p99_ms",
       "webrtc.cpu_per_bridged_leg_pct",
       "webrtc.video_stream_cpu_pct",
       "webrtc.browsers_per_worker",

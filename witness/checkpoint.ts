@@ -11,6 +11,7 @@
 
 import * as ed from "@noble/ed25519";
 import { equalBytes, fromBase64, HASH_SIZE, sha256, toBase64, toHex } from "./hash.ts";
+import { pkcs8FromSeed } from "./ed25519_pkcs8.ts";
 
 const ED25519 = 0x01;
 const SIG_PREFIX = "\u2014 ";
@@ -38,26 +39,6 @@ export interface LogSigner extends LogVerifier {
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
-// PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 section 7).
-const PKCS8_ED25519_PREFIX = [
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-];
-
 /**
  * Signing for the log's heads. Ed25519 signatures are deterministic, so WebCrypto
  * and @noble/ed25519 produce the same bytes (a test checks it); WebCrypto takes
@@ -71,7 +52,7 @@ async function ed25519Signer(
   try {
     const key = await crypto.subtle.importKey(
       "pkcs8",
-      new Uint8Array([...PKCS8_ED25519_PREFIX, ...secretKey]),
+      pkcs8FromSeed(secretKey),
       { name: "Ed25519" },
       false,
       ["sign"],

@@ -15,6 +15,8 @@ export interface CodecInfo {
   readonly pcmRate?: number;
   /** Nominal IP bandwidth of a 20 ms stream, kbps (payload + RTP/UDP/IPv4 headers). */
   readonly streamKbps: number;
+  /** false: Council never lists it in offers of its own (SIP calls out), only answers it. */
+  readonly offered?: false;
 }
 
 export const CODEC_INFO: Readonly<Record<Codec, CodecInfo>> = {
@@ -30,4 +32,17 @@ export const CODEC_INFO: Readonly<Record<Codec, CodecInfo>> = {
   PCMU: { rtpName: "PCMU", clockRate: 8000, staticPt: 0, pcmRate: 8000, streamKbps: 80 },
   PCMA: { rtpName: "PCMA", clockRate: 8000, staticPt: 8, pcmRate: 8000, streamKbps: 80 },
   G729: { rtpName: "G729", clockRate: 8000, staticPt: 18, pcmRate: 8000, streamKbps: 24 },
+  // 16-bit linear PCM, mono, 16 kHz (RFC 3551 4.5.11; RFC 2586 for the MIME type): no
+  // static payload type at this rate. 640 payload bytes a 20 ms packet: 256 kbps + 16.
+  L16: {
+    rtpName: "L16",
+    clockRate: 16000,
+    channels: 1,
+    pcmRate: 16000,
+    streamKbps: 272,
+    offered: false,
+  },
 };
+
+/** A dynamic payload type for L16/16000 where Council picks one (the agent leg's RTP). */
+export const L16_PAYLOAD_TYPE = 96;

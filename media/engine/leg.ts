@@ -19,9 +19,28 @@ import {
 import { dtmfPackets, DtmfReceiver, isRtcp, parseRtp, RtpError, serializeRtp } from "../rtp/mod.ts";
 import { SpeexResampler, SrtpSession } from "../../native/mod.ts";
 import type { SrtpKeys } from "../sdp/mod.ts";
-import type { LegSpec, LegStats, LegUpdate, RemoteAddress } from "./protocol.ts";
+import type {
+  ChainSpec,
+  InbandSpec,
+  InboundProvenance,
+  LegChainHead,
+  LegSpec,
+  LegStats,
+  LegUpdate,
+  ProvenanceAction,
+  RemoteAddress,
+  VerifySpec,
+  WorkerEvent,
+} from "./protocol.ts";
 import { estimateMos } from "./quality.ts";
+import { rtpStart } from "./rtp_clock.ts";
 import { SourceLock, type SourceLockState } from "./source_lock.ts";
+import { checkpointVerifier, StreamSigner } from "../../provenance/stream_signer.ts";
+import { DetachedVerifier } from "../../provenance/detached_verifier.ts";
+import { InbandVerifier } from "../../provenance/inband_verifier.ts";
+import { decodeProvenance, serializeElements } from "../../provenance/rtp_ext.ts";
+import { toBase64 } from "../../witness/base64.ts";
+import { toHex } from "../../witness/hash.ts";
 
 /** RFC 3389 comfort noise: accepted and treated as silence. */
 const PT_CN = 13;
@@ -30,6 +49,26 @@ const REJECT_REPORT_MS = 10_000;
 /** RFC 3550 6.2 minimum report interval, randomised by 0.5-1.5. */
 const RTCP_INTERVAL_MS = 5000;
 const DEFAULT_INACTIVITY_MS = 30_000;
+/** Failures of an already broken inbound chain are reported at most this often. */
+const BAD_REPORT_MS = 1000;
+
+/** A provenance event about this leg's inbound chain, without the leg and room. */
+export type LegProvenanceEvent = DistributiveOmit<
+  Extract<WorkerEvent, { ev: "provenance.state" | "provenance.bad" | "provenance.checkpoint" }>,
+  "legId" | "roomId"
+>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** What a leg's inbound verifier shows, detached (a browser's) or in-band (an RTP member's). */
+interface InboundVerifier {
+  readonly state: InboundProvenance["state"];
+  readonly counts: { frames: number; checkpoints: number };
+  readonly provenThrough: number;
+  readonly firstBad: number | undefined;
+}
+
+/** Epoch ms of a time on this thread's performance.now() clock. */
+const epoch = (perfMs: number) => performance.timeOrigin + perfMs;
 
 export interface LegTransport {
   send(data: Uint8Array, to: RemoteAddress, rtcp: boolean): void;
@@ -41,6 +80,8 @@ export interface LegEvents {
   /** Datagrams from other sources were dropped: `count` since the last report. */
   rejected(leg: Leg, from: RemoteAddress, count: number, total: number): void;
   dtmf(leg: Leg, digit: string): void;
+  /** The leg's inbound chain changed state, or failed again (LegSpec.verify). */
+  provenance?(leg: Leg, e: LegProvenanceEvent): void;
 }
 
 export class Leg {
@@ -52,6 +93,18 @@ export class Leg {
   port: number;
 
   #spec: LegSpec;
+  /** Chains what this leg is sent (LegSpec.provenance). */
+  #signer: StreamSigner | undefined;
+  /** Chains what this leg is sent, checkpoints reported as events (LegSpec.chain). */
+  #chain: StreamSigner | undefined;
+  /** Verifies what this leg receives against its sender's chain (LegSpec.verify, verifyInband). */
+  #inbound: { streamId: string; v: InboundVerifier; reason: string } | undefined;
+  /** The detached one (LegSpec.verify): frames here, checkpoints from the main thread. */
+  #detached: DetachedVerifier | undefined;
+  /** The in-band one (LegSpec.verifyInband): fed each audio packet with its extension. */
+  #inband: InbandVerifier | undefined;
+  #badCount = 0;
+  #badReportAt = -Infinity;
   #decoder!: FrameDecoder;
   #jb!: JitterBuffer;
   #rx!: ReceptionStats;
@@ -77,8 +130,10 @@ export class Leg {
   #resampled: Int16Array;
 
   // Outbound RTP state.
-  #seq = crypto.getRandomValues(new Uint16Array(1))[0];
-  #ts = crypto.getRandomValues(new Uint32Array(1))[0];
+  // From the wall clock and the leg id (rtp_clock.ts): a leg rebuilt after a failover
+  // carries on ahead of what its predecessor sent.
+  #seq: number;
+  #ts: number;
   #sentLastTick = false;
   #dtmfQueue: ({ payload: Uint8Array; marker: boolean } | null)[] = [];
   #dtmfTs = 0;
@@ -119,6 +174,10 @@ export class Leg {
     this.ssrc = spec.ssrc ?? crypto.getRandomValues(new Uint32Array(1))[0];
     this.cname = `council-${spec.legId}@${spec.host}`;
     this.#spec = spec;
+    ({ seq: this.#seq, ts: this.#ts } = rtpStart(
+      spec.legId,
+      CODEC_INFO[spec.codec.codec].clockRate,
+    ));
     this.#source = new SourceLock(spec.remote, spec.latching ?? "off", nowMs, spec.lock);
     this.#frame = new Int16Array(mixRate / 50);
     this.#promptFrame = new Int16Array(mixRate / 50);
@@ -127,6 +186,13 @@ export class Leg {
     this.#resampled = new Int16Array(0);
     this.#setCodec();
     this.#setSrtp(spec.srtp);
+    if (spec.provenance) {
+      const p = spec.provenance;
+      this.#signer = new StreamSigner(p.streamId, p.seed, p.checkpointEvery);
+    }
+    if (spec.verify) this.#verify(spec.verify);
+    if (spec.verifyInband) this.#verifyInband(spec.verifyInband, nowMs);
+    if (spec.chain) this.#chainOut(spec.chain);
     this.#lastHeard = nowMs;
     this.#nextRtcp = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
   }
@@ -256,10 +322,12 @@ export class Leg {
       return;
     }
     // The payload is a view into the datagram, which the socket may reuse.
-    this.#jb.push(
-      { ts: this.#extTs, duration, payload: packet.payload.slice(), marker: packet.marker },
-      nowMs,
-    );
+    const payload = packet.payload.slice();
+    if (this.#inband) {
+      this.#arrival = nowMs;
+      this.#inband.packet(packet.sequenceNumber, packet.timestamp, payload, packet.extension);
+    } else this.#detached?.frame(packet.timestamp, duration, payload, epoch(nowMs));
+    this.#jb.push({ ts: this.#extTs, duration, payload, marker: packet.marker }, nowMs);
   }
 
   /** Counts a datagram from a source this leg does not take; reported at most every 10 s. */
@@ -386,7 +454,15 @@ export class Leg {
       }
       this.#sentLastTick = false;
     } else if (payload && payload.length && this.sending) {
-      this.#emit(this.#spec.codec.payloadType, !this.#sentLastTick, this.#ts, payload);
+      // The chain covers the audio frames as sent (before SRTP), with their timestamps.
+      const ext = this.#signer
+        ? serializeElements([{
+          id: this.#spec.provenance!.extId,
+          data: this.#signer.next(this.#ts, payload),
+        }])
+        : undefined;
+      this.#emit(this.#spec.codec.payloadType, !this.#sentLastTick, this.#ts, payload, ext);
+      if (this.#chain) this.#chainFrame(this.#chain, payload);
       this.#sentLastTick = true;
     } else {
       this.#sentLastTick = false;
@@ -414,7 +490,197 @@ export class Leg {
     for (const train of trains) this.#dtmfQueue.push(...train, null, null, null);
   }
 
-  #emit(pt: number, marker: boolean, ts: number, payload: Uint8Array): void {
+  // --- inbound provenance ---------------------------------------------------
+
+  /** What the main thread says about the chain of what this leg receives. */
+  provenance(action: ProvenanceAction, nowMs = performance.now()): void {
+    switch (action.do) {
+      case "verify":
+        this.#spec = { ...this.#spec, verify: action.spec };
+        return this.#verify(action.spec);
+      case "checkpoint":
+        return this.#detached?.checkpoint(action.checkpoint, epoch(nowMs));
+      case "interrupt":
+        return this.#detached?.interrupt(action.reason, epoch(nowMs));
+      case "stop":
+        this.#spec = { ...this.#spec, verify: undefined, verifyInband: undefined };
+        this.#inbound = undefined;
+        this.#inband = undefined;
+        this.#detached = undefined;
+        return;
+      case "chain":
+        this.#spec = { ...this.#spec, chain: action.spec };
+        return this.#chainOut(action.spec);
+      case "sign":
+        this.#spec = { ...this.#spec, provenance: action.spec };
+        this.#signer = new StreamSigner(
+          action.spec.streamId,
+          action.spec.seed,
+          action.spec.checkpointEvery,
+        );
+        return;
+      case "verifyInband":
+        this.#spec = { ...this.#spec, verifyInband: action.spec };
+        return this.#verifyInband(action.spec, nowMs);
+    }
+  }
+
+  #chainOut(spec: ChainSpec): void {
+    this.#chain = new StreamSigner(spec.streamId, spec.seed, spec.checkpointEvery);
+  }
+
+  /** Links a frame sent; at a checkpoint, reports it (it travels apart from the frame). */
+  #chainFrame(chain: StreamSigner, payload: Uint8Array): void {
+    const element = decodeProvenance(chain.next(this.#ts, payload));
+    const cp = element.checkpoint;
+    if (!cp) return;
+    this.events.provenance?.(this, {
+      ev: "provenance.checkpoint",
+      streamId: toHex(chain.streamId),
+      index: cp.index,
+      rtpTimestamp: this.#ts,
+      link: toHex(cp.link),
+      signature: toBase64(cp.signature),
+    });
+  }
+
+  #verify(spec: VerifySpec): void {
+    const check = checkpointVerifier(spec.publicKey);
+    this.#watch(spec.streamId, (report) =>
+      this.#detached = new DetachedVerifier({
+        streamId: spec.streamId,
+        publicKey: spec.publicKey,
+        checkpointEvery: spec.checkpointEvery,
+        verify: (sid, cp) => check(sid, cp),
+        onChange: (c) => report.change(c, c.at),
+        onBad: (index, reason, at) => report.bad(index, reason, at),
+      }));
+  }
+
+  /** When the packet being verified in-band arrived (its evidence's time). */
+  #arrival = 0;
+
+  #verifyInband(spec: InbandSpec, nowMs: number): void {
+    this.#arrival = nowMs;
+    this.#watch(spec.streamId, (report) => {
+      this.#inband = new InbandVerifier({
+        ...spec,
+        onChange: (c) => report.change(c, epoch(this.#arrival)),
+        onBad: (index, reason) => report.bad(index, reason, epoch(this.#arrival)),
+      });
+      return this.#inband.verifier;
+    });
+  }
+
+  /**
+   * Verifies the leg's inbound stream with the verifier `make` builds, reporting its
+   * changes and (throttled) its further failures as provenance events.
+   */
+  #watch(
+    streamIdBytes: Uint8Array,
+    make: (report: {
+      change(
+        c: { state: InboundProvenance["state"]; reason: string; index: number },
+        at: number,
+      ): void;
+      bad(index: number, reason: string, at: number): void;
+    }) => InboundVerifier,
+  ): InboundVerifier {
+    const streamId = toHex(streamIdBytes);
+    this.#inband = undefined;
+    this.#detached = undefined;
+    const inbound: { streamId: string; v: InboundVerifier; reason: string } = {
+      streamId,
+      reason: "no checkpoint yet",
+      v: undefined as unknown as InboundVerifier,
+    };
+    inbound.v = make({
+      change: (c, at) => {
+        if (this.#inbound !== inbound) return;
+        inbound.reason = c.reason;
+        this.events.provenance?.(this, {
+          ev: "provenance.state",
+          streamId,
+          state: c.state,
+          reason: c.reason,
+          index: c.index,
+          at,
+        });
+      },
+      bad: (index, reason, at) => {
+        if (this.#inbound !== inbound || inbound.v.state !== "broken") return;
+        // The failure that broke it was reported as the change; later ones, throttled.
+        this.#badCount++;
+        const now = performance.now();
+        if (now - this.#badReportAt < BAD_REPORT_MS) return;
+        this.#badReportAt = now;
+        const count = this.#badCount;
+        this.#badCount = 0;
+        this.events.provenance?.(this, {
+          ev: "provenance.bad",
+          streamId,
+          index,
+          reason,
+          count,
+          at,
+        });
+      },
+    });
+    this.#inbound = inbound;
+    this.#badCount = 0;
+    this.#badReportAt = -Infinity;
+    return inbound.v;
+  }
+
+  /** Whether what this leg receives is verified against its sender's chain. */
+  get verifying(): boolean {
+    return this.#inbound !== undefined;
+  }
+
+  /** The inbound chain as verified so far. */
+  inboundProvenance(): InboundProvenance | undefined {
+    const i = this.#inbound;
+    if (!i) return undefined;
+    return {
+      streamId: i.streamId,
+      state: i.v.state,
+      reason: i.reason,
+      frames: i.v.counts.frames,
+      checkpoints: i.v.counts.checkpoints,
+      provenThrough: i.v.provenThrough,
+      ...(i.v.firstBad !== undefined ? { firstBad: i.v.firstBad } : {}),
+    };
+  }
+
+  /** The chain of what this leg was sent, when it is chained, with its last checkpoint. */
+  provenanceHead(): LegChainHead | undefined {
+    const signer = this.#signer ?? this.#chain;
+    if (!signer) return undefined;
+    const cp = signer.lastCheckpoint;
+    return {
+      streamId: toHex(signer.streamId),
+      frames: signer.index + 1,
+      link: toHex(signer.link),
+      ...(cp
+        ? {
+          checkpoint: { index: cp.index, link: toHex(cp.link), signature: toBase64(cp.signature) },
+        }
+        : {}),
+    };
+  }
+
+  #headForStats(): { streamId: string; frames: number; link: string } {
+    const { streamId, frames, link } = this.provenanceHead()!;
+    return { streamId, frames, link };
+  }
+
+  #emit(
+    pt: number,
+    marker: boolean,
+    ts: number,
+    payload: Uint8Array,
+    extension?: { profile: number; data: Uint8Array },
+  ): void {
     const to = this.#source.sendTo;
     if (!to) return;
     const data = serializeRtp({
@@ -424,6 +690,7 @@ export class Leg {
       timestamp: ts,
       ssrc: this.ssrc,
       payload,
+      ...(extension ? { extension } : {}),
     });
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#packetsOut++;
@@ -524,6 +791,8 @@ export class Leg {
       muted: this.muted,
       deaf: this.deaf,
       playing: this.playing,
+      ...(this.#signer || this.#chain ? { provenance: this.#headForStats() } : {}),
+      ...(this.#inbound ? { inbound: this.inboundProvenance()! } : {}),
     };
   }
 

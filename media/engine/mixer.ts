@@ -93,6 +93,7 @@ export class Mixer {
   readonly #shared = new Map<string, OutputChain>();
   readonly #contributing: boolean[] = [];
   #tick = 0;
+  #lastMix: Int16Array;
 
   constructor(readonly mixRate: number, readonly opusComplexity = 9) {
     this.#frame = mixRate / 50;
@@ -100,6 +101,12 @@ export class Mixer {
     this.#out = new Int16Array(this.#frame);
     this.#silence = new Int16Array(this.#frame);
     this.#sharedMix = new Int16Array(this.#frame);
+    this.#lastMix = this.#silence;
+  }
+
+  /** The last tick's full mix: everyone talking, as a listener outside the room hears it. */
+  get lastMix(): Int16Array {
+    return this.#lastMix;
   }
 
   remove(leg: Leg): void {
@@ -146,6 +153,7 @@ export class Mixer {
     }
     // What every non-contributor hears; own mixes are built in #out afterwards.
     const shared = contributors ? saturate(total, this.#sharedMix) : this.#silence;
+    this.#lastMix = shared;
     let encodes = 0;
     for (let i = 0; i < legs.length; i++) {
       const leg = legs[i];

@@ -1,5 +1,6 @@
 export { MediaEngine, type MediaEngineOptions, MediaError, type MediaEvent } from "./pool.ts";
 export type {
+  AgentTicket,
   LegCodec,
   LegSpec,
   LegStats,

@@ -7,12 +7,19 @@
 import type { Subsystem } from "../../lifecycle/mod.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import { closeDescriptor } from "../../native/mod.ts";
+import { newStreamId } from "../../provenance/chain.ts";
+import { toHex } from "../../witness/hash.ts";
 import type {
+  AgentTicket,
   Command,
   LatchPolicy,
   LegSpec,
   LegStats,
   LegUpdate,
+  ProvenanceAction,
+  ProvenanceHeads,
+  RecorderHead,
+  RecorderSpec,
   Reply,
   RoomSpec,
   WorkerEvent,
@@ -44,7 +51,20 @@ export interface MediaEngineOptions {
 
 export type MediaEvent =
   | Exclude<WorkerEvent, { ev: "ready" }>
-  | { ev: "failover"; worker: number; rooms: string[]; ms: number; reason: string };
+  | {
+    ev: "failover";
+    worker: number;
+    rooms: string[];
+    ms: number;
+    reason: string;
+    /**
+     * Chains that ended with the dead worker (their final heads died with it): the
+     * rebuilt legs chain again under new stream ids.
+     */
+    ended: { legId: string; roomId: string; streamId: string; direction: "out" | "in" }[];
+  }
+  /** A recording whose worker died: its files hold what was flushed (up to a second less). */
+  | { ev: "recording.lost"; recordingId: string; reason: string };
 
 interface Pending {
   resolve(v: unknown): void;
@@ -65,12 +85,22 @@ class WorkerSlot {
   constructor(readonly index: number) {}
 }
 
+/** The chains a leg runs (what it is sent, what it sends), by stream id in hex. */
+function endedChains(spec: LegSpec) {
+  const out = spec.provenance?.streamId ?? spec.chain?.streamId;
+  const chains = [];
+  if (out) chains.push({ streamId: toHex(out), direction: "out" as const });
+  const inbound = spec.verify ?? spec.verifyInband;
+  if (inbound) chains.push({ streamId: toHex(inbound.streamId), direction: "in" as const });
+  return chains.map((c) => ({ legId: spec.legId, roomId: spec.roomId, ...c }));
+}
+
 export class MediaEngine implements Subsystem {
   readonly name = "media";
   readonly #slots: WorkerSlot[] = [];
   readonly #rooms = new Map<
     string,
-    { spec: RoomSpec; slot: WorkerSlot; legs: Map<string, LegSpec> }
+    { spec: RoomSpec; slot: WorkerSlot; legs: Map<string, LegSpec>; recordings: Set<string> }
   >();
   readonly #legRoom = new Map<string, string>();
   /** Socket descriptors of each leg, to close if its worker dies. */
@@ -148,7 +178,7 @@ export class MediaEngine implements Subsystem {
     const spec = { ...given, opusComplexity: given.opusComplexity ?? this.opts.opusComplexity };
     if (this.#rooms.has(spec.roomId)) throw new MediaError(`room ${spec.roomId} exists`);
     const slot = this.#leastLoaded();
-    const entry = { spec, slot, legs: new Map<string, LegSpec>() };
+    const entry = { spec, slot, legs: new Map<string, LegSpec>(), recordings: new Set<string>() };
     this.#rooms.set(spec.roomId, entry);
     slot.rooms.add(spec.roomId);
     try {
@@ -216,14 +246,72 @@ export class MediaEngine implements Subsystem {
     return await this.#request(room.slot, { op: "leg.play", legId, pcm, rate }) as number;
   }
 
-  async closeLeg(legId: string): Promise<void> {
+  /**
+   * Verifies what a leg receives against its sender's chain, or hands it a checkpoint
+   * (docs/provenance.md, "Browsers"). The spec is kept: a leg rebuilt after a failover
+   * verifies again (unverified until its next checkpoint).
+   */
+  async legProvenance(legId: string, action: ProvenanceAction): Promise<void> {
+    const { room, spec } = this.#legEntry(legId);
+    if (action.do === "verify") room.legs.set(legId, { ...spec, verify: action.spec });
+    if (action.do === "stop") room.legs.set(legId, { ...spec, verify: undefined });
+    if (action.do === "chain") room.legs.set(legId, { ...spec, chain: action.spec });
+    if (action.do === "sign") room.legs.set(legId, { ...spec, provenance: action.spec });
+    if (action.do === "verifyInband") room.legs.set(legId, { ...spec, verifyInband: action.spec });
+    await this.#request(room.slot, { op: "leg.provenance", legId, action });
+  }
+
+  /** Closes a leg; its chains' final heads (provenance.end) say `reason`. */
+  async closeLeg(legId: string, reason?: string): Promise<void> {
     const roomId = this.#legRoom.get(legId);
     if (!roomId) return;
     this.#legRoom.delete(legId);
     this.#fds.delete(legId);
     const room = this.#rooms.get(roomId)!;
     room.legs.delete(legId);
-    await this.#request(room.slot, { op: "leg.close", legId }).catch(() => {});
+    await this.#request(room.slot, { op: "leg.close", legId, reason }).catch(() => {});
+  }
+
+  /**
+   * A one-time ticket for an agent leg's media connection: the URL of the leg's
+   * worker endpoint and the ticket (agent_endpoint.ts). Asked again after a failover.
+   */
+  async agentTicket(legId: string): Promise<AgentTicket> {
+    const { room } = this.#legEntry(legId);
+    return await this.#request(room.slot, { op: "agent.ticket", legId }) as AgentTicket;
+  }
+
+  /** Starts recording a room's full mix (media/engine/recorder.ts). */
+  async startRecording(roomId: string, recorder: RecorderSpec): Promise<void> {
+    const room = this.#rooms.get(roomId);
+    if (!room) throw new MediaError(`no room ${roomId}`);
+    await this.#request(room.slot, { op: "recording.start", roomId, recorder });
+    room.recordings.add(recorder.recordingId);
+  }
+
+  /** Ends a recording; resolves with its chain head. */
+  async stopRecording(recordingId: string): Promise<RecorderHead> {
+    const room = [...this.#rooms.values()].find((r) => r.recordings.has(recordingId));
+    if (!room) throw new MediaError(`no recording ${recordingId}`);
+    room.recordings.delete(recordingId);
+    return await this.#request(room.slot, { op: "recording.stop", recordingId }) as RecorderHead;
+  }
+
+  /** The chain heads of every live recording and chained leg. */
+  async provenanceHeads(): Promise<ProvenanceHeads> {
+    const all = await Promise.all(
+      this.#slots.filter((s) => s.alive).map((slot) =>
+        this.#request(slot, { op: "provenance.heads" }).then(
+          (h) => h as ProvenanceHeads,
+          (): ProvenanceHeads => ({ recordings: [], legs: [], inbound: [] }),
+        )
+      ),
+    );
+    return {
+      recordings: all.flatMap((h) => h.recordings),
+      legs: all.flatMap((h) => h.legs),
+      inbound: all.flatMap((h) => h.inbound),
+    };
   }
 
   /** Per-leg stats from every live worker, and each worker's tick load. */
@@ -351,6 +439,12 @@ export class MediaEngine implements Subsystem {
     slot.pending.clear();
     const moved = [...slot.rooms];
     slot.rooms.clear();
+    const lost = moved.flatMap((roomId) => {
+      const recordings = this.#rooms.get(roomId)?.recordings;
+      const ids = [...recordings ?? []];
+      recordings?.clear();
+      return ids;
+    });
     // Its sockets outlive it (they are native); close them so the ports can be rebound.
     for (const roomId of moved) {
       for (const legId of this.#rooms.get(roomId)?.legs.keys() ?? []) {
@@ -371,6 +465,9 @@ export class MediaEngine implements Subsystem {
     } catch (err) {
       this.opts.log?.error("replacement media worker failed", { error: String(err) });
     }
+    const ended = moved.flatMap((roomId) =>
+      [...this.#rooms.get(roomId)?.legs.values() ?? []].flatMap(endedChains)
+    );
     for (const roomId of moved) {
       const room = this.#rooms.get(roomId);
       if (!room) continue;
@@ -379,7 +476,17 @@ export class MediaEngine implements Subsystem {
       target.rooms.add(roomId);
       try {
         await this.#request(target, { op: "room.create", room: room.spec });
-        for (const leg of room.legs.values()) {
+        for (const legSpec of room.legs.values()) {
+          // A chain restarts from its genesis: under a new stream id, not the old one's
+          // (the same id from genesis again would be a fork of the dead worker's chain).
+          const leg: LegSpec = {
+            ...legSpec,
+            ...(legSpec.chain ? { chain: { ...legSpec.chain, streamId: newStreamId() } } : {}),
+            ...(legSpec.provenance
+              ? { provenance: { ...legSpec.provenance, streamId: newStreamId() } }
+              : {}),
+          };
+          room.legs.set(leg.legId, leg);
           const { fds } = await this.#request(target, { op: "leg.create", leg }) as {
             fds: number[];
           };
@@ -395,10 +502,17 @@ export class MediaEngine implements Subsystem {
       rooms: moved,
       ms: performance.now() - t0,
       reason,
+      ended,
     });
+    for (const recordingId of lost) {
+      this.#emit({ ev: "recording.lost", recordingId, reason: `media worker died: ${reason}` });
+    }
   }
 
   #emit(e: MediaEvent): void {
+    if (e.ev === "recording.ended") {
+      for (const room of this.#rooms.values()) room.recordings.delete(e.head.recordingId);
+    }
     if (e.ev === "leg.locked") {
       // Remember the peer's source, so a rebuilt leg takes it and nothing else.
       const roomId = this.#legRoom.get(e.legId);

@@ -12,6 +12,7 @@ const IMPAIRMENT: Record<Codec, { ie: number; bpl: number }> = {
   G729: { ie: 11, bpl: 19 }, // G.729A + VAD
   G722: { ie: 0, bpl: 25.1 }, // narrowband-scale equivalent, with PLC
   opus: { ie: 0, bpl: 30 }, // no G.113 entry; treated as at least as robust as G.711+PLC
+  L16: { ie: 0, bpl: 25.1 }, // uncompressed, with PLC: as G.711 (no G.113 entry)
 };
 
 /** R factor from codec, loss (0..1) and one-way mouth-to-ear delay (ms). */

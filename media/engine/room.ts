@@ -2,12 +2,15 @@
 
 import type { Leg } from "./leg.ts";
 import { Mixer, type MixResult } from "./mixer.ts";
+import type { Recorder } from "./recorder.ts";
 
 /** The active speaker changes at most this often, so the indicator does not flicker. */
 const SPEAKER_HOLD_MS = 400;
 
 export class Room {
   readonly legs = new Map<string, Leg>();
+  /** Recordings of this room's mix, by id. */
+  readonly recorders = new Map<string, Recorder>();
   readonly mixer: Mixer;
   #list: Leg[] = [];
   #frames: (Int16Array | null)[] = [];
@@ -43,6 +46,7 @@ export class Room {
     frames.length = legs.length;
     for (let i = 0; i < legs.length; i++) frames[i] = legs[i].pull(nowMs);
     const result = this.mixer.mix(legs, frames);
+    for (const r of this.recorders.values()) r.frame(this.mixer.lastMix);
     this.#updateSpeaker(legs, nowMs);
     return result;
   }

@@ -2,10 +2,11 @@
 // tested in-process: owns UDP sockets, rooms and legs, runs the tick, answers
 // commands from the main thread and reports events.
 
-import { Leg, type LegTransport } from "./leg.ts";
+import { Leg, type LegEvents, type LegTransport } from "./leg.ts";
 import type {
   Command,
   LegSpec,
+  ProvenanceHeads,
   Request,
   RoomSpec,
   WorkerMessage,
@@ -13,10 +14,19 @@ import type {
 } from "./protocol.ts";
 import { Ticker, type TickInfo } from "./clock.ts";
 import { Room } from "./room.ts";
+import { Recorder, type RecorderHead, type RecorderSpec } from "./recorder.ts";
 import { realtimeThread, SpeexResampler, UdpSocket } from "../../native/mod.ts";
 import { MAX_PLAY_SECONDS } from "./protocol.ts";
+import { AGENT_PEER, AgentEndpoint } from "./agent_endpoint.ts";
 
 const HOUSEKEEP_EVERY_TICKS = 10;
+/**
+ * Legs whose inbound stream is verified (a browser's signed audio) are read this often
+ * between ticks too, so a frame that changes a chain's state is judged within a few ms
+ * of its arrival rather than at the next 20 ms tick (the overlay's latency budget).
+ * Reading early changes nothing else: the jitter buffer keeps kernel arrival times.
+ */
+const VERIFY_POLL_MS = 4;
 const BIND_ATTEMPTS = 20;
 
 interface Sockets {
@@ -61,15 +71,29 @@ function threadCpuMs(): number | undefined {
   }
 }
 
+/** A leg in this worker: its UDP sockets, or none for an agent leg (agent_endpoint.ts). */
+interface LegEntry {
+  leg: Leg;
+  room: Room;
+  sockets?: Sockets;
+}
+
 export class WorkerHost {
   readonly #rooms = new Map<string, Room>();
-  readonly #legs = new Map<string, { leg: Leg; room: Room; sockets: Sockets }>();
+  readonly #legs = new Map<string, LegEntry>();
+  /** Agents' media: a WebSocket endpoint of this worker's own, opened with the first. */
+  readonly #agents: AgentEndpoint;
   readonly #ticker: Ticker;
   #tickMs = 0;
   #tickMaxMs = 0;
   #tickTotalMs = 0;
+  #verifyPoll: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly post: (msg: WorkerMessage) => void) {
+  constructor(
+    private readonly post: (msg: WorkerMessage) => void,
+    opts: { agentIdleMs?: number } = {},
+  ) {
+    this.#agents = new AgentEndpoint({ idleMs: opts.agentIdleMs });
     this.#ticker = new Ticker((tick, now) => this.#tick(tick, now));
   }
 
@@ -102,7 +126,23 @@ export class WorkerHost {
       case "leg.dtmf":
         return this.#leg(cmd.legId).leg.sendDtmf(cmd.digits);
       case "leg.close":
-        return this.#closeLeg(cmd.legId);
+        return this.#closeLeg(cmd.legId, cmd.reason ?? "leg closed");
+      case "leg.provenance": {
+        const entry = this.#leg(cmd.legId);
+        // The frame a checkpoint covers may be in the socket still: take it now rather
+        // than at the next tick, so the state it settles is known at once.
+        if (cmd.action.do === "checkpoint") this.#receiveLeg(entry);
+        entry.leg.provenance(cmd.action);
+        return this.#syncVerifyPoll();
+      }
+      case "recording.start":
+        return this.#startRecording(cmd.roomId, cmd.recorder);
+      case "recording.stop":
+        return this.#stopRecording(cmd.recordingId);
+      case "agent.ticket":
+        return this.#agents.ticket(this.#leg(cmd.legId).leg.id);
+      case "provenance.heads":
+        return this.#provenanceHeads();
       case "stats":
         return this.#stats();
       case "ping":
@@ -126,10 +166,62 @@ export class WorkerHost {
     this.#ticker.start();
   }
 
+  #provenanceHeads(): ProvenanceHeads {
+    const legs: ProvenanceHeads["legs"] = [];
+    const inbound: ProvenanceHeads["inbound"] = [];
+    for (const { leg } of this.#legs.values()) {
+      const p = leg.provenanceHead();
+      if (p) legs.push({ legId: leg.id, roomId: leg.roomId, ...p });
+      const i = leg.inboundProvenance();
+      if (i) inbound.push({ legId: leg.id, roomId: leg.roomId, inbound: i });
+    }
+    return {
+      inbound,
+      recordings: [...this.#rooms.values()].flatMap((r) =>
+        [...r.recorders.values()].map((rec) => rec.head())
+      ),
+      legs,
+    };
+  }
+
+  #startRecording(roomId: string, spec: RecorderSpec): void {
+    const room = this.#rooms.get(roomId);
+    if (!room) throw new Error(`no room ${roomId} on this worker`);
+    if (this.#recordingRoom(spec.recordingId)) {
+      throw new Error(`recording ${spec.recordingId} exists`);
+    }
+    room.recorders.set(spec.recordingId, new Recorder(spec, room.mixRate));
+  }
+
+  #recordingRoom(recordingId: string): Room | undefined {
+    for (const room of this.#rooms.values()) if (room.recorders.has(recordingId)) return room;
+    return undefined;
+  }
+
+  async #stopRecording(recordingId: string): Promise<RecorderHead> {
+    const room = this.#recordingRoom(recordingId);
+    if (!room) throw new Error(`no recording ${recordingId} on this worker`);
+    const rec = room.recorders.get(recordingId)!;
+    room.recorders.delete(recordingId);
+    return await rec.close();
+  }
+
+  /** Ends a recording the main thread did not stop, and says why. */
+  #endRecording(room: Room, recordingId: string, reason: string): void {
+    const rec = room.recorders.get(recordingId);
+    if (!rec) return;
+    room.recorders.delete(recordingId);
+    rec.close().then(
+      (head) => this.post({ ev: "recording.ended", head, reason }),
+      (err) => this.post({ ev: "recording.ended", head: rec.head(), reason: `${reason}; ${err}` }),
+    );
+  }
+
   #closeRoom(roomId: string): void {
     const room = this.#rooms.get(roomId);
     if (!room) return;
-    for (const legId of [...room.legs.keys()]) this.#closeLeg(legId);
+    for (const id of [...room.recorders.keys()]) this.#endRecording(room, id, "room closed");
+    for (const legId of [...room.legs.keys()]) this.#closeLeg(legId, "room closed");
     room.close();
     this.#rooms.delete(roomId);
     if (this.#rooms.size === 0) this.#ticker.stop();
@@ -139,6 +231,7 @@ export class WorkerHost {
     const room = this.#rooms.get(spec.roomId);
     if (!room) throw new Error(`no room ${spec.roomId} on this worker`);
     if (this.#legs.has(spec.legId)) throw new Error(`leg ${spec.legId} exists`);
+    if (spec.transport === "agent") return this.#createAgentLeg(spec, room);
     const sockets = bindPair(spec.host, spec.port, spec.rtcpMux ?? false);
     const port = sockets.rtp.port;
     const transport: LegTransport = {
@@ -148,12 +241,13 @@ export class WorkerHost {
     };
     let leg: Leg;
     try {
-      leg = new Leg({ ...spec, port }, room.mixRate, transport, {
-        locked: (l, lock) => this.post({ ev: "leg.locked", legId: l.id, lock }),
-        rejected: (l, from, count, total) =>
-          this.post({ ev: "leg.rejected", legId: l.id, from, count, total }),
-        dtmf: (l, digit) => this.post({ ev: "dtmf", legId: l.id, digit }),
-      }, performance.now());
+      leg = new Leg(
+        { ...spec, port },
+        room.mixRate,
+        transport,
+        this.#legEvents(),
+        performance.now(),
+      );
     } catch (err) {
       sockets.rtp.close();
       sockets.rtcp?.close();
@@ -161,8 +255,45 @@ export class WorkerHost {
     }
     room.add(leg);
     this.#legs.set(spec.legId, { leg, room, sockets });
+    this.#syncVerifyPoll();
     // The main thread keeps the descriptors: if this worker dies, it closes them.
     return { port, fds: [sockets.rtp.fd, ...(sockets.rtcp ? [sockets.rtcp.fd] : [])] };
+  }
+
+  /** A leg whose media is frames on this worker's agent endpoint, not RTP on UDP. */
+  #createAgentLeg(spec: LegSpec, room: Room): { port: number; fds: number[] } {
+    const bridge = this.#agents.open(
+      spec.legId,
+      spec.codec.codec,
+      spec.codec.payloadType,
+      spec.host,
+    );
+    const port = this.#agents.port;
+    try {
+      bridge.leg = new Leg(
+        { ...spec, port, remote: AGENT_PEER, rtcpMux: true },
+        room.mixRate,
+        bridge.transport,
+        this.#legEvents(),
+        performance.now(),
+      );
+    } catch (err) {
+      this.#agents.close(spec.legId);
+      throw err;
+    }
+    room.add(bridge.leg);
+    this.#legs.set(spec.legId, { leg: bridge.leg, room });
+    return { port, fds: [] };
+  }
+
+  #legEvents(): LegEvents {
+    return {
+      locked: (l, lock) => this.post({ ev: "leg.locked", legId: l.id, lock }),
+      rejected: (l, from, count, total) =>
+        this.post({ ev: "leg.rejected", legId: l.id, from, count, total }),
+      dtmf: (l, digit) => this.post({ ev: "dtmf", legId: l.id, digit }),
+      provenance: (l, e) => this.post({ ...e, legId: l.id, roomId: l.roomId }),
+    };
   }
 
   /** A prompt for one leg, resampled once to its room's mix rate; answers its length in ms. */
@@ -191,22 +322,55 @@ export class WorkerHost {
   // jitter buffer sees true arrival times, and nothing waits longer than before,
   // since playout happens at the tick anyway.
   #receive(): void {
-    for (const { leg, sockets } of this.#legs.values()) {
-      for (const d of sockets.rtp.poll()) leg.onDatagram(d.data, d, d.arrival, false);
-      if (sockets.rtcp) {
-        for (const d of sockets.rtcp.poll()) leg.onDatagram(d.data, d, d.arrival, true);
-      }
+    for (const entry of this.#legs.values()) this.#receiveLeg(entry);
+  }
+
+  #receiveLeg({ leg, sockets }: LegEntry): void {
+    // An agent leg's frames are fed as they arrive on its WebSocket.
+    if (!sockets) return;
+    for (const d of sockets.rtp.poll()) leg.onDatagram(d.data, d, d.arrival, false);
+    if (sockets.rtcp) {
+      for (const d of sockets.rtcp.poll()) leg.onDatagram(d.data, d, d.arrival, true);
     }
   }
 
-  #closeLeg(legId: string): void {
+  /** Reads verified legs between ticks while there are any (VERIFY_POLL_MS). */
+  #syncVerifyPoll(): void {
+    const any = [...this.#legs.values()].some((e) => e.leg.verifying);
+    if (any && this.#verifyPoll === undefined) {
+      this.#verifyPoll = setInterval(() => {
+        for (const entry of this.#legs.values()) if (entry.leg.verifying) this.#receiveLeg(entry);
+      }, VERIFY_POLL_MS);
+    } else if (!any && this.#verifyPoll !== undefined) {
+      clearInterval(this.#verifyPoll);
+      this.#verifyPoll = undefined;
+    }
+  }
+
+  #closeLeg(legId: string, reason: string): void {
     const entry = this.#legs.get(legId);
     if (!entry) return;
     this.#legs.delete(legId);
+    // The stream's last span is provable only from its final head: reported before
+    // the reply to leg.close (or room.close), so it reaches the main thread first.
+    const outbound = entry.leg.provenanceHead();
+    const inbound = entry.leg.inboundProvenance();
+    if (outbound || inbound) {
+      this.post({
+        ev: "provenance.end",
+        legId,
+        roomId: entry.leg.roomId,
+        reason,
+        ...(outbound ? { outbound } : {}),
+        ...(inbound ? { inbound } : {}),
+      });
+    }
+    this.#syncVerifyPoll();
     entry.room.remove(legId);
     entry.leg.close();
-    entry.sockets.rtp.close();
-    entry.sockets.rtcp?.close();
+    if (!entry.sockets) this.#agents.close(legId);
+    entry.sockets?.rtp.close();
+    entry.sockets?.rtcp?.close();
   }
 
   #leg(legId: string) {
@@ -226,6 +390,12 @@ export class WorkerHost {
         const dead = leg.housekeep(now);
         if (dead) this.post({ ev: "leg.dead", legId: leg.id, reason: dead });
       }
+      this.#agents.housekeep(now);
+      for (const room of this.#rooms.values()) {
+        for (const [id, rec] of room.recorders) {
+          if (rec.failed) this.#endRecording(room, id, rec.failed);
+        }
+      }
     }
     this.#tickMs = performance.now() - t0;
     this.#tickTotalMs += this.#tickMs;
@@ -234,7 +404,10 @@ export class WorkerHost {
 
   #stats(): WorkerStats {
     const stats: WorkerStats = {
-      legs: [...this.#legs.values()].map(({ leg }) => leg.stats()),
+      legs: [...this.#legs.values()].map(({ leg, sockets }) => {
+        const agent = sockets ? undefined : this.#agents.legStats(leg.id);
+        return agent ? { ...leg.stats(), agent } : leg.stats();
+      }),
       rooms: this.#rooms.size,
       tickMs: this.#tickMs,
       tickMaxMs: this.#tickMaxMs,
@@ -242,6 +415,9 @@ export class WorkerHost {
       lateTicks: this.#ticker.late,
       skippedTicks: this.#ticker.skipped,
       cpuMs: threadCpuMs(),
+      ...(this.#agents.port
+        ? { agents: { ...this.#agents.counters, port: this.#agents.port } }
+        : {}),
     };
     this.#tickMaxMs = 0;
     return stats;
@@ -249,6 +425,10 @@ export class WorkerHost {
 
   close(): void {
     for (const roomId of [...this.#rooms.keys()]) this.#closeRoom(roomId);
+    // Rooms' recordings end asynchronously (their last checkpoint is signed first).
     this.#ticker.stop();
+    clearInterval(this.#verifyPoll);
+    this.#verifyPoll = undefined;
+    this.#agents.shutdown().catch(() => {});
   }
 }

@@ -1,12 +1,26 @@
 // An adaptive jitter buffer for one audio source, in the time domain.
 //
-// Every packet's transit time is arrival - timestamp/clock. The smallest transit in a
-// sliding window is the "fastest path"; a packet's lateness is its transit minus that
-// minimum. The target delay is a high percentile of recent lateness, so the buffer
-// holds just enough to play nearly every packet in time and no more. A packet is due
-// at timestamp/clock + minTransit + target; playout asks at each tick what is due.
-// Packets that arrive after their slot was concealed are dropped as late; when the
-// target shrinks, overdue packets are skipped so the delay follows it down.
+// Every packet's transit time is arrival - timestamp/clock. The smallest transit of the
+// recent past is the "fastest path"; a packet's lateness is its transit minus that
+// minimum. A packet is due at timestamp/clock + minTransit + target, and playout asks
+// at each tick what is due.
+//
+// The target is set for a mixer, where every source's late frame is a hole in every
+// other member's mix: with eleven talkers, 1 % late per source leaves one mixed frame in
+// ten incomplete. So it covers all of the recent lateness but the single worst spike:
+// history is kept per block of 64 packets over the last 16 blocks (about 20 s at 20 ms):
+// each block's worst lateness, each packet's measured on arrival from the fastest path of
+// its own block and the one before (so a step in the sender's timing, or clock drift, is
+// not taken for lateness), and the target is the second-worst block's. One stall in 20 s
+// costs one concealed frame and no delay; two raise the target to the smaller of them at
+// once; the target falls as those blocks age out. Cost per packet: a few compares and a
+// scan of 16 numbers.
+//
+// A source being played never goes silent for want of a packet that is on its way: a
+// tick with nothing due yet (the target just rose, or the tick ran early) is filled by
+// concealment without consuming a slot, and the packet plays at the next tick. Packets
+// that arrive after their slot was concealed are dropped as late; when the target
+// shrinks, overdue packets are skipped so the delay follows it down.
 
 /** A received packet, with its timestamp already unwrapped to a plain number. */
 export interface BufferedPacket {
@@ -41,9 +55,8 @@ export interface JitterBufferOptions {
   readonly maxConcealFrames?: number;
 }
 
-const WINDOW = 128; // packets of history for the transit minimum and the percentile
-const PERCENTILE = 0.95;
-const RECOMPUTE_EVERY = 16;
+const BLOCK = 64; // packets a block of history covers
+const BLOCKS = 16; // blocks kept: 1,024 packets, about 20 s of 20 ms packets
 
 export interface JitterBufferStats {
   /** Delay the buffer aims for beyond the fastest path, ms. */
@@ -56,6 +69,8 @@ export interface JitterBufferStats {
   readonly duplicates: number;
   readonly overflow: number;
   readonly skipped: number;
+  /** Frames concealed while a packet was on its way (the delay grew by a frame). */
+  readonly expanded: number;
 }
 
 export class JitterBuffer {
@@ -70,11 +85,15 @@ export class JitterBuffer {
   #earliest = Infinity;
   #latestEnd = -Infinity;
 
-  readonly #transits = new Float64Array(WINDOW);
-  #transitCount = 0;
+  // Per block of history: the smallest transit (ms).
+  readonly #blockMin = new Float64Array(BLOCKS);
+  /** Per block: its worst lateness, each packet's measured from the fastest path then. */
+  readonly #blockSpread = new Float64Array(BLOCKS);
+  /** Blocks started so far (the current one is #blocks - 1); its packets so far. */
+  #blocks = 0;
+  #inBlock = BLOCK;
   #minTransit = Infinity;
   #targetMs: number;
-  #sinceRecompute = 0;
 
   /** Timestamp of the next unit to play; NaN until the first packet. */
   #playTs = NaN;
@@ -88,6 +107,7 @@ export class JitterBuffer {
   #duplicates = 0;
   #overflow = 0;
   #skipped = 0;
+  #expanded = 0;
 
   constructor(options: JitterBufferOptions) {
     this.#clock = options.clockRate;
@@ -131,12 +151,13 @@ export class JitterBuffer {
 
     const exact = this.#packets.get(this.#playTs);
     if (exact) {
-      if (nowMs < this.#due(exact.ts) - this.#frameMs() / 2) return { kind: "wait" };
+      if (nowMs < this.#due(exact.ts) - this.#frameMs() / 2) return this.#expand();
       return this.#play(exact);
     }
     // A gap before the earliest buffered packet: lost, or a new talk spurt.
     const earliest = this.#packets.get(this.#earliest)!;
-    if (nowMs < this.#due(this.#playTs) - this.#frameMs() / 2) return { kind: "wait" };
+    // The missing packet may still come until its due time (the target allows that much).
+    if (nowMs < this.#due(this.#playTs)) return this.#expand();
     const gap = earliest.ts - this.#playTs;
     if (
       earliest.marker || gap > this.#frame * this.#maxConceal ||
@@ -169,6 +190,7 @@ export class JitterBuffer {
       duplicates: this.#duplicates,
       overflow: this.#overflow,
       skipped: this.#skipped,
+      expanded: this.#expanded,
     };
   }
 
@@ -177,7 +199,8 @@ export class JitterBuffer {
     this.#packets.clear();
     this.#earliest = Infinity;
     this.#latestEnd = -Infinity;
-    this.#transitCount = 0;
+    this.#blocks = 0;
+    this.#inBlock = BLOCK;
     this.#minTransit = Infinity;
     this.#targetMs = this.#minDelay;
     this.#playTs = NaN;
@@ -190,10 +213,8 @@ export class JitterBuffer {
     // target allows) and not here. Conceal a few frames (the late packet is then
     // dropped, so the delay does not creep up a frame at every hiccup), then fall
     // silent until the stream comes back. A frame not yet due is waited for.
-    if (
-      this.#streaming && this.#concealRun < this.#maxConceal &&
-      nowMs >= this.#due(this.#playTs)
-    ) {
+    if (this.#streaming && this.#concealRun < this.#maxConceal) {
+      if (nowMs < this.#due(this.#playTs)) return this.#expand();
       this.#concealRun++;
       this.#concealed++;
       this.#playTs += this.#frame;
@@ -201,6 +222,16 @@ export class JitterBuffer {
     }
     if (this.#concealRun >= this.#maxConceal) this.#streaming = false;
     return { kind: "wait" };
+  }
+
+  // Nothing is due yet. Before the stream plays (or after it fell silent) that is
+  // silence; while it plays, a frame of concealment that takes no slot, so the packet on
+  // its way still plays next tick and the source has no hole.
+  #expand(): Playout {
+    if (!this.#streaming || this.#concealRun >= this.#maxConceal) return { kind: "wait" };
+    this.#concealRun++;
+    this.#expanded++;
+    return { kind: "conceal", duration: this.#frame };
   }
 
   #play(packet: BufferedPacket): Playout {
@@ -242,18 +273,33 @@ export class JitterBuffer {
   }
 
   #observe(transit: number): void {
-    this.#transits[this.#transitCount % WINDOW] = transit;
-    this.#transitCount++;
-    if (transit < this.#minTransit) this.#minTransit = transit;
-    // The target rises at once for a packet later than it allows (up fast, down slow).
-    const beyond = transit - this.#minTransit > this.#targetMs && this.#targetMs < this.#maxDelay;
-    if (++this.#sinceRecompute < RECOMPUTE_EVERY && this.#transitCount > 2 && !beyond) return;
-    this.#sinceRecompute = 0;
-    const n = Math.min(this.#transitCount, WINDOW);
-    const window = this.#transits.slice(0, n).sort();
-    // The minimum follows the window so clock drift between the ends is absorbed.
-    this.#minTransit = window[0];
-    const lateness = window[Math.min(n - 1, Math.floor(n * PERCENTILE))] - window[0];
-    this.#targetMs = Math.min(this.#maxDelay, Math.max(this.#minDelay, lateness));
+    if (this.#inBlock === BLOCK) {
+      const slot = this.#blocks++ % BLOCKS;
+      this.#blockMin[slot] = Infinity;
+      this.#blockSpread[slot] = 0;
+      this.#inBlock = 0;
+    }
+    this.#inBlock++;
+    const slot = (this.#blocks - 1) % BLOCKS;
+    if (transit < this.#blockMin[slot]) this.#blockMin[slot] = transit;
+    // The fastest path is that of this block and the one before: a sender whose clock
+    // drifts, or whose timestamps step (a browser's capture catching up), moves it, and
+    // lateness is measured from where it is now, not from where it once was.
+    const prev = this.#blocks > 1 ? (this.#blocks - 2) % BLOCKS : slot;
+    this.#minTransit = Math.min(this.#blockMin[slot], this.#blockMin[prev]);
+    const late = transit - this.#minTransit;
+    if (late > this.#blockSpread[slot]) this.#blockSpread[slot] = late;
+    const kept = Math.min(this.#blocks, BLOCKS);
+    let top = 0, second = 0;
+    for (let i = 0; i < kept; i++) {
+      const x = this.#blockSpread[i];
+      if (x > top) {
+        second = top;
+        top = x;
+      } else if (x > second) second = x;
+    }
+    // While one block is all there is (the first 1.3 s), its worst counts.
+    const peak = kept > 1 ? second : top;
+    this.#targetMs = Math.min(this.#maxDelay, Math.max(this.#minDelay, peak));
   }
 }

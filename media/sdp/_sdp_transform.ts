@@ -21,6 +21,10 @@ export interface SdpMedia {
   maxptime?: number;
   /** RFC 4568 a=crypto lines. */
   crypto?: Array<{ id: number; suite: string; config: string; sessionConfig?: string }>;
+  /** RFC 8285 a=extmap lines. */
+  ext?: Array<{ value: number; direction?: string; uri: string; config?: string }>;
+  /** a= lines sdp-transform has no grammar for, verbatim (a=ifcouncil-signed among them). */
+  invalid?: Array<{ value: string }>;
 }
 
 export interface SdpSession {

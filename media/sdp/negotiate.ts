@@ -43,6 +43,40 @@ export interface Endpoint {
   port: number;
 }
 
+/**
+ * The RTP header extension that carries Council's stream chains (docs/provenance.md,
+ * "On the wire"); a leg whose offer names it (a=extmap) gets it in the answer.
+ */
+export const PROVENANCE_EXT_URI = "urn:ifcouncil:params:rtp-hdrext:provenance:v1";
+
+/**
+ * A media attribute by which a peer says it signs what it sends (docs/provenance.md,
+ * "SIP and H.323 members"): `a=ifcouncil-signed:<stream id, 32 hex>`, its chain in
+ * the same header extension element as Council's, under the provenance a=extmap ID.
+ */
+export const SIGNED_STREAM_ATTRIBUTE = "ifcouncil-signed";
+
+/** The stream id a peer's audio m= line says it signs under, if it does; throws on a bad one. */
+function signedStreamOf(audio: SdpMedia, extId: number | undefined): Uint8Array | undefined {
+  const lines = (audio.invalid ?? []).map((i) => String(i.value))
+    .filter((v) => v.startsWith(`${SIGNED_STREAM_ATTRIBUTE}:`));
+  if (lines.length === 0) return undefined;
+  const hex = lines[0].slice(SIGNED_STREAM_ATTRIBUTE.length + 1).trim();
+  if (lines.length > 1 || !/^[0-9a-f]{32}$/i.test(hex)) {
+    throw new SdpError(
+      "MALFORMED",
+      `a=${SIGNED_STREAM_ATTRIBUTE} takes one stream id of 32 hex digits`,
+    );
+  }
+  if (extId === undefined) {
+    throw new SdpError(
+      "MALFORMED",
+      `a=${SIGNED_STREAM_ATTRIBUTE} needs a=extmap with ${PROVENANCE_EXT_URI} on the same m= line`,
+    );
+  }
+  return new Uint8Array(hex.match(/../g)!.map((b) => parseInt(b, 16)));
+}
+
 export interface AudioAgreement {
   codec: Codec;
   payloadType: number;
@@ -57,6 +91,10 @@ export interface AudioAgreement {
   remote: Endpoint;
   /** SRTP keys when the stream is encrypted (RFC 4568 SDES). */
   srtp?: SrtpKeys;
+  /** The a=extmap ID of Council's provenance extension, when the peer offered it. */
+  provenanceExtId?: number;
+  /** The stream id of the chain the peer signs what it sends with (a=ifcouncil-signed). */
+  signedStreamId?: Uint8Array;
 }
 
 /** Parses and validates SDP text; bounded in size, every refusal explained. */
@@ -197,6 +235,11 @@ export function answerOffer(
     ? spec.fmtp
     : undefined;
 
+  // RFC 8285 section 6: an offered extension is accepted by answering its ID and URI.
+  const provenance = audio.ext?.find((e) =>
+    e.uri === PROVENANCE_EXT_URI && e.value >= 1 && e.value <= 255
+  );
+  const signedStreamId = signedStreamOf(audio, provenance?.value);
   const answerAudio: SdpMedia = {
     type: "audio",
     port: opts.local.port,
@@ -219,6 +262,7 @@ export function answerOffer(
     ],
     ptime,
     direction,
+    ...(provenance ? { ext: [{ value: provenance.value, uri: PROVENANCE_EXT_URI }] } : {}),
   };
   const answer: SdpSession = {
     ...sessionHeader(opts.local, opts.sessionId, opts.username),
@@ -244,6 +288,8 @@ export function answerOffer(
       direction,
       remote: { address: remoteIp, port: audio.port },
       ...(srtp ? { srtp: srtp.keys } : {}),
+      ...(provenance ? { provenanceExtId: provenance.value } : {}),
+      ...(signedStreamId ? { signedStreamId } : {}),
     },
   };
 }
@@ -290,7 +336,9 @@ export function createOffer(
   },
 ): string {
   let dynamic = 96;
-  const entries = opts.codecs.map((codec) => ({ codec, pt: CODECS[codec].staticPt ?? dynamic++ }));
+  // L16 is the agents' format (docs/agent.md): taken when a phone offers it, never offered.
+  const entries = opts.codecs.filter((codec) => CODECS[codec].offered !== false)
+    .map((codec) => ({ codec, pt: CODECS[codec].staticPt ?? dynamic++ }));
   const dtmfPt = dynamic++;
   const session: SdpSession = {
     ...sessionHeader(opts.local, opts.sessionId),

@@ -57,6 +57,20 @@ import {
 } from "./h245/capabilities.ts";
 import { connectTcp, H245Listener } from "./h245/channel.ts";
 import { H245Control } from "./h245/control.ts";
+import {
+  type PeerProvenance,
+  peerProvenance,
+  ProvenanceCapabilityError,
+} from "./h245/provenance.ts";
+
+/** A join's chain fields from what the terminal's capabilities said. */
+function chainRequest(p: PeerProvenance | undefined) {
+  if (!p) return {};
+  return {
+    provenanceExtId: p.extId,
+    ...(p.signedStreamId ? { signedStream: { extId: p.extId, streamId: p.signedStreamId } } : {}),
+  };
+}
 import { encodeH245, type H245Message, OpenLogicalChannel } from "./h245/mod.ts";
 import {
   CALL_STATE,
@@ -172,6 +186,8 @@ interface Call {
   connected: boolean;
   ended: boolean;
   choice?: AudioChoice;
+  /** What the terminal's capabilities say about stream chains (h245/provenance.ts). */
+  provenance?: PeerProvenance;
   leg?: Promise<void>;
   remote?: HostPort;
   /** Why media does not flow both ways, when the terminal refused Council's channel. */
@@ -794,6 +810,7 @@ export class H323Calls {
           if (call.sendRefused) this.#refuseSending(call, false);
           this.#joinLeg(call);
         },
+        capabilities: (tcs) => this.#chains(call, tcs),
         transmitRefused: (cause) => {
           // Also when an earlier channel was acknowledged (a reopen for another
           // codec): the address it gave is no longer the terminal's to receive on.
@@ -1192,6 +1209,30 @@ export class H323Calls {
 
   // ---- media -----------------------------------------------------------------
 
+  /**
+   * The terminal's capabilities name stream chains: Council chains the mix it sends it,
+   * and verifies what it sends when it signs. A leg already joined (Fast Start opened
+   * the channels before capabilities were exchanged) takes them now.
+   */
+  #chains(call: Call, tcs: Record<string, unknown>): void {
+    let peer: PeerProvenance | undefined;
+    try {
+      peer = peerProvenance(tcs);
+    } catch (err) {
+      if (!(err instanceof ProvenanceCapabilityError)) throw err;
+      this.o.log.warn("H.323 provenance capability refused", {
+        legId: call.legId,
+        why: err.message,
+      });
+      return;
+    }
+    if (!peer || call.provenance) return; // none, or already agreed (a repeated set)
+    call.provenance = peer;
+    if (!call.leg || call.hold) return; // joins with them (a lobby leg is no member yet)
+    call.leg = call.leg.then(() => this.o.rooms.chainLeg(call.legId, chainRequest(peer)))
+      .catch((err) => this.o.log.warn("H.323 leg not chained", { err, legId: call.legId }));
+  }
+
   /** Joins the room once the codec is known; later calls update the remote or codec. */
   #joinLeg(call: Call, codecChanged = false): void {
     if (!call.choice || call.ended) return;
@@ -1209,6 +1250,7 @@ export class H323Calls {
         port: call.session.media.port,
         codec: { codec: choice.codec, payloadType: CODEC_INFO[choice.codec].staticPt! },
         remote: call.remote ? { address: call.remote.host, port: call.remote.port } : undefined,
+        ...chainRequest(call.provenance),
       }).then(() => {
         if (call.remote) call.mediaAt = performance.now();
         this.#startLobby(call);

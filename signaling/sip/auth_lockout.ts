@@ -4,8 +4,12 @@
 // lock twice as long up to `maxLockMs`; while locked nothing is checked, not even a
 // right password (otherwise the lock would still answer guesses). Names nobody
 // owns lock the same way, so a lock tells nothing about whether a user exists.
+//
+// AuthFailureLog tells the operator, not the caller, why an attempt failed (wrong
+// password, unknown user, stale nonce, ...), once per name and reason per interval.
 
 import { OVERFLOW_KEY } from "../../guard/mod.ts";
+import type { LogFields, Logger } from "../../telemetry/mod.ts";
 
 export interface LockoutOptions {
   /** Failures that lock a name. */
@@ -117,5 +121,108 @@ export class AccountLockout {
     this.#sweptAt = now;
     for (const [k, e] of this.#unknown) if (e.lockedUntil <= now) this.#unknown.delete(k);
     for (const [k, e] of this.#accounts) if (this.#forgotten(e, now)) this.#accounts.delete(k);
+  }
+}
+
+/** Why a digest attempt failed, as the operator's log says it (never a SIP answer). */
+export type AuthFailureReason =
+  | "wrong password"
+  | "unknown user"
+  | "no SIP password"
+  | "stale nonce"
+  | "unsupported algorithm"
+  | "locked out"
+  | "rate limited"
+  | "challenge not answered"
+  | "bad digest"
+  | "replayed"
+  | "guardian not active";
+
+/** Reasons that are routine (a phone's nonce expired, a challenge left alone) log at info. */
+const INFO_REASONS = new Set<AuthFailureReason>(["stale nonce", "challenge not answered"]);
+
+export interface AuthLogOptions {
+  /** How long repeats of one (reason, name, method) are counted before their summary line. */
+  intervalMs?: number;
+  /** (reason, name, method) logged one by one per interval; more are counted together. */
+  maxKeys?: number;
+}
+
+/**
+ * The operator's log of failed digest attempts: the first failure of each (reason,
+ * name, method) in an interval is one line at once, with its reason and source;
+ * repeats in that interval are counted and written as one summary line when it
+ * ends; beyond maxKeys of them in one interval, failures are only counted, in one
+ * line. So a flood costs a bounded number of lines (at most 2 * maxKeys + 1 per
+ * interval) and a phone with a wrong password shows up once, with why.
+ */
+export class AuthFailureLog {
+  readonly #log: Logger | undefined;
+  readonly #intervalMs: number;
+  readonly #maxKeys: number;
+  #pending = new Map<string, { fields: LogFields; count: number; level: "info" | "warn" }>();
+  #overflow = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(log: Logger | undefined, opts: AuthLogOptions = {}) {
+    this.#log = log;
+    this.#intervalMs = Math.max(10, opts.intervalMs ?? 10_000);
+    this.#maxKeys = Math.max(1, opts.maxKeys ?? 20);
+  }
+
+  /**
+   * One failure of `user` (or a source address, for rate limits) for `reason`;
+   * `fields.method` (REGISTER, INVITE) keeps a phone's two kinds of failure apart.
+   */
+  note(reason: AuthFailureReason, user: string, fields: LogFields = {}): void {
+    if (!this.#log) return;
+    const key = `${reason}\u0000${user}\u0000${fields.method ?? ""}`;
+    const pending = this.#pending.get(key);
+    if (pending) {
+      pending.count++;
+      return;
+    }
+    this.#arm();
+    if (this.#pending.size >= this.#maxKeys) {
+      this.#overflow++;
+      return;
+    }
+    const line = { reason, user, ...fields };
+    const level = INFO_REASONS.has(reason) ? "info" : "warn";
+    this.#pending.set(key, { fields: line, count: 0, level });
+    this.#log[level]("SIP authentication failed", line);
+  }
+
+  /** Writes the counts of this interval and starts the next one. */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const { fields, count, level } of this.#pending.values()) {
+      if (count > 0) {
+        this.#log?.[level]("SIP authentication failed again", {
+          ...fields,
+          repeats: count,
+          withinMs: this.#intervalMs,
+        });
+      }
+    }
+    if (this.#overflow > 0) {
+      this.#log?.warn("SIP authentication failed (more names than logged one by one)", {
+        failures: this.#overflow,
+        withinMs: this.#intervalMs,
+      });
+    }
+    this.#pending.clear();
+    this.#overflow = 0;
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) return;
+    const timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, this.#intervalMs);
+    Deno.unrefTimer(timer as unknown as number);
+    this.#timer = timer;
   }
 }

@@ -674,6 +674,10 @@ export class Calls {
       remote: a.remote.port > 0 ? { address: a.remote.address, port: a.remote.port } : undefined,
       direction: a.direction,
       ...(a.srtp ? { srtp: a.srtp } : {}),
+      ...(a.provenanceExtId !== undefined ? { provenanceExtId: a.provenanceExtId } : {}),
+      ...(a.signedStreamId && a.provenanceExtId !== undefined
+        ? { signedStream: { extId: a.provenanceExtId, streamId: a.signedStreamId } }
+        : {}),
     });
   }
 
@@ -947,7 +951,8 @@ export class Calls {
       authentication: "sip-digest",
     });
     if (decision.decision === "reject") {
-      throw new CallError(`${decision.reason}: ${decision.message}`);
+      // SIP's 403 Forbidden: guard refused the guardian this call was for.
+      throw new CallError(`${decision.reason}: ${decision.message}`, 403);
     }
     const session = sessionOf(decision);
     const { host, port } = this.o.local(opts.to.transport);

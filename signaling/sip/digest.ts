@@ -1,7 +1,12 @@
-// HTTP digest authentication for SIP (RFC 3261 22.4, RFC 7616, RFC 8760): SHA-256
-// offered first, MD5 for older phones, qop=auth. Nonces are stateless (a timestamp
-// and an HMAC over it) and expire; nonce counts are tracked so a captured
-// Authorization header cannot be replayed. Only HA1 values are stored.
+// HTTP digest authentication for SIP (RFC 3261 22.4, RFC 7616, RFC 8760): one
+// challenge per algorithm in the configured order (sip.digestAlgorithms), qop=auth.
+// Nonces are stateless (a timestamp and an HMAC over it) and expire; nonce counts
+// are tracked so a captured Authorization header cannot be replayed. Only HA1
+// values are stored.
+//
+// A phone whose SIP library refuses the whole 401 when any challenge in it names an
+// algorithm it lacks (libre before 3.12: baresip up to 3.11) is offered MD5 alone,
+// recognised by its User-Agent (offeredTo); everyone else gets every challenge.
 //
 // Verification is split so a caller can refuse a guess without telling whether the
 // user exists: check() is what does not depend on the user (nonce, realm, `uri`
@@ -113,13 +118,27 @@ export function parseAuthorization(value: string): DigestResponse | undefined {
 export interface DigestOptions {
   realm: string;
   /**
-   * Challenges offered, most preferred first (RFC 8760 2.4: SHA-256 before MD5).
-   * Clients that only read the first challenge (SIPp 3.6) need MD5 first.
+   * Challenges offered, in this order (default SHA-256 then MD5, RFC 8760 2.4's
+   * preference; the server's configured default is MD5 first, docs/sip.md says why).
    */
   algorithms?: DigestAlgorithm[];
   /** How long a nonce is good for. */
   nonceTtlMs?: number;
   now?: () => number;
+}
+
+/**
+ * Whether a User-Agent is a phone that gives up on a 401 carrying any challenge
+ * whose algorithm it does not implement, instead of answering the one it does:
+ * libre before 3.12 (May 2024) walks every WWW-Authenticate and stops with ENOSYS
+ * ("Function not implemented") at the first that is not MD5, wherever it stands.
+ * baresip's version follows libre's (baresip 1.0 on Debian 12 has libre 1.1).
+ */
+export function refusesUnknownChallenges(userAgent: string | undefined): boolean {
+  const m = /^baresip v(\d+)\.(\d+)/i.exec(userAgent ?? "");
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major < 3 || (major === 3 && minor < 12);
 }
 
 export class DigestAuthenticator {
@@ -150,11 +169,24 @@ export class DigestAuthenticator {
     return createHmac("sha256", this.#secret).update(text).digest("base64url").slice(0, 22);
   }
 
-  /** WWW-Authenticate values, one per algorithm in order of preference (RFC 8760 2.4). */
-  challenges(stale = false): string[] {
+  /**
+   * The algorithms challenged for a request from this User-Agent: all of them, in
+   * order, except for a phone that refuses a 401 naming any algorithm it lacks
+   * (refusesUnknownChallenges), which gets MD5 alone when MD5 is offered at all.
+   */
+  offeredTo(userAgent?: string): DigestAlgorithm[] {
+    if (refusesUnknownChallenges(userAgent) && this.algorithms.includes("MD5")) return ["MD5"];
+    return this.algorithms;
+  }
+
+  /**
+   * WWW-Authenticate values, one per algorithm in order of preference (RFC 8760 2.4),
+   * as offeredTo(userAgent) chooses them.
+   */
+  challenges(stale = false, userAgent?: string): string[] {
     const nonce = this.#nonce();
     const opaque = this.#mac(nonce).slice(0, 12);
-    return this.algorithms.map((alg) =>
+    return this.offeredTo(userAgent).map((alg) =>
       `Digest realm="${this.realm}", nonce="${nonce}", opaque="${opaque}", algorithm=${alg}, qop="auth"${
         stale ? ", stale=true" : ""
       }`

@@ -126,6 +126,7 @@ export class SipServer implements Subsystem {
       o.witness,
       registrarOptions(o),
       this.#rejects,
+      o.log,
     );
     this.calls = new Calls({
       guard: o.guard,
@@ -264,10 +265,10 @@ export class SipServer implements Subsystem {
       try {
         uri = parseUri(o.target);
       } catch (err) {
-        throw new CallError(`target: ${(err as Error).message}`);
+        throw new CallError(`target: ${(err as Error).message}`, 400);
       }
       if (!isSipUri(uri) || !/^\d{1,3}(\.\d{1,3}){3}$/.test(uri.host)) {
-        throw new CallError("target: expected sip:<user>@<IPv4>[:port] (no DNS here)");
+        throw new CallError("target: expected sip:<user>@<IPv4>[:port] (no DNS here)", 400);
       }
       const to: Peer = { transport: "UDP", address: uri.host, port: uri.port ?? 5060 };
       return await this.calls.dial({ ...o, to, target: o.target });
@@ -319,6 +320,7 @@ export class SipServer implements Subsystem {
     await this.calls.close();
     this.transactions.close();
     await this.transport.close();
+    await this.registrar.close();
     await this.#rejects.close();
   }
 }

@@ -5,46 +5,38 @@
 
 import type { types } from "mediasoup";
 import type { Session } from "../../guard/mod.ts";
-import { toBase64Url } from "../../witness/base64.ts";
 import type { AudioBridge } from "./audio_bridge.ts";
-import { EventLog, type Numbered } from "../../rooms/event_log.ts";
 import {
   type ConsumerInfo,
   type Direction,
   type Json,
   type MediaKind,
-  type MemberEvent,
   ProtocolError,
-  type ServerMessage,
   type TransportInfo,
 } from "./protocol.ts";
 import type { WebRtcRoom } from "./room.ts";
+import { Seat } from "./seat.ts";
+
+export type { Sender } from "./seat.ts";
 
 /** Bounds on what one member may hold (a browser needs one of each direction). */
 export const MAX_TRANSPORTS = 4;
 export const MAX_VIDEO_PRODUCERS = 2;
 
-export type Sender = (msg: ServerMessage) => void;
-
-export class WebRtcMember {
-  readonly events = new EventLog<MemberEvent>();
-  readonly resumeToken = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+export class WebRtcMember extends Seat {
   readonly transports = new Map<string, types.WebRtcTransport>();
   readonly consumers = new Map<string, types.Consumer>();
   #audio?: types.Producer;
   #video = new Map<string, types.Producer>();
   #rtpCapabilities?: types.RtpCapabilities;
-  #sender?: Sender;
-  #kick?: () => void;
-  /** When the socket went away (for the resume window), or undefined while attached. */
-  detachedAt?: number;
-  closed = false;
 
   constructor(
     readonly room: WebRtcRoom,
     readonly session: Session,
     readonly bridge: AudioBridge,
-  ) {}
+  ) {
+    super();
+  }
 
   get memberId(): string {
     return this.session.id;
@@ -60,38 +52,6 @@ export class WebRtcMember {
 
   get audioProducer(): types.Producer | undefined {
     return this.#audio;
-  }
-
-  /** Sends to `sender` from now on; a socket still attached is closed by its `kick`. */
-  attach(sender: Sender, kick: () => void): void {
-    if (this.#sender !== sender) this.#kick?.();
-    this.#sender = sender;
-    this.#kick = kick;
-    this.detachedAt = undefined;
-  }
-
-  /** The socket behind `sender` is gone (a socket replaced by a newer one changes nothing). */
-  detach(sender: Sender, now: number): void {
-    if (this.#sender !== sender) return;
-    this.#sender = undefined;
-    this.#kick = undefined;
-    this.detachedAt = now;
-  }
-
-  get attached(): boolean {
-    return this.#sender !== undefined;
-  }
-
-  /** Numbers the event, keeps it for replay, and sends it when a socket is attached. */
-  push(event: MemberEvent): Numbered<MemberEvent> {
-    const numbered = this.events.append(event);
-    this.#sender?.(numbered);
-    return numbered;
-  }
-
-  /** Volatile messages (levels): sent if attached, never kept. */
-  sendVolatile(msg: ServerMessage): void {
-    this.#sender?.(msg);
   }
 
   async createTransport(direction: Direction): Promise<TransportInfo> {
@@ -228,9 +188,7 @@ export class WebRtcMember {
   /** Closes every transport (and with them producers and consumers) and the bridge. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    this.#sender = undefined;
-    this.#kick = undefined;
+    this.release();
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
     this.consumers.clear();

@@ -4,7 +4,9 @@
 // it imports nothing but types.
 
 import type { AdmissionRequest } from "../../guard/types.ts";
-import type { RoomMemberInfo } from "../../rooms/events.ts";
+import type { MemberProvenance, RoomMemberInfo } from "../../rooms/events.ts";
+
+export type { MemberProvenance };
 
 /** Version of the message set; `hello` names it and the server refuses others. */
 export const PROTOCOL_VERSION = 1;
@@ -17,7 +19,8 @@ export type MediaKind = "audio" | "video";
 export type Json = Record<string, unknown>;
 
 export type ClientRequest =
-  | { type: "hello"; id: RequestId; version: number }
+  /** `mode: "agent"`: the socket is an AI guardian's (signaling/agent/protocol.ts, docs/agent.md). */
+  | { type: "hello"; id: RequestId; version: number; mode?: "browser" | "agent" }
   | { type: "join"; id: RequestId; room: string; admission: AdmissionRequest }
   | { type: "resume"; id: RequestId; token: string; lastSeq: number }
   | { type: "capabilities"; id: RequestId; rtpCapabilities: Json }
@@ -31,6 +34,26 @@ export type ClientRequest =
     kind: MediaKind;
     rtpParameters: Json;
     paused?: boolean;
+    /**
+     * Audio only: the page chains and signs what this producer sends (docs/provenance.md,
+     * "Browsers"); `streamId` is the chain's 16-byte stream id in hex.
+     */
+    provenance?: { streamId: string };
+  }
+  /**
+   * A signed checkpoint of the member's audio chain: frame `index` (the page's count
+   * of frames its encoded transform saw, from 0) had RTP timestamp `rtpTimestamp` and
+   * link `link` (hex, 32 bytes); `signature` (base64, 64 bytes) is the guardian's
+   * Ed25519 signature over the checkpoint bytes (provenance/checkpoint.ts).
+   */
+  | {
+    type: "checkpoint";
+    id: RequestId;
+    streamId: string;
+    index: number;
+    rtpTimestamp: number;
+    link: string;
+    signature: string;
   }
   | {
     type: "pauseProducer" | "resumeProducer" | "closeProducer";
@@ -39,6 +62,8 @@ export type ClientRequest =
   }
   | { type: "resumeConsumer" | "pauseConsumer"; id: RequestId; consumerId: string }
   | { type: "mute"; id: RequestId; muted: boolean }
+  /** The member's answer to `recording.consent` (docs/provenance.md, "Consent"). */
+  | { type: "consent"; id: RequestId; consent: boolean }
   | {
     type: "postEvidence";
     id: RequestId;
@@ -77,7 +102,15 @@ export type MemberEvent =
   | { name: "consumer.new"; data: ConsumerInfo }
   | { name: "consumer.closed"; data: { consumerId: string } }
   | { name: "consumer.layers"; data: { consumerId: string; spatialLayer: number | null } }
+  /**
+   * The membership is over: revoked, guardian-suspended, guardian-revoked,
+   * media-timeout, socket-lost, shutdown, removed, room-closed, replaced (the same
+   * guardian joined the room again, from another tab or after a reload) or
+   * webrtc-worker-died (join again).
+   */
   | { name: "session.ended"; data: { reason: string } }
+  /** A member's signed stream was verified, lost its proof, or broke (docs/provenance.md). */
+  | { name: "provenance.state"; data: MemberProvenance }
   /** The council is convened elsewhere (an ESCALATE room): join it with a new request. */
   | {
     name: "invitation";
@@ -90,6 +123,18 @@ export type ServerMessage =
   | ({ type: "event"; seq: number } & MemberEvent)
   /** Volatile: not numbered, not replayed (a level is stale a second later). */
   | { type: "levels"; levels: Record<string, number> }
+  /**
+   * Volatile: a checkpoint of the mix this member hears (docs/provenance.md), signed
+   * with Council's media key (Joined.mixKey): stream id and link in hex, signature base64.
+   */
+  | {
+    type: "mix.checkpoint";
+    streamId: string;
+    index: number;
+    rtpTimestamp: number;
+    link: string;
+    signature: string;
+  }
   | { type: "ping"; id: number };
 
 export type ErrorCode =
@@ -125,6 +170,14 @@ export interface Joined {
   seq: number;
   /** How the room's operator wants video laid out: "grid", "speaker" or "presentation". */
   videoLayout: string;
+  /** Members whose stream is signed, as far as it is proven now (the rest: unverified). */
+  provenance: MemberProvenance[];
+  /**
+   * The mix this member hears is chained (docs/provenance.md): signed with Council's
+   * media key (`key`, base64), stream `streamId` (hex), its checkpoints sent as
+   * `mix.checkpoint` (absent: the mix is not chained).
+   */
+  mix?: { key: string; streamId: string };
 }
 
 export interface Resumed {
@@ -150,6 +203,9 @@ export class ProtocolError extends Error {
 }
 
 const ID_RE = /^[\w.:-]{1,64}$/;
+const STREAM_ID_RE = /^[0-9a-f]{32}$/;
+const LINK_RE = /^[0-9a-f]{64}$/;
+const SIGNATURE_RE = /^[A-Za-z0-9+/]{86}==$/;
 const OBJECT_ID_RE = /^[0-9a-f-]{36}$/;
 const TYPES: readonly ClientType[] = [
   "hello",
@@ -166,7 +222,9 @@ const TYPES: readonly ClientType[] = [
   "resumeConsumer",
   "pauseConsumer",
   "mute",
+  "consent",
   "postEvidence",
+  "checkpoint",
   "leave",
   "ping",
   "pong",
@@ -222,7 +280,16 @@ export function parseClientMessage(text: string): ClientRequest {
     case "hello": {
       const version = raw.version;
       if (!Number.isInteger(version)) bad("version", "an integer");
-      return { type: "hello", id: rid, version: version as number };
+      const mode = raw.mode;
+      if (mode !== undefined && mode !== "browser" && mode !== "agent") {
+        bad("mode", `"browser" or "agent"`);
+      }
+      return {
+        type: "hello",
+        id: rid,
+        version: version as number,
+        ...(mode ? { mode: mode as "browser" | "agent" } : {}),
+      };
     }
     case "join": {
       const room = raw.room;
@@ -266,6 +333,15 @@ export function parseClientMessage(text: string): ClientRequest {
       const kind = raw.kind;
       if (kind !== "audio" && kind !== "video") bad("kind", `"audio" or "video"`);
       if (raw.paused !== undefined && typeof raw.paused !== "boolean") bad("paused", "a boolean");
+      let provenance: { streamId: string } | undefined;
+      if (raw.provenance !== undefined) {
+        const p = object("provenance");
+        if (kind !== "audio") bad("provenance", "nothing: only audio is chained");
+        if (typeof p.streamId !== "string" || !STREAM_ID_RE.test(p.streamId)) {
+          bad("provenance.streamId", "16 bytes in lower-case hex");
+        }
+        provenance = { streamId: p.streamId as string };
+      }
       return {
         type: "produce",
         id: rid,
@@ -273,6 +349,7 @@ export function parseClientMessage(text: string): ClientRequest {
         kind: kind as MediaKind,
         rtpParameters: object("rtpParameters"),
         paused: raw.paused as boolean | undefined,
+        ...(provenance ? { provenance } : {}),
       };
     }
     case "pauseProducer":
@@ -285,10 +362,41 @@ export function parseClientMessage(text: string): ClientRequest {
     case "mute":
       if (typeof raw.muted !== "boolean") bad("muted", "a boolean");
       return { type: "mute", id: rid, muted: raw.muted as boolean };
+    case "consent":
+      if (typeof raw.consent !== "boolean") bad("consent", "a boolean");
+      return { type: "consent", id: rid, consent: raw.consent as boolean };
     case "postEvidence": {
       // The fields themselves are checked by the evidence board, each error named.
       const { type: _t, id: _i, ...item } = raw;
       return { type: "postEvidence", id: rid, ...item } as ClientRequest;
+    }
+    case "checkpoint": {
+      const { streamId, index, rtpTimestamp, link, signature } = raw;
+      if (typeof streamId !== "string" || !STREAM_ID_RE.test(streamId)) {
+        bad("streamId", "16 bytes in lower-case hex");
+      }
+      if (!Number.isSafeInteger(index) || (index as number) < 0) {
+        bad("index", "a non-negative integer");
+      }
+      if (
+        !Number.isInteger(rtpTimestamp) || (rtpTimestamp as number) < 0 ||
+        (rtpTimestamp as number) > 0xffffffff
+      ) bad("rtpTimestamp", "an RTP timestamp (0 to 2^32 - 1)");
+      if (typeof link !== "string" || !LINK_RE.test(link)) {
+        bad("link", "32 bytes in lower-case hex");
+      }
+      if (typeof signature !== "string" || !SIGNATURE_RE.test(signature)) {
+        bad("signature", "a 64-byte signature in base64");
+      }
+      return {
+        type: "checkpoint",
+        id: rid,
+        streamId: streamId as string,
+        index: index as number,
+        rtpTimestamp: rtpTimestamp as number,
+        link: link as string,
+        signature: signature as string,
+      };
     }
     case "leave":
     case "ping":

@@ -5,18 +5,23 @@
 // message rate, protocol errors, time to join, and silence (heartbeats).
 
 import type { Guard, Session, SessionEnded } from "../../guard/mod.ts";
-import { parseAdmissionRequest, RequestError } from "../../guard/mod.ts";
+import type { AdmissionRequest } from "../../guard/mod.ts";
 import {
+  type ConsentAnswer,
   type EvidenceBoard,
-  EvidenceError,
   memberInfo,
-  parseEvidence,
   type Rooms,
+  type VoteBox,
 } from "../../rooms/mod.ts";
 import type { Logger } from "../../telemetry/mod.ts";
 import type { WitnessLog } from "../../witness/mod.ts";
+import { type AgentConnection, AgentMembers } from "../agent/members.ts";
+import { type AgentRequest, parseAgentMessage } from "../agent/protocol.ts";
 import { AudioBridge } from "./audio_bridge.ts";
+import { postEvidence } from "./evidence.ts";
 import { type Sender, WebRtcMember } from "./member.ts";
+import { BrowserProvenance, type ProvenanceDeps } from "./provenance.ts";
+
 import {
   type ClientRequest,
   type Joined,
@@ -30,6 +35,7 @@ import {
   type Welcome,
 } from "./protocol.ts";
 import { WebRtcRoom } from "./room.ts";
+import { admissionOf, mayReplace, resumeSeat } from "./seat.ts";
 import type { WorkerPool } from "./workers.ts";
 
 export interface SignallingOptions {
@@ -47,6 +53,8 @@ export interface SignallingOptions {
   resumeWindowMs: number;
   maxMessageBytes: number;
   log: Logger;
+  /** Browsers' signed audio, verified in the media workers (absent: every member unverified). */
+  provenance?: ProvenanceDeps;
 }
 
 /** Per socket: a burst of this many messages, refilled at RATE_PER_S. */
@@ -81,8 +89,24 @@ export class WebRtcSignalling {
   #unsubscribe: (() => void)[] = [];
   #closing = false;
   readonly counters = { joined: 0, resumed: 0, rejected: 0, left: 0, abusive: 0 };
+  /** Browsers' own signed audio (docs/provenance.md, "Browsers"). */
+  readonly provenance: BrowserProvenance | undefined;
+  /** AI guardians: sockets in agent mode, their media on the workers' own endpoints. */
+  readonly agents: AgentMembers;
 
   constructor(readonly o: SignallingOptions) {
+    this.agents = new AgentMembers({
+      guard: o.guard,
+      rooms: o.rooms,
+      witness: o.witness,
+      evidence: o.evidence,
+      mediaHost: o.mediaHost,
+      resumeWindowMs: o.resumeWindowMs,
+      log: o.log,
+    });
+    this.provenance = o.provenance
+      ? new BrowserProvenance(o.provenance, { rooms: o.rooms, witness: o.witness, log: o.log })
+      : undefined;
     this.#timer = setInterval(() => this.#tick(), Math.min(LEVELS_MS, o.heartbeatMs));
     // The room's events (members of every protocol, the speaker, evidence, votes)
     // reach the browsers in it as their own numbered events.
@@ -95,6 +119,7 @@ export class WebRtcSignalling {
         "cost.alert",
         "cost.report",
         "guard.decision",
+        "provenance.alert",
       ];
       if (!operators.includes(e.name)) {
         this.#broadcast(room, { name: e.name, data: e.data } as MemberEvent);
@@ -104,6 +129,15 @@ export class WebRtcSignalling {
       if (e.ev === "leg.dead") {
         const m = this.#members.get(e.legId);
         if (m) this.#leave(m, "media-timeout");
+      } else if (e.ev === "provenance.checkpoint") {
+        // The mix's checkpoint, to the one page that hears that mix (volatile: a page
+        // that misses some resynchronises at the next).
+        const { ev: _e, legId, roomId: _r, ...cp } = e;
+        this.#members.get(legId)?.sendVolatile({ type: "mix.checkpoint", ...cp });
+      } else if (e.ev === "provenance.state" || e.ev === "provenance.bad") {
+        this.provenance?.onMedia(e);
+      } else if (e.ev === "failover") {
+        this.provenance?.failover(e.rooms);
       }
     }));
     const onEnded = (ev: Event) => {
@@ -150,6 +184,9 @@ export class WebRtcSignalling {
         producers: [m.audioProducer, ...m.videoProducers].filter((p) => p !== undefined)
           .map((p) => ({ kind: p.kind, type: p.type, paused: p.paused })),
         bridgePort: m.bridge.localPort,
+        ...(this.provenance?.info(m.memberId)
+          ? { provenance: this.provenance.info(m.memberId) }
+          : {}),
       })),
       rooms: [...this.#rooms.values()].map((r) => ({
         room: r.name,
@@ -157,7 +194,9 @@ export class WebRtcSignalling {
         members: r.members.size,
       })),
       workers: await this.o.workers.stats(),
-      counters: { ...this.counters },
+      // With browsers' signed audio: checkpoints passed on, chains broken, alerts, and
+      // failures counted into later alerts.
+      counters: { ...this.counters, ...this.provenance?.counters },
     };
   }
 
@@ -166,7 +205,21 @@ export class WebRtcSignalling {
     this.#broadcast(room, event);
   }
 
+  /** Agents cast ballots over their sockets into this vote box (made after signalling). */
+  useVotes(votes: VoteBox): void {
+    this.agents.useVotes(votes);
+  }
+
+  /** Members answer a recording's call for consent (made after signalling). */
+  useConsent(consent: ConsentAnswer): void {
+    this.consent = consent;
+  }
+
+  /** Where `consent` requests go; absent: there is nothing to consent to. */
+  consent: ConsentAnswer | undefined;
+
   #broadcast(room: string, event: MemberEvent): void {
+    this.agents.broadcast(room, event);
     const r = this.#rooms.get(room);
     if (!r) return;
     for (const m of r.members.values()) m.push(event);
@@ -195,25 +248,11 @@ export class WebRtcSignalling {
     source?: string,
   ): Promise<{ member: WebRtcMember; joined: Joined }> {
     if (this.#closing) throw new ProtocolError("UNAVAILABLE", "shutting down", req.id);
-    let request;
-    try {
-      request = parseAdmissionRequest(req.admission);
-    } catch (err) {
-      if (err instanceof RequestError) {
-        throw new ProtocolError("BAD_REQUEST", `admission.${err.message}`, req.id);
-      }
-      throw err;
-    }
-    if (request.room !== req.room) {
-      throw new ProtocolError(
-        "BAD_REQUEST",
-        `the admission request is for room ${request.room}, not ${req.room}`,
-        req.id,
-      );
-    }
+    const request = admissionOf(req);
     if (!request.codecs.includes("opus")) {
       throw new ProtocolError("BAD_REQUEST", "admission.codecs: browsers send opus", req.id);
     }
+    await this.#replaceOlder(request);
     const decision = await this.o.guard.admit({ ...request, codecs: ["opus"] }, { source });
     if (decision.decision === "reject") {
       this.counters.rejected++;
@@ -231,6 +270,11 @@ export class WebRtcSignalling {
     }
     member.attach(send, kick);
     this.counters.joined++;
+    // The mix it hears is chained with the media key; the page verifies it.
+    const mix = await this.provenance?.chainMix(member.memberId).catch((err) => {
+      this.o.log.warn("the mix is not chained", { err: String(err), memberId: member.memberId });
+      return undefined;
+    });
     // The admission itself was witnessed before guard answered; this records the media.
     this.o.witness.append("webrtc.member.joined", {
       room: session.room,
@@ -249,8 +293,27 @@ export class WebRtcSignalling {
       members: this.o.rooms.members(session.room).map(memberInfo),
       seq: member.events.seq,
       videoLayout: this.o.rooms.definition(session.room)?.videoLayout ?? "grid",
+      provenance: this.provenance?.states(session.room) ?? [],
+      ...(mix ? { mix } : {}),
     };
     return { member, joined };
+  }
+
+  /**
+   * Same guardian, same room, a new tab (or the same tab reloaded): the new join
+   * takes the seat at once rather than sitting beside a ghost until the old socket's
+   * resume window closes. The older member is told `session.ended` with reason
+   * `replaced` and its seat, bandwidth and guard session are freed before guard
+   * decides on the new one, so a quota or a full room does not refuse the guardian
+   * for its own ghost. Only a fresh request whose signature verifies with the
+   * guardian's registered key does this: nobody else can end a guardian's seat.
+   */
+  async #replaceOlder(request: AdmissionRequest): Promise<void> {
+    const older = [...this.#members.values()].filter((m) =>
+      !m.closed && m.guardianId === request.guardianId && m.room.name === request.room
+    );
+    if (older.length === 0 || !(await mayReplace(this.o.guard, request))) return;
+    for (const m of older) await this.#leave(m, "replaced");
   }
 
   async #open(session: Session): Promise<WebRtcMember> {
@@ -284,15 +347,7 @@ export class WebRtcSignalling {
     send: Sender,
     kick: () => void,
   ): { member: WebRtcMember; resumed: Resumed; replay: ServerMessage[] } {
-    const member = this.#byToken.get(req.token);
-    if (!member || member.closed) {
-      throw new ProtocolError("RESUME_FAILED", "no such membership (left or expired)", req.id);
-    }
-    const missed = member.events.since(req.lastSeq);
-    if (!missed) {
-      throw new ProtocolError("RESUME_FAILED", "events since lastSeq are no longer held", req.id);
-    }
-    member.attach(send, kick);
+    const { seat: member, missed } = resumeSeat(this.#byToken.get(req.token), req, send, kick);
     this.counters.resumed++;
     this.o.witness.append("webrtc.member.resumed", {
       room: member.room.name,
@@ -313,7 +368,10 @@ export class WebRtcSignalling {
 
   /** The socket went away: the member waits for a resume until its window closes. */
   detach(member: WebRtcMember, sender: Sender): void {
-    if (!member.closed) member.detach(sender, Date.now());
+    if (member.closed) return;
+    const was = member.attached;
+    member.detach(sender, Date.now());
+    if (was && !member.attached) this.provenance?.detached(member.memberId);
   }
 
   leave(member: WebRtcMember, reason: string): Promise<void> {
@@ -325,7 +383,7 @@ export class WebRtcSignalling {
     guardianId: string,
     data: { room: string; escalationId: string; severity: string; summary: string },
   ): number {
-    let told = 0;
+    let told = this.agents.invite(guardianId, data);
     for (const m of this.#members.values()) {
       if (m.guardianId !== guardianId || m.closed || m.room.name === data.room) continue;
       m.push({ name: "invitation", data });
@@ -353,6 +411,7 @@ export class WebRtcSignalling {
     room.members.delete(member.memberId);
     this.#members.delete(member.memberId);
     this.#byToken.delete(member.resumeToken);
+    this.provenance?.left(member.memberId);
     await member.close().catch((err) => this.o.log.error("member close failed", { err }));
     if (room.members.size === 0 && this.#rooms.get(room.name) === room) {
       this.#rooms.delete(room.name);
@@ -371,6 +430,7 @@ export class WebRtcSignalling {
   #tick(): void {
     const now = Date.now();
     for (const conn of this.#connections) conn.heartbeat(now);
+    this.agents.tick(now);
     for (const m of [...this.#members.values()]) {
       if (m.detachedAt !== undefined && now - m.detachedAt > this.o.resumeWindowMs) {
         this.#leave(m, "socket-lost");
@@ -381,17 +441,19 @@ export class WebRtcSignalling {
 
   /** Each member's level (dBov) to every attached browser of its room. */
   #sendLevels(): void {
-    if (this.#levelsBusy || this.#rooms.size === 0) return;
+    const agentRooms = this.agents.rooms();
+    if (this.#levelsBusy || (this.#rooms.size === 0 && agentRooms.size === 0)) return;
     this.#levelsBusy = true;
     this.o.rooms.legStats().then((legs) => {
       const byRoom = new Map<string, Record<string, number>>();
       for (const l of legs) {
-        if (!this.#rooms.has(l.roomId)) continue;
+        if (!this.#rooms.has(l.roomId) && !agentRooms.has(l.roomId)) continue;
         const levels = byRoom.get(l.roomId) ?? {};
         levels[l.legId] = Math.round(l.levelDbov);
         byRoom.set(l.roomId, levels);
       }
       for (const [room, levels] of byRoom) {
+        this.agents.levels(room, levels);
         for (const m of this.#rooms.get(room)?.members.values() ?? []) {
           m.sendVolatile({ type: "levels", levels });
         }
@@ -409,6 +471,7 @@ export class WebRtcSignalling {
     for (const u of this.#unsubscribe) u();
     for (const conn of this.#connections) conn.close(CLOSE.SHUTDOWN, "server shutting down");
     await Promise.allSettled([...this.#members.values()].map((m) => this.#leave(m, "shutdown")));
+    await this.agents.close();
     await this.o.workers.close();
   }
 }
@@ -416,6 +479,8 @@ export class WebRtcSignalling {
 /** One WebSocket: its state machine, limits and heartbeat. */
 class Connection {
   #member?: WebRtcMember;
+  /** Set by a hello in agent mode: the socket's requests are an agent's (signaling/agent/). */
+  #agent?: AgentConnection;
   #helloed = false;
   #tokens = BURST;
   #refilledAt = Date.now();
@@ -457,6 +522,7 @@ class Connection {
   /** The socket closed (either side): a joined member waits for a resume. */
   closed(): void {
     this.#closed = true;
+    this.#agent?.closed();
     if (this.#member) this.s.detach(this.#member, this.send);
     this.#member = undefined;
   }
@@ -467,7 +533,7 @@ class Connection {
     if (now - this.#lastHeard > 3 * hb) {
       return this.close(CLOSE.HEARTBEAT, "no heartbeat");
     }
-    if (!this.#member && now - this.#openedAt > JOIN_DEADLINE_MS) {
+    if (!this.#member && !this.#agent?.member && now - this.#openedAt > JOIN_DEADLINE_MS) {
       return this.close(CLOSE.POLICY, "did not join in time");
     }
     if (now - this.#lastHeard > hb) this.send({ type: "ping", id: ++this.#pingId });
@@ -497,9 +563,9 @@ class Connection {
     const now = Date.now();
     this.#tokens = Math.min(BURST, this.#tokens + (now - this.#refilledAt) * RATE_PER_S / 1000);
     this.#refilledAt = now;
-    let req: ClientRequest;
+    let req: ClientRequest | AgentRequest;
     try {
-      req = parseClientMessage(e.data);
+      req = this.#agent ? parseAgentMessage(e.data) : parseClientMessage(e.data);
     } catch (err) {
       const p = err as ProtocolError;
       return this.#error(p.code, p.message, p.id);
@@ -508,7 +574,15 @@ class Connection {
     this.#tokens--;
     // One request at a time per socket, in order, so a produce after a
     // createTransport sees the transport.
-    this.#queue = this.#queue.then(() => this.#handle(req)).catch((err) => {
+    this.#queue = this.#queue.then(() =>
+      this.#agent && req.type !== "hello"
+        ? this.#agent.handle(
+          req as AgentRequest,
+          (data) => this.send({ type: "result", id: req.id, data }),
+          () => this.#closed,
+        )
+        : this.#handle(req as ClientRequest)
+    ).catch((err) => {
       if (err instanceof ProtocolError) return this.#error(err.code, err.message, req.id);
       this.s.o.log.error("webrtc request failed", { err, type: req.type });
       this.#error("INTERNAL_ERROR", (err as Error).message.slice(0, 200), req.id);
@@ -534,6 +608,13 @@ class Connection {
           throw new ProtocolError("BAD_REQUEST", `protocol version ${PROTOCOL_VERSION} only`);
         }
         this.#helloed = true;
+        if (req.mode === "agent") {
+          this.#agent ??= this.s.agents.connect(
+            this.send,
+            (code, reason) => this.close(code, reason),
+            this.source,
+          );
+        }
         const welcome: Welcome = {
           version: PROTOCOL_VERSION,
           heartbeatMs: this.s.o.heartbeatMs,
@@ -584,8 +665,20 @@ class Connection {
         return ok({ iceParameters: await m.transport(req.transportId).restartIce() });
       case "produce": {
         const p = await m.produce(req.transportId, req.kind, req.rtpParameters, !!req.paused);
-        return ok({ producerId: p.id });
+        // A chained audio producer: its leg verifies what it receives from now on.
+        const chained = req.provenance !== undefined && this.s.provenance !== undefined;
+        if (chained) await this.s.provenance!.start(m, req.provenance!.streamId, req.id);
+        return ok({ producerId: p.id, provenance: chained });
       }
+      case "checkpoint":
+        if (!this.s.provenance) {
+          throw new ProtocolError("UNAVAILABLE", "this server does not verify streams", req.id);
+        }
+        // Handed on without waiting for the worker: the socket's next request is not held up.
+        this.s.provenance.checkpoint(m, req, req.id).catch((err) =>
+          this.s.o.log.warn("checkpoint not delivered", { err: String(err) })
+        );
+        return ok();
       case "pauseProducer":
         await m.producer(req.producerId).pause();
         return ok();
@@ -602,30 +695,36 @@ class Connection {
         await m.consumer(req.consumerId).resume();
         return ok();
       case "mute": {
+        if (!req.muted && this.s.provenance?.mutedByPolicy(m.memberId)) {
+          throw new ProtocolError(
+            "REJECTED",
+            "muted by the policy: this member's signed audio failed verification",
+            req.id,
+          );
+        }
         await this.s.o.rooms.update(m.memberId, { muted: req.muted });
         const audio = m.audioProducer;
         if (audio && !audio.closed) await (req.muted ? audio.pause() : audio.resume());
         return ok({ muted: req.muted });
       }
-      case "postEvidence": {
-        if (!this.s.o.evidence) throw new ProtocolError("UNAVAILABLE", "no evidence board", req.id);
-        try {
-          const { type: _t, id: _i, ...item } = req;
-          const posted = await this.s.o.evidence.post(
+      case "consent": {
+        const answer = this.s.consent &&
+          await this.s.consent(
             m.room.name,
-            parseEvidence(item),
-            m.guardianId,
+            { memberId: m.memberId, guardianId: m.guardianId },
+            req.consent,
           );
-          return ok({ evidenceId: posted.id });
-        } catch (err) {
-          if (!(err instanceof EvidenceError)) throw err;
+        if (!answer || answer === "not asked") {
           throw new ProtocolError(
-            err.status === 429 ? "RATE_LIMITED" : "BAD_REQUEST",
-            err.message,
+            "OUT_OF_ORDER",
+            "no recording asks for this member's consent",
             req.id,
           );
         }
+        return ok({ consent: answer });
       }
+      case "postEvidence":
+        return ok(await postEvidence(this.s.o.evidence, m.room.name, m.guardianId, req));
       case "leave":
         this.#member = undefined;
         await this.s.leave(m, "left");

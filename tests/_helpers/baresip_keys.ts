@@ -5,7 +5,7 @@
 // when telephone-event was agreed). Records what it hears (sndfile, 8 kHz).
 
 import { freeUdpPort } from "./sipp.ts";
-import { readWavPcm, writeWav } from "./baresip.ts";
+import { phoneResult, spawnPhone, writePhone } from "./baresip.ts";
 
 export interface KeyedRun {
   code: number;
@@ -28,49 +28,15 @@ export async function runKeyedBaresip(o: {
   const dir = await Deno.makeTempDir({ prefix: "baresip-keys-" });
   const consPort = freeUdpPort();
   try {
-    await writeWav(`${dir}/in.wav`, o.say, 8000);
-    await Deno.writeTextFile(
-      `${dir}/config`,
-      [
-        "poll_method poll",
-        `sip_listen 127.0.0.1:${freeUdpPort()}`,
-        `audio_source aufile,${dir}/in.wav`,
-        "audio_player aubridge,nowhere",
-        "audio_alert aufile,/dev/null",
-        "audio_srate 8000",
-        "audio_channels 1",
-        "module_path /usr/lib/baresip/modules",
-        "module g711.so",
-        "module aufile.so",
-        "module aubridge.so",
-        "module sndfile.so",
-        "module cons.so",
-        `cons_listen 127.0.0.1:${consPort}`,
-        `snd_path ${dir}`,
-        "module_app account.so",
-        "module_app menu.so",
-        "net_interface 127.0.0.1",
-        "",
-      ].join("\n"),
-    );
     const display = o.display ? `"${o.display}" ` : "";
-    await Deno.writeTextFile(
-      `${dir}/accounts`,
-      `${display}<sip:${o.user}@127.0.0.1:${o.sipPort}>;regint=0;audio_codecs=PCMU\n`,
+    await writePhone(
+      dir,
+      freeUdpPort(),
+      o.say,
+      ["module cons.so", `cons_listen 127.0.0.1:${consPort}`],
+      `${display}<sip:${o.user}@127.0.0.1:${o.sipPort}>;regint=0;audio_codecs=PCMU`,
     );
-    const child = new Deno.Command("baresip", {
-      args: [
-        "-f",
-        dir,
-        "-e",
-        `/dial sip:council-${o.room}@127.0.0.1:${o.sipPort}`,
-        "-t",
-        String(o.seconds),
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnPhone(dir, `sip:council-${o.room}@127.0.0.1:${o.sipPort}`, o.seconds);
     const sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const sentAt: (number | undefined)[] = o.keys.map(() => undefined);
     let exited = false;
@@ -86,20 +52,15 @@ export async function runKeyedBaresip(o: {
         sentAt[i] = performance.now();
       }
     })();
-    const out = await child.output();
+    const run = phoneResult(child, dir);
+    await child.status;
     exited = true;
     // A condition that never came true fails the test with its own error.
     await keying.catch((err) => {
       throw new Error(`keying stopped: ${(err as Error).message}`);
     });
     sock.close();
-    const dump = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith("-dec.wav"));
-    return {
-      code: out.code,
-      log: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
-      heard: dump ? readWavPcm(await Deno.readFile(`${dir}/${dump.name}`)) : new Int16Array(0),
-      sentAt,
-    };
+    return { ...await run, sentAt };
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

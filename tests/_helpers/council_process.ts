@@ -49,6 +49,17 @@ export async function runDeno(
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
+/** The CLI against a running server with the operator token (no local database). */
+export function cliFor(
+  url: string,
+  token: string,
+): (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }> {
+  return (...args) =>
+    runDeno("cli/main.ts", [...args, "--url", url, "--token", token], {
+      COUNCIL_KV_PATH: ":memory:",
+    });
+}
+
 export async function startCouncilProcess(
   env: Record<string, string>,
   opts: {

@@ -14,6 +14,8 @@ export interface Received {
   pt: number;
   payload: Uint8Array;
   at: number;
+  /** The packet's header extension, when it had one (Council's provenance chain). */
+  extension?: { profile: number; data: Uint8Array };
 }
 
 export interface PlayOptions {
@@ -55,6 +57,9 @@ export class RtpPhone {
           pt: p.payloadType,
           payload: p.payload.slice(),
           at: performance.now(),
+          ...(p.extension
+            ? { extension: { profile: p.extension.profile, data: p.extension.data.slice() } }
+            : {}),
         });
       }
     } catch {

@@ -151,9 +151,36 @@ export class DigestClient {
     return parseChallenge(a.header("www-authenticate")!);
   }
 
+  /** REGISTERs `user`: a first request for the challenge, then one answering it. */
+  async register(user: string, password: string, uri?: string): Promise<SipAnswer | undefined> {
+    const challenge = await this.challenge("REGISTER", user);
+    return await this.send({
+      method: "REGISTER",
+      user,
+      authorization: authorization({
+        challenge,
+        user,
+        password,
+        method: "REGISTER",
+        uri: uri ?? this.uriFor("REGISTER"),
+        nc: 1,
+      }),
+    });
+  }
+
   async close(): Promise<void> {
     this.#sock.close();
     await this.#done;
+  }
+}
+
+/** REGISTERs `user` over UDP with its SIP password from a client of its own; the final status. */
+export async function registerOnce(port: number, user: string, password: string): Promise<number> {
+  const c = new DigestClient("127.0.0.1", port);
+  try {
+    return (await c.register(user, password))?.status ?? 0;
+  } finally {
+    await c.close();
   }
 }
 

@@ -168,7 +168,7 @@ Deno.test("guardians registered with the CLI are admitted over HTTP; rejects map
       "--pii",
     );
     assert.equal(refusedCli.code, 1);
-    assert.match(refusedCli.stderr, /422 requests carrying PII/);
+    assert.match(refusedCli.stderr, /422 PII_POLICY_VIOLATION: requests carrying PII/);
 
     // Suspension through the CLI blocks the next admission.
     assert.equal((await cli("suspend", "if://guardian/technical")).code, 0);

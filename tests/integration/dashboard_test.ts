@@ -1,15 +1,13 @@
 // The operators' dashboard in Debian's Chromium: a wrong token is refused, the right
 // one shows a room with two SIP members (SIPp) appearing, a guard rejection with its
 // reason, the witness head checked in the browser and an inclusion proof verified,
-// and cost. A screenshot is kept in test-artifacts/dashboard.png.
+// and cost. A screenshot is kept in test-artifacts/ (or $COUNCIL_ARTIFACTS).
 
 import assert from "node:assert/strict";
 import { startCouncilProcess } from "../_helpers/council_process.ts";
 import { addGuardian, OPERATOR } from "../_helpers/council_api.ts";
-import { launchChromium } from "../_helpers/browser.ts";
+import { launchChromium, screenshot } from "../_helpers/browser.ts";
 import { runSipp, tokenCalls } from "../_helpers/sipp.ts";
-
-const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
 
 Deno.test({
   name: "dashboard: sign in, watch two members join, see a rejection's reason, verify the witness",
@@ -79,9 +77,8 @@ Deno.test({
       assert.match(await page.textContent("#verify-result") ?? "", /verified$/);
       await page.waitForFunction(`document.getElementById("cost").textContent.includes("day")`);
 
-      await Deno.mkdir(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
-      assert.ok((await Deno.stat(`${ARTIFACTS}dashboard.png`)).size > 10_000);
+      const shot = await screenshot(page, "dashboard");
+      assert.ok((await Deno.stat(shot)).size > 10_000);
       assert.equal((await calls).code, 0);
     } finally {
       await chromium.close();

@@ -113,11 +113,17 @@ Deno.test({
         "if://guardian/dave",
       ]);
 
+      // Long enough for an unanswered INVITE to end (Timer B, 32 s): a wrong outcome says
+      // more than a timeout; a timeout names the outcomes that came.
+      let seen: unknown[] = [];
       const outcomes = await until("every guardian's outcome", async () => {
         const r = (await api(council.url, "GET", `/api/v1/escalations/${record.id}`))
           .body as Record_;
+        seen = r.outcomes;
         return r.outcomes.length >= 4 && r.outcomes;
-      }, 20_000);
+      }, 40_000).catch((err) => {
+        throw new Error(`${err.message}; outcomes so far: ${JSON.stringify(seen)}`);
+      });
       const byGuardian = Object.fromEntries(
         outcomes.map((o) => [o.guardianId.slice("if://guardian/".length), o.outcome]),
       );

@@ -1,5 +1,6 @@
-// The operators' media view and failover drill, against a running server: the
-// workers, a drill that kills one (witnessed, then its failover), and clear refusals
+// The operators' media view and failover drills, against a running server: the
+// workers, drills that kill one, make one throw and hang one (each witnessed, then
+// its failover with the reason the pool saw), and clear refusals
 // for bad worker indexes and missing credentials. Rooms moving with their calls is
 // the production test's part (tests/load).
 
@@ -57,10 +58,39 @@ Deno.test("media API: the workers; a failover drill is witnessed and the worker 
     });
     assert.equal(failovers[0].worker, 1);
     assert.equal(failovers[0].reason, "killed");
-    const drills = await witnessed(council.url, "media.worker_drill");
-    assert.deepEqual(drills.map((d) => [d.worker, d.by]), [[1, "operator"]]);
     const after = (await api(council.url, "GET", "/api/v1/media")).body as MediaView;
     assert.equal(after.workers.length, 2, "the dead worker was replaced");
+
+    // Drills from the inside: an error thrown in the worker (its error event tells the
+    // pool) and a hung thread (only the missed heartbeats tell).
+    const melt = await api(council.url, "POST", "/api/v1/media/workers/0/kill", { how: "melt" });
+    assert.equal(melt.status, 400);
+    for (
+      const [index, how, reason] of [[0, "throw", /error thrown in media-0/], [
+        1,
+        "hang",
+        /no heartbeat/,
+      ]] as const
+    ) {
+      const before = (await witnessed(council.url, "media.worker_failover")).length;
+      const r = await api(council.url, "POST", `/api/v1/media/workers/${index}/kill`, { how });
+      assert.equal(r.status, 202);
+      assert.deepEqual(r.body, { worker: index, rooms: [], how });
+      const f = await waitFor(async () => {
+        const all = await witnessed(council.url, "media.worker_failover");
+        return all.length > before ? all[before] : undefined;
+      }, 10_000);
+      assert.equal(f.worker, index);
+      assert.match(String(f.reason), reason, `${how}: ${f.reason}`);
+    }
+    const drills = await witnessed(council.url, "media.worker_drill");
+    assert.deepEqual(drills.map((d) => [d.worker, d.how, d.by]), [
+      [1, "kill", "operator"],
+      [0, "throw", "operator"],
+      [1, "hang", "operator"],
+    ]);
+    const healed = (await api(council.url, "GET", "/api/v1/media")).body as MediaView;
+    assert.equal(healed.workers.length, 2, "both broken workers were replaced");
   } finally {
     assert.equal(await council.stop(), 0);
   }

@@ -8,7 +8,7 @@ import { type LegSpec, MediaEngine, type MediaEvent } from "../../media/engine/m
 import { bestCorrelation, rms, speech, windowedCorrelation } from "../_helpers/audio.ts";
 import { type PlayOptions, RtpPhone } from "../_helpers/rtp_phone.ts";
 
-const PT: Record<Codec, number> = { PCMU: 0, PCMA: 8, G722: 9, G729: 18, opus: 111 };
+const PT: Record<Codec, number> = { PCMU: 0, PCMA: 8, G722: 9, G729: 18, opus: 111, L16: 96 };
 const MAX_LAG = 8000 * 0.3; // 300 ms at 8 kHz
 
 /** Opens a leg for a test phone on loopback (rtcp-mux; the phone's port as the initial remote). */

@@ -98,7 +98,11 @@ Deno.test({
         (({ mixing, allowedCodecs, capacity }) => ({ mixing, allowedCodecs, capacity }))(
           created.body as { mixing: string; allowedCodecs: string[]; capacity: number },
         ),
-        { mixing: "all", allowedCodecs: ["opus", "G722", "PCMU", "PCMA", "G729"], capacity: 5 },
+        {
+          mixing: "all",
+          allowedCodecs: ["opus", "G722", "PCMU", "PCMA", "G729", "L16"],
+          capacity: 5,
+        },
       );
       assert.equal(
         (await api(council.url, "POST", "/api/v1/rooms", { name: "council" })).status,

@@ -18,6 +18,7 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
     const readiness = await ready.json();
     assert.deepEqual(Object.keys(readiness.subsystems).sort(), [
       "cost",
+      "feeds",
       "guard",
       "h323-cs",
       "h323-ras",
@@ -27,8 +28,11 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
       "media-rejects",
       "metrics",
       "policy",
+      "provenance",
+      "recordings",
       "rooms",
       "sip",
+      "talent",
       "votes",
       "webrtc",
       "witness",
@@ -59,6 +63,10 @@ Deno.test("server answers /healthz, /readyz and /metrics, and SIGTERM stops it c
   assert.deepEqual(records.find((r) => r.msg === "shutting down")?.subsystems, [
     "http",
     "cost",
+    "talent",
+    "recordings",
+    "provenance",
+    "feeds",
     "votes",
     "webrtc",
     "h323-cs",

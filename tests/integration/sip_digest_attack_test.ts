@@ -80,21 +80,6 @@ Deno.test("REGISTER guessing over 40 addresses locks the account; uniform failur
     clients.push(c);
     return c;
   };
-  const register = async (c: DigestClient, user: string, password: string, uri?: string) => {
-    const challenge = await c.challenge("REGISTER", user);
-    return await c.send({
-      method: "REGISTER",
-      user,
-      authorization: authorization({
-        challenge,
-        user,
-        password,
-        method: "REGISTER",
-        uri: uri ?? c.uriFor("REGISTER"),
-        nc: 1,
-      }),
-    });
-  };
   try {
     await addGuardian(council.url, "alice", { sipPassword: "correct-horse-1" });
     await addGuardian(council.url, "bob", { sipPassword: "bobs-secret-pw" });
@@ -104,8 +89,8 @@ Deno.test("REGISTER guessing over 40 addresses locks the account; uniform failur
     // 1. An unknown user and a wrong password: the same status line and headers,
     // apart from what names the transaction (tags, Call-ID, CSeq, Via branch).
     const probe = client("127.0.0.2");
-    const wrong = await register(probe, "carol", "not-carols");
-    const unknown = await register(probe, "nobody-here", "not-carols");
+    const wrong = await probe.register("carol", "not-carols");
+    const unknown = await probe.register("nobody-here", "not-carols");
     const normalise = (a: SipAnswer | undefined) =>
       (a?.text ?? "").split("\r\n\r\n")[0]
         .replace(/;tag=[^;\r\n>]+/g, ";tag=T")
@@ -115,10 +100,10 @@ Deno.test("REGISTER guessing over 40 addresses locks the account; uniform failur
     assert.equal(normalise(unknown), normalise(wrong));
 
     // 2. A digest computed for another uri (RFC 7616 3.4.6): 400, nothing registered.
-    const uri = await register(client("127.0.0.3"), "dave", "daves-secret", "sip:elsewhere.test");
+    const uri = await client("127.0.0.3").register("dave", "daves-secret", "sip:elsewhere.test");
     assert.equal(uri?.status, 400, uri?.text);
     assert.match(uri!.header("warning") ?? "", /uri is not the Request-URI/);
-    assert.equal((await register(client("127.0.0.4"), "dave", "daves-secret"))?.status, 200);
+    assert.equal((await client("127.0.0.4").register("dave", "daves-secret"))?.status, 200);
 
     // 3. The attack on bob, 40 addresses x 3 guesses each on one nonce, while alice's
     // phone (SIPp, from 127.0.0.1) registers and calls a room.
@@ -174,7 +159,7 @@ Deno.test("REGISTER guessing over 40 addresses locks the account; uniform failur
 
     // 4. bob's right password while locked: refused, not even checked.
     const checks = await authMetric(council.url, "password_checked");
-    const locked = await register(client("127.0.0.60"), "bob", "bobs-secret-pw");
+    const locked = await client("127.0.0.60").register("bob", "bobs-secret-pw");
     assert.equal(locked?.status, 503, locked?.text);
     const retryAfter = Number(locked!.header("retry-after"));
     assert.ok(retryAfter >= 1 && retryAfter <= 8, `Retry-After ${retryAfter}`);
@@ -182,7 +167,7 @@ Deno.test("REGISTER guessing over 40 addresses locks the account; uniform failur
 
     // 5. After the backoff the right password registers bob.
     await sleep(retryAfter * 1000 + 250);
-    const unlocked = await register(client("127.0.0.61"), "bob", "bobs-secret-pw");
+    const unlocked = await client("127.0.0.61").register("bob", "bobs-secret-pw");
     assert.equal(unlocked?.status, 200, unlocked?.text);
 
     // Witnessed: the lock, and the failures as counted entries, not one per guess.

@@ -6,11 +6,10 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { type CouncilProcess, startCouncilProcess } from "../_helpers/council_process.ts";
-import { addGuardian, api, OPERATOR } from "../_helpers/council_api.ts";
+import { addGuardian, api } from "../_helpers/council_api.ts";
 import { runBaresip } from "../_helpers/baresip.ts";
 import { bestCorrelation, speech } from "../_helpers/audio.ts";
-import { client, inbound, joinThroughPage, launchChromium } from "../_helpers/browser.ts";
+import { browserTest, client, inbound, joinThroughPage } from "../_helpers/browser.ts";
 import { toBase64 } from "../../witness/base64.ts";
 import { sleep, until } from "../_helpers/wait.ts";
 import type { TestBrowser } from "../_helpers/browser.ts";
@@ -45,32 +44,6 @@ interface WebRtcStats {
   }[];
   workers: { pid: number; routers: number }[];
   counters: { joined: number; resumed: number };
-}
-
-/**
- * One test: a server and one Chromium whose microphone plays speech fixture 1 (the
- * processes tests start and stop themselves, and leave no resource for the sanitizers).
- */
-function browserTest(
-  name: string,
-  env: Record<string, string>,
-  fn: (council: CouncilProcess, chromium: TestBrowser) => Promise<void>,
-): void {
-  Deno.test({
-    name,
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn: async () => {
-      const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR, ...env });
-      const chromium = await launchChromium(await speech(1, 48000), 48000);
-      try {
-        await fn(council, chromium);
-      } finally {
-        await chromium.close();
-        await council.stop();
-      }
-    },
-  });
 }
 
 browserTest(

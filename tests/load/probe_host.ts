@@ -1,14 +1,15 @@
-// The test's handle on the probe worker: create probes, start them speaking, mark a
-// failover window, collect their reports.
+// The test's handle on the probe worker: create probes, start them speaking, say where
+// the counted run and its failover windows are, collect their reports.
 
 import type { ProbeReport } from "./probe.ts";
 
 export type ProbeRequest =
   & { seq: number }
   & (
-    | { op: "create"; name: string; codec: "PCMU" | "PCMA"; injector: number }
+    | { op: "create"; name: string; codec: "PCMU" | "PCMA"; member: number; offsetMs: number }
     | { op: "speak"; name: string; remotePort: number; t0: number; until: number }
-    | { op: "exclude"; ms: number }
+    | { op: "count"; from: number; to: number; windowMs: number }
+    | { op: "window"; at: number }
     | { op: "report" }
     | { op: "close" }
   );
@@ -42,17 +43,28 @@ export class ProbeHost {
     });
   }
 
-  /** A probe listening on a fresh loopback port; returns the port. */
-  async create(name: string, codec: "PCMU" | "PCMA", injector: number): Promise<number> {
-    return (await this.#call({ op: "create", name, codec, injector })).port!;
+  /** A probe for member `member` listening on a fresh loopback port; returns the port. */
+  async create(
+    name: string,
+    codec: "PCMU" | "PCMA",
+    member: number,
+    offsetMs: number,
+  ): Promise<number> {
+    return (await this.#call({ op: "create", name, codec, member, offsetMs })).port!;
   }
 
   async speak(name: string, remotePort: number, t0: number, until: number): Promise<void> {
     await this.#call({ op: "speak", name, remotePort, t0, until });
   }
 
-  async exclude(ms: number): Promise<void> {
-    await this.#call({ op: "exclude", ms });
+  /** Loss and jitter count packets arriving in [from, to); windows are `windowMs` long. */
+  async count(from: number, to: number, windowMs: number): Promise<void> {
+    await this.#call({ op: "count", from, to, windowMs });
+  }
+
+  /** A failover window opens at `at` (wall ms). */
+  async window(at: number): Promise<void> {
+    await this.#call({ op: "window", at });
   }
 
   async reports(): Promise<ProbeReport[]> {

@@ -20,7 +20,7 @@ self.onmessage = (e: MessageEvent<ProbeRequest>) => {
   try {
     switch (m.op) {
       case "create": {
-        const p = new Probe(m.name, m.codec, m.injector);
+        const p = new Probe(m.name, m.codec, m.member, m.offsetMs);
         probes.set(m.name, p);
         return reply({ port: p.port });
       }
@@ -29,8 +29,11 @@ self.onmessage = (e: MessageEvent<ProbeRequest>) => {
           console.error(String(err))
         );
         return reply({});
-      case "exclude":
-        for (const p of probes.values()) p.exclude(m.ms);
+      case "count":
+        for (const p of probes.values()) p.count(m.from, m.to, m.windowMs);
+        return reply({});
+      case "window":
+        for (const p of probes.values()) p.window(m.at);
         return reply({});
       case "report":
         return reply({ reports: [...probes.values()].map((p) => p.report()) });

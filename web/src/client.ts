@@ -7,14 +7,26 @@
 
 import { Device } from "mediasoup-client";
 import type { types } from "mediasoup-client";
-import { signAdmissionRequest, signBallot } from "../../guard/client.ts";
+import * as ed from "@noble/ed25519";
+import { newNonce } from "../../guard/client.ts";
+import { ballotBytes, signedBytes } from "../../guard/canonical.ts";
 import type { AdmissionRequest, CallType } from "../../guard/types.ts";
+import { fromBase64, fromHex, toBase64 } from "../../witness/base64.ts";
+import { checkpointBytes, DEFAULT_CHECKPOINT_EVERY } from "../../provenance/checkpoint.ts";
+import {
+  type ChainMark,
+  type ChainOptions,
+  chainWorkerSource,
+  type ReceivedFrame,
+} from "./chain_transform.ts";
+import { DetachedVerifier } from "../../provenance/detached_verifier.ts";
 import {
   type ClientRequest,
   type ConsumerInfo,
   type Joined,
   type MemberEvent,
   type MemberInfo,
+  type MemberProvenance,
   PROTOCOL_VERSION,
   type Resumed,
   type ServerMessage,
@@ -32,19 +44,80 @@ export interface InboundCounters {
   jitterMs: number;
 }
 
+/**
+ * Signs bytes with the guardian's Ed25519 key and returns the 64-byte signature: the
+ * join page's signer holds a non-extractable WebCrypto key (web/src/keystore.ts),
+ * tests and benchmarks pass the raw seed instead (`secretKey`).
+ */
+export type Signer = (message: Uint8Array) => Promise<Uint8Array>;
+
+/** A signer over a raw 32-byte Ed25519 seed (@noble/ed25519). */
+export function seedSigner(secretKey: Uint8Array): Signer {
+  return (message) => ed.signAsync(message, secretKey);
+}
+
 export interface ClientOptions {
   /** ws:// or wss:// URL of Council's /ws. */
   url: string;
   room: string;
   guardianId: string;
-  /** The guardian's Ed25519 secret key (32-byte seed). */
-  secretKey: Uint8Array;
+  /** The guardian's Ed25519 secret key (32-byte seed), when no `signer` is given. */
+  secretKey?: Uint8Array;
+  /** Signs admission requests and ballots (preferred: the key never leaves it). */
+  signer?: Signer;
   audio?: MediaStreamTrack;
   video?: MediaStreamTrack;
   callType?: CallType;
   bandwidthKbps?: number;
   /** A device already loaded with the router's capabilities (see loadDevice). */
   device?: Device;
+  /**
+   * Chain and sign the audio this page sends (docs/provenance.md, "Browsers"); on by
+   * default where the browser has encoded transforms.
+   */
+  sign?: boolean;
+}
+
+/**
+ * How this browser can hash its own encoded frames: RTCRtpScriptTransform, Chromium's
+ * older insertable streams (createEncodedStreams), or not at all.
+ */
+export type ChainSupport = "script" | "streams" | "none";
+
+export function chainSupport(): ChainSupport {
+  const g = globalThis as { RTCRtpScriptTransform?: unknown; RTCRtpSender?: { prototype: object } };
+  if (typeof g.RTCRtpScriptTransform === "function") return "script";
+  if (g.RTCRtpSender && "createEncodedStreams" in g.RTCRtpSender.prototype) return "streams";
+  return "none";
+}
+
+/** The chain of what this page sends: its stream id and the checkpoints it signed. */
+export interface Signing {
+  streamId: string;
+  via: Exclude<ChainSupport, "none">;
+  /** Checkpoints signed and accepted by Council, and the last one's frame index. */
+  checkpoints: number;
+  lastIndex: number;
+  /** Checkpoints that could not be sent (the socket was down) or were refused. */
+  failed: number;
+}
+
+/** How far the mix this page hears is proven (docs/provenance.md, "Browsers"). */
+export interface MixProof {
+  state: "verified" | "unverified" | "broken";
+  reason: string;
+  index: number;
+  /** When the evidence arrived in this page (epoch ms). */
+  at?: number;
+}
+
+/** Council's mix is 20 ms Opus frames: 960 ticks of the 48 kHz RTP clock. */
+const MIX_FRAME_TICKS = 960;
+const epochNow = () => performance.timeOrigin + performance.now();
+
+interface EncodedStreams {
+  readable: ReadableStream;
+  writable: WritableStream;
 }
 
 /**
@@ -75,6 +148,8 @@ export class ServerError extends Error {
   }
 }
 
+const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
 /** Session endings the client heals by joining again rather than leaving. */
 const REJOIN_REASONS = ["webrtc-worker-died"];
 
@@ -103,9 +178,18 @@ export class CouncilClient extends EventTarget {
   levels: Record<string, number> = {};
   readonly remote = new Map<string, { consumer: types.Consumer; memberId: string }>();
   muted = false;
+  /** Why the session ended (`session.ended`'s reason, or "left" after leave()). */
+  endedReason?: string;
+  /** The attempt under way while reconnecting (1, 2, ...); 0 otherwise. */
+  reconnectAttempt = 0;
+  /** The last send and receive transports' connection states ("new" until known). */
+  readonly transportState: Record<"send" | "recv", string> = { send: "new", recv: "new" };
   /**
-   * performance.now() when `hello` was sent and when the first packet of the mix
-   * arrived (its track unmuted): the join time benchmarks and the page report.
+   * performance.now() at each step of the first join, for the join-time benchmark
+   * (bench/webrtc.ts): connectAt (socket created), helloAt (socket open, hello sent),
+   * welcomeAt, signedAt, joinedAt, recvAt, producedAt, mixConsumedAt,
+   * recv/sendConnectedAt, firstAudioAt (first packet of the mix: its track unmuted).
+   * The page adds clickAt, mediaAt and playerAt (web/src/app.ts).
    */
   readonly timings: Record<string, number> = {};
 
@@ -126,9 +210,26 @@ export class CouncilClient extends EventTarget {
   #events: Promise<void> = Promise.resolve();
   audioProducer?: types.Producer;
   videoProducer?: types.Producer;
+  /** The chain of this page's audio, while it sends a chained producer. */
+  signing?: Signing;
+  /** Members' signed streams as Council last reported them (a member absent: unverified). */
+  readonly provenance = new Map<string, MemberProvenance>();
+  #chainWorker?: Worker;
+  /** How far the mix this page hears is proven, while Council chains it. */
+  mixProof?: MixProof;
+  #mix?: { key: Uint8Array; streamId: string; v: DetachedVerifier };
+  /** The stream id of the audio sender being created, once its transform is attached. */
+  #announce?: string;
+  /** The stream id the last audio `produce` request named. */
+  #announced?: string;
+
+  readonly #signer: Signer;
 
   constructor(readonly o: ClientOptions) {
     super();
+    if (o.signer) this.#signer = o.signer;
+    else if (o.secretKey) this.#signer = seedSigner(o.secretKey);
+    else throw new TypeError("CouncilClient needs a signer or a secretKey");
     this.#resetRecv();
     if (o.device?.loaded) this.#deviceReady = Promise.resolve(o.device);
   }
@@ -165,18 +266,23 @@ export class CouncilClient extends EventTarget {
     }
   }
 
-  #sign(): Promise<AdmissionRequest> {
-    return signAdmissionRequest({
+  /** The admission request (docs/guard.md), signed over its canonical bytes. */
+  async #sign(): Promise<AdmissionRequest> {
+    const request = {
       guardianId: this.o.guardianId,
       room: this.o.room,
       callType: this.o.callType ?? "ROUTINE",
       bandwidthKbps: this.o.bandwidthKbps ?? (this.o.video ? 1500 : 64),
       codecs: ["opus"],
       pii: false,
-    }, this.o.secretKey);
+      timestamp: Date.now(),
+      nonce: newNonce(),
+    } satisfies Omit<AdmissionRequest, "signature">;
+    return { ...request, signature: toBase64(await this.#signer(signedBytes(request))) };
   }
 
   async #connect(): Promise<void> {
+    this.timings.connectAt ??= performance.now();
     const ws = new WebSocket(this.o.url);
     this.#ws = ws;
     await new Promise<void>((resolve, reject) => {
@@ -189,6 +295,7 @@ export class CouncilClient extends EventTarget {
     this.#lastHeard = Date.now();
     this.timings.helloAt ??= performance.now();
     const welcome = await this.request<Welcome>({ type: "hello", version: PROTOCOL_VERSION });
+    this.timings.welcomeAt ??= performance.now();
     this.#heartbeatMs = welcome.heartbeatMs;
     // Every room's router has these capabilities: the device loads while guard decides.
     this.#deviceReady ??= (async () => {
@@ -231,19 +338,21 @@ export class CouncilClient extends EventTarget {
     this.lastSeq = joined.seq; // a fresh membership numbers its events from here
     this.members.clear();
     for (const m of joined.members) this.members.set(m.memberId, m);
+    this.provenance.clear();
+    for (const p of joined.provenance ?? []) this.provenance.set(p.memberId, p);
+    this.#startMix(joined.mix);
     this.#emit("members", { members: [...this.members.values()] });
+    this.#emit("provenance", { members: [...this.provenance.values()] });
     await pipeline[1];
     this.#recv = this.#transport("recv", await pipeline[2]);
     this.#recvResolve(this.#recv);
     this.timings.recvAt ??= performance.now();
-    this.#send = this.#transport("send", await pipeline[3]);
+    const via = this.o.sign === false ? "none" : chainSupport();
+    this.#send = this.#transport("send", await pipeline[3], via === "streams");
+    this.signing = undefined;
     if (this.o.audio) {
-      this.audioProducer = await this.#send.produce({
-        track: this.o.audio,
-        // The tracks are the page's: a rejoin produces them again on new transports.
-        stopTracks: false,
-        codecOptions: { opusStereo: false, opusDtx: false, opusFec: true },
-      });
+      this.audioProducer = await this.#produceAudio(this.#send, this.o.audio, via);
+      this.timings.producedAt ??= performance.now();
     }
     if (this.o.video) {
       this.videoProducer = await this.#send.produce({
@@ -252,16 +361,216 @@ export class CouncilClient extends EventTarget {
         encodings: SIMULCAST,
         codecOptions: { videoGoogleStartBitrate: 1000 },
       });
+      if (via === "streams") {
+        // Insertable streams are on for every sender of the transport: video passes as is.
+        const sender = this.videoProducer.rtpSender as unknown as {
+          createEncodedStreams(): EncodedStreams;
+        };
+        const { readable, writable } = sender.createEncodedStreams();
+        readable.pipeTo(writable).catch(() => {});
+      }
     }
     return joined;
   }
 
-  #transport(direction: "send" | "recv", info: TransportInfo): types.Transport {
+  /**
+   * Produces the microphone, chained when the browser can: its encoded frames are
+   * hashed in the chain worker and every K-th frame's checkpoint is signed here. The
+   * transform must be on the sender before the offer that starts it (Chromium never
+   * passes frames to a script transform set later), and mediasoup-client creates the
+   * sender and negotiates inside produce(): so the transform is attached as the
+   * sender is created (addTransceiver, wrapped for that one call), and the chain is
+   * announced with the producer only if that worked.
+   */
+  async #produceAudio(
+    send: types.Transport,
+    track: MediaStreamTrack,
+    via: ChainSupport,
+  ): Promise<types.Producer> {
+    const options = {
+      track,
+      // The tracks are the page's: a rejoin produces them again on new transports.
+      stopTracks: false,
+      codecOptions: { opusStereo: false, opusDtx: false, opusFec: true },
+    };
+    if (via === "none") return await send.produce(options);
+    const streamId = hexOf(crypto.getRandomValues(new Uint8Array(16)));
+    const chain: ChainOptions = { streamId, every: DEFAULT_CHECKPOINT_EVERY };
+    const worker = this.#chainWorker ??= this.#startChainWorker();
+    const proto = RTCPeerConnection.prototype;
+    const addTransceiver = proto.addTransceiver;
+    const attach = (sender: RTCRtpSender & { createEncodedStreams?(): EncodedStreams }) => {
+      if (via === "script") sender.transform = new RTCRtpScriptTransform(worker, chain);
+      else {
+        const { readable, writable } = sender.createEncodedStreams!();
+        worker.postMessage({ type: "pipe", readable, writable, options: chain }, [
+          readable as unknown as Transferable,
+          writable as unknown as Transferable,
+        ]);
+      }
+      this.#announce = streamId;
+    };
+    const created = (transceiver: RTCRtpTransceiver, first: unknown) => {
+      if (first !== track || this.#announce !== undefined) return;
+      try {
+        attach(transceiver.sender);
+      } catch (err) {
+        this.#emit("error", { code: "CHAIN", message: `audio not signed: ${err}` });
+      }
+    };
+    proto.addTransceiver = function (
+      this: RTCPeerConnection,
+      ...args: Parameters<RTCPeerConnection["addTransceiver"]>
+    ) {
+      const transceiver = addTransceiver.apply(this, args);
+      created(transceiver, args[0]);
+      return transceiver;
+    };
+    let producer: types.Producer;
+    try {
+      producer = await send.produce(options);
+    } finally {
+      proto.addTransceiver = addTransceiver;
+      this.#announce = undefined;
+    }
+    if (this.#announced === streamId) {
+      this.signing = { streamId, via, checkpoints: 0, lastIndex: -1, failed: 0 };
+    }
+    return producer;
+  }
+
+  #startChainWorker(): Worker {
+    // The URL stays valid while the page lives: the worker loads it asynchronously.
+    const url = URL.createObjectURL(new Blob([chainWorkerSource()], { type: "text/javascript" }));
+    const worker = new Worker(url, { name: "council-chain" });
+    worker.onerror = (e) => this.#emit("error", { code: "CHAIN", message: e.message });
+    worker.onmessage = (e: MessageEvent<ChainMark | ReceivedFrame>) => {
+      const m = e.data;
+      if (m?.type === "frame") {
+        this.#mix?.v.frame(m.rtpTimestamp, MIX_FRAME_TICKS, new Uint8Array(m.data), epochNow());
+      } else this.#onMark(m);
+    };
+    return worker;
+  }
+
+  /**
+   * The mix this page hears, verified here against Council's checkpoints (signed with
+   * its media key, sent over /ws): its frames are taken by a receive transform in the
+   * chain worker. Only where the browser has RTCRtpScriptTransform.
+   */
+  #startMix(mix: Joined["mix"]): void {
+    this.#mix = undefined;
+    this.mixProof = undefined;
+    const key = mix && fromBase64(mix.key);
+    if (!mix || !key || chainSupport() !== "script") return;
+    this.#mix = { key, streamId: mix.streamId, v: this.#mixVerifier(key, mix.streamId) };
+    this.mixProof = { state: "unverified", reason: "no checkpoint yet", index: -1 };
+    this.#emit("mix-provenance", this.mixProof);
+  }
+
+  #mixVerifier(key: Uint8Array, streamId: string): DetachedVerifier {
+    const v: DetachedVerifier = new DetachedVerifier({
+      streamId: fromHex(streamId)!,
+      publicKey: key,
+      checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
+      onChange: (c) => {
+        if (this.#mix?.v !== v) return;
+        this.mixProof = { state: c.state, reason: c.reason, index: c.index, at: c.at };
+        this.#emit("mix-provenance", this.mixProof);
+      },
+    });
+    return v;
+  }
+
+  #onMixCheckpoint(m: Extract<ServerMessage, { type: "mix.checkpoint" }>): void {
+    const mix = this.#mix;
+    if (!mix) return;
+    if (m.streamId !== mix.streamId) {
+      // Council rebuilt the leg (a media worker failover): a new chain from here.
+      mix.streamId = m.streamId;
+      mix.v = this.#mixVerifier(mix.key, m.streamId);
+    }
+    const [streamId, link, signature] = [
+      fromHex(m.streamId),
+      fromHex(m.link),
+      fromBase64(m.signature),
+    ];
+    if (!streamId || !link || !signature) return;
+    mix.v.checkpoint(
+      { streamId, index: m.index, rtpTimestamp: m.rtpTimestamp, link, signature },
+      epochNow(),
+    );
+  }
+
+  /**
+   * Consumes the mix with the chain worker's receive transform on its receiver, set in
+   * the track event of the offer that creates it (Chromium feeds a receiver's script
+   * transform only when it is there that early).
+   */
+  async #consumeMix(consume: () => Promise<types.Consumer>): Promise<types.Consumer> {
+    if (!this.#mix) return await consume();
+    const worker = this.#chainWorker ??= this.#startChainWorker();
+    const options: ChainOptions = { streamId: "mix", every: 0, receive: true };
+    const proto = RTCPeerConnection.prototype;
+    const setRemoteDescription = proto.setRemoteDescription;
+    const onTrack = (e: RTCTrackEvent) => {
+      if (e.track.kind === "audio" && !e.receiver.transform) {
+        e.receiver.transform = new RTCRtpScriptTransform(worker, options);
+      }
+    };
+    proto.setRemoteDescription = async function (this: RTCPeerConnection, ...args: unknown[]) {
+      // The receiver appears with its track event, during this call: not later.
+      this.addEventListener("track", onTrack);
+      try {
+        return await (setRemoteDescription as (...a: unknown[]) => Promise<void>).apply(this, args);
+      } finally {
+        this.removeEventListener("track", onTrack);
+      }
+    } as typeof proto.setRemoteDescription;
+    try {
+      return await consume();
+    } finally {
+      proto.setRemoteDescription = setRemoteDescription;
+    }
+  }
+
+  /** Every K frames: the guardian's key signs the checkpoint; it goes to Council over /ws. */
+  async #onMark(m: ChainMark): Promise<void> {
+    const s = this.signing;
+    if (m?.type !== "checkpoint" || !s || m.streamId !== s.streamId) return;
+    try {
+      const signature = await this.#signer(
+        checkpointBytes(fromHex(m.streamId)!, m.index, fromHex(m.link)!),
+      );
+      await this.request({
+        type: "checkpoint",
+        streamId: m.streamId,
+        index: m.index,
+        rtpTimestamp: m.rtpTimestamp,
+        link: m.link,
+        signature: toBase64(signature),
+      });
+      s.checkpoints++;
+      s.lastIndex = m.index;
+    } catch {
+      s.failed++;
+    }
+  }
+
+  #transport(
+    direction: "send" | "recv",
+    info: TransportInfo,
+    insertableStreams = false,
+  ): types.Transport {
     const params = {
       id: info.transportId,
       iceParameters: info.iceParameters as unknown as types.IceParameters,
       iceCandidates: info.iceCandidates as unknown as types.IceCandidate[],
       dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
+      // Chromium's older insertable streams are a peer connection setting.
+      ...(insertableStreams
+        ? { additionalSettings: { encodedInsertableStreams: true } as Partial<RTCConfiguration> }
+        : {}),
     };
     const t = direction === "send"
       ? this.#device!.createSendTransport(params)
@@ -275,15 +584,21 @@ export class CouncilClient extends EventTarget {
     });
     if (direction === "send") {
       t.on("produce", ({ kind, rtpParameters }, ok, fail) => {
+        // The audio sender's chain, when its transform was attached as it was created.
+        const streamId = kind === "audio" ? this.#announce : undefined;
+        if (kind === "audio") this.#announced = streamId;
+        const provenance = streamId ? { streamId } : undefined;
         this.request<{ producerId: string }>({
           type: "produce",
           transportId: t.id,
           kind,
           rtpParameters: rtpParameters as unknown as Record<string, unknown>,
+          ...(provenance ? { provenance } : {}),
         }).then(({ producerId }) => ok({ id: producerId }), fail);
       });
     }
     t.on("connectionstatechange", (state) => {
+      this.transportState[direction] = state;
       if (state === "connected") this.timings[`${direction}ConnectedAt`] ??= performance.now();
       this.#emit("transport", { direction, state });
     });
@@ -330,6 +645,9 @@ export class CouncilClient extends EventTarget {
       case "ping":
         ws.send(JSON.stringify({ type: "pong", id: `p${msg.id}` }));
         return;
+      case "mix.checkpoint":
+        this.#onMixCheckpoint(msg);
+        return;
       case "levels":
         this.levels = msg.levels;
         this.#emit("levels", msg.levels);
@@ -353,6 +671,11 @@ export class CouncilClient extends EventTarget {
         break;
       case "member.left":
         this.members.delete(e.data.memberId);
+        this.provenance.delete(e.data.memberId);
+        break;
+      case "provenance.state":
+        this.provenance.set(e.data.memberId, e.data);
+        this.#emit("provenance", { members: [...this.provenance.values()] });
         break;
       case "member.muted": {
         const m = this.members.get(e.data.memberId);
@@ -373,6 +696,7 @@ export class CouncilClient extends EventTarget {
         break;
       }
       case "session.ended":
+        this.endedReason = e.data.reason;
         this.#teardown();
         if (REJOIN_REASONS.includes(e.data.reason) && !this.#leaving) {
           // Council lost the media process this room ran on: join again (a new
@@ -397,12 +721,14 @@ export class CouncilClient extends EventTarget {
   async #consume(info: ConsumerInfo): Promise<void> {
     const recv = await this.#recvReady;
     if (this.remote.has(info.consumerId)) return;
-    const consumer = await recv.consume({
-      id: info.consumerId,
-      producerId: info.producerId,
-      kind: info.kind,
-      rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
-    });
+    const consume = () =>
+      recv.consume({
+        id: info.consumerId,
+        producerId: info.producerId,
+        kind: info.kind,
+        rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
+      });
+    const consumer = info.memberId === "mix" ? await this.#consumeMix(consume) : await consume();
     this.remote.set(consumer.id, { consumer, memberId: info.memberId });
     if (info.memberId === "mix") this.timings.mixConsumedAt ??= performance.now();
     if (info.memberId === "mix" && this.timings.firstAudioAt === undefined) {
@@ -412,7 +738,12 @@ export class CouncilClient extends EventTarget {
       else track.addEventListener("unmute", first, { once: true });
     }
     await this.request({ type: "resumeConsumer", consumerId: consumer.id });
-    this.#emit("track", { memberId: info.memberId, kind: info.kind, track: consumer.track });
+    this.#emit("track", {
+      consumerId: consumer.id,
+      memberId: info.memberId,
+      kind: info.kind,
+      track: consumer.track,
+    });
   }
 
   #onClose(ws: WebSocket): void {
@@ -425,9 +756,12 @@ export class CouncilClient extends EventTarget {
 
   /** Reopens the socket with exponential backoff and resumes (or, failing that, rejoins). */
   async #reconnect(): Promise<void> {
+    this.reconnectAttempt = 1;
     this.#setState("reconnecting");
     for (let attempt = 0; !this.#leaving; attempt++) {
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+      this.reconnectAttempt = attempt + 1;
+      this.#emit("reconnecting", { attempt: attempt + 1, delayMs: delay });
       await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
       if (this.#leaving) return;
       try {
@@ -447,6 +781,7 @@ export class CouncilClient extends EventTarget {
           this.#teardown();
           await this.#admit();
         }
+        this.reconnectAttempt = 0;
         this.#setState("joined");
         return;
       } catch (err) {
@@ -468,8 +803,16 @@ export class CouncilClient extends EventTarget {
   }
 
   #teardown(): void {
-    for (const { consumer } of this.remote.values()) consumer.close();
+    for (const [consumerId, { consumer, memberId }] of this.remote) {
+      consumer.close();
+      // The page drops the element that played it (no dead tile is left behind).
+      this.#emit("track-ended", { consumerId, memberId });
+    }
     this.remote.clear();
+    this.transportState.send = this.transportState.recv = "new";
+    this.signing = undefined;
+    this.#mix = undefined;
+    this.mixProof = undefined;
     this.#send?.close();
     this.#recv?.close();
     this.#send = this.#recv = undefined;
@@ -496,10 +839,17 @@ export class CouncilClient extends EventTarget {
 
   /** Casts this guardian's signed ballot in one of the room's votes. */
   async castBallot(voteId: string, choice: string): Promise<void> {
-    const ballot = await signBallot(
-      { voteId, room: this.o.room, guardianId: this.o.guardianId, choice },
-      this.o.secretKey,
-    );
+    const unsigned = {
+      voteId,
+      room: this.o.room,
+      guardianId: this.o.guardianId,
+      choice,
+      timestamp: Date.now(),
+    };
+    const ballot = {
+      ...unsigned,
+      signature: toBase64(await this.#signer(ballotBytes(unsigned))),
+    };
     const http = this.o.url.replace(/^ws/, "http").replace(/\/ws$/, "");
     const res = await fetch(
       `${http}/api/v1/rooms/${encodeURIComponent(this.o.room)}/votes/${voteId}/ballots`,
@@ -525,7 +875,10 @@ export class CouncilClient extends EventTarget {
     }
     clearInterval(this.#watchdog);
     this.#teardown();
+    this.#chainWorker?.terminate();
+    this.#chainWorker = undefined;
     this.#ws?.close();
+    this.endedReason ??= "left";
     this.#setState("left");
   }
 

@@ -6,6 +6,7 @@
 import type { Codec } from "../../../guard/mod.ts";
 import type { HostPort } from "../h225/address.ts";
 import { H245_PROTOCOL } from "./mod.ts";
+import { provenanceCapability } from "./provenance.ts";
 
 type Msg = Record<string, unknown>;
 
@@ -109,7 +110,8 @@ const NO_MULTIPOINT = {
 
 /**
  * Council's TerminalCapabilitySet: what it can receive (each codec the room
- * allows, in preference order), DTMF as user input, and video when it is on.
+ * allows, in preference order), stream chains, DTMF as user input, and video when
+ * it is on.
  */
 export function terminalCapabilitySet(o: CapabilityOptions): Msg {
   const table: Msg[] = [];
@@ -156,6 +158,8 @@ export function terminalCapabilitySet(o: CapabilityOptions): Msg {
       },
     }, video);
   }
+  // Stream chains (h245/provenance.ts): a control capability, in no media descriptor.
+  add(provenanceCapability(), []);
   add({ receiveAndTransmitUserInputCapability: { basicString: null } }, input);
   add({ receiveAndTransmitUserInputCapability: { dtmf: null } }, input);
   const simultaneous = [audio, video, input].filter((s) => s.length > 0);

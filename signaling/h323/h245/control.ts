@@ -34,6 +34,8 @@ export interface H245Events {
   failed(why: string): void;
   /** The peer refused Council's audio channel: nothing is sent to it (the leg says why). */
   transmitRefused?(cause: string): void;
+  /** The peer's TerminalCapabilitySet (each one it sends), for what it says beyond codecs. */
+  capabilities?(tcs: Msg): void;
 }
 
 export interface H245ControlOptions {
@@ -156,6 +158,7 @@ export class H245Control {
         this.o.send({
           response: { terminalCapabilitySetAck: { sequenceNumber: body.sequenceNumber } },
         });
+        this.o.events.capabilities?.(body);
         return this.#maybeOpen();
       case "response.terminalCapabilitySetAck":
         if (body.sequenceNumber === this.#tcsSeq) this.#ourTcsAcked = true;

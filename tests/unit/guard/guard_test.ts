@@ -57,9 +57,12 @@ Deno.test("gate 1-2: unknown guardian, bad signature, suspended and revoked guar
     );
     // Signed by someone else's key.
     const forged = await mallory.sign();
-    assert.equal(
-      reason(await t.guard.admit({ ...forged, guardianId: alice.id })),
-      "INVALID_SIGNATURE",
+    const wrongKey = await t.guard.admit({ ...forged, guardianId: alice.id });
+    assert.equal(reason(wrongKey), "INVALID_SIGNATURE");
+    // The refusal says whose key was expected (issue 25 item 10: a key mixed up).
+    assert.match(
+      (wrongKey as { message: string }).message,
+      /if:\/\/guardian\/alice's registered key: signed with another key/,
     );
     // A field changed after signing.
     assert.equal(

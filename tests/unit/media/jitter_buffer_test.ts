@@ -142,3 +142,60 @@ Deno.test("jitter buffer: capacity bounds memory under a flood", () => {
   assert.equal(jb.size, 16);
   assert.equal(verdicts.filter((v) => v === "overflow").length, 984);
 });
+
+Deno.test("jitter buffer: stalls that recur raise the target to cover them, filling the wait with concealment, never silence", () => {
+  const jb = new JitterBuffer({ clockRate: CLOCK, frameDuration: FRAME });
+  const log: string[] = [];
+  // Every 100th packet is held up 30 ms (a sender whose host stalls now and then).
+  const late = (n: number) => n > 0 && n % 100 === 0;
+  let held: number | undefined;
+  for (let n = 0; n < 400; n++) {
+    if (held !== undefined && n * 20 >= held * 20 + 30) {
+      jb.push(packet(held), held * 20 + 30);
+      held = undefined;
+    }
+    if (late(n)) held = n;
+    else jb.push(packet(n), n * 20);
+    log.push(describe(jb.next(n * 20 + 5)));
+  }
+  // The first stall is one in 20 s: concealed in its slot, no delay added. The second
+  // raises the target at once (its own slot already passed), and the delay grows by
+  // concealment without a slot, not by a silent tick. The third plays in time.
+  assert.equal(jb.stats().concealed, 2);
+  assert.ok(jb.stats().targetMs >= 30, `target ${jb.stats().targetMs}`);
+  assert.ok(jb.stats().expanded >= 1, `expanded ${jb.stats().expanded}`);
+  assert.deepEqual(log.filter((x) => x === "w"), []);
+  assert.equal(jb.stats().late, 2);
+  // From the third stall on, every packet plays.
+  const played = new Set(log.filter((x) => x.startsWith("p")));
+  for (let n = 290; n < 390; n++) assert.ok(played.has(`p${n}`), `p${n} played`);
+});
+
+Deno.test("jitter buffer: a tick before a packet that is on its way is concealment, not silence, while the source plays", () => {
+  const jb = new JitterBuffer({ clockRate: CLOCK, frameDuration: FRAME });
+  const log: string[] = [];
+  // Packet 10 is 5 ms late (its slot is concealed; the target learns 5 ms); packet 20
+  // is 4 ms late, within the target: the tick 3 ms after its time finds it on its way.
+  const lateBy = (n: number) => n === 10 ? 5 : n === 20 ? 4 : 0;
+  for (let n = 0; n < 40; n++) {
+    if (!lateBy(n)) jb.push(packet(n), n * 20);
+    log.push(describe(jb.next(n * 20 + 3)));
+    if (lateBy(n)) jb.push(packet(n), n * 20 + lateBy(n));
+  }
+  assert.deepEqual(log.filter((x) => x === "w"), [], log.join(","));
+  assert.equal(jb.stats().late, 1);
+  assert.ok(log.includes("p20"), log.join(","));
+  // After the last packet: at most five frames of concealment, then silence.
+  const tail = drive(jb, 1300, 10);
+  assert.ok(tail.filter((x) => x === "c").length <= 5, tail.join(","));
+  assert.equal(tail.at(-1), "w");
+});
+
+Deno.test("jitter buffer: a path that steps 40 ms faster once (a browser's capture catching up) is not taken for 40 ms of jitter", () => {
+  const jb = new JitterBuffer({ clockRate: CLOCK, frameDuration: FRAME });
+  for (let n = 0; n < 300; n++) {
+    jb.push(packet(n), n * 20 + (n < 100 ? 40 : 0));
+    jb.next(n * 20 + 45);
+  }
+  assert.equal(jb.stats().targetMs, 0);
+});
