@@ -6,7 +6,7 @@
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
-import { readSecretLine } from "./_secret.ts";
+import { setOrClearPassword } from "./_secret.ts";
 import type { UpstreamStatus } from "../signaling/h323/ras/upstream.ts";
 
 const HELP = `council h323 <command> [options]
@@ -46,12 +46,6 @@ interface Registration {
   expiresAt: string;
 }
 
-async function readPassword(o: { file?: string; stdin?: boolean }): Promise<string> {
-  const line = await readSecretLine(o, "password");
-  if (!line) throw new UsageError("the password is empty");
-  return line;
-}
-
 export const h323Command: Command = operatorCommand({
   name: "h323",
   summary: "H.323 passwords (H.235.1) and registrations",
@@ -62,23 +56,7 @@ export const h323Command: Command = operatorCommand({
     case "password": {
       if (rest.length !== 1) throw new UsageError("password takes one guardian ID");
       const path = `/api/v1/h323/passwords/${encodeURIComponent(rest[0])}`;
-      const sources = [values["password-file"] !== undefined, !!values["password-stdin"]];
-      if (values.clear) {
-        if (sources.some(Boolean)) throw new UsageError("--clear takes no password");
-        await api.request("DELETE", path);
-        console.log(values.json ? JSON.stringify({ cleared: rest[0] }) : `cleared ${rest[0]}`);
-        return 0;
-      }
-      if (sources.filter(Boolean).length !== 1) {
-        throw new UsageError("give exactly one of --password-file, --password-stdin, --clear");
-      }
-      const password = await readPassword({
-        file: values["password-file"],
-        stdin: values["password-stdin"],
-      });
-      await api.request("PUT", path, { password });
-      console.log(values.json ? JSON.stringify({ set: rest[0] }) : `set ${rest[0]}`);
-      return 0;
+      return await setOrClearPassword(values, api, path, rest[0]);
     }
     case "passwords": {
       if (rest.length) throw new UsageError("passwords takes no arguments");

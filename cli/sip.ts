@@ -5,7 +5,7 @@
 
 import { OPERATOR_FLAGS, OPERATOR_OPTIONS, operatorCommand } from "./_api.ts";
 import { type Command, UsageError } from "./_command.ts";
-import { readSecretLine } from "./_secret.ts";
+import { setOrClearPassword } from "./_secret.ts";
 
 const HELP = `council sip <command> [options]
 
@@ -60,12 +60,6 @@ function userName(given: string): string {
   return name;
 }
 
-async function readPassword(o: { file?: string; stdin?: boolean }): Promise<string> {
-  const line = await readSecretLine(o, "password");
-  if (!line) throw new UsageError("the password is empty");
-  return line;
-}
-
 export const sipCommand: Command = operatorCommand({
   name: "sip",
   summary: "SIP passwords (digest) and registrations",
@@ -77,25 +71,7 @@ export const sipCommand: Command = operatorCommand({
       if (rest.length !== 1) throw new UsageError("password takes one guardian name");
       const user = userName(rest[0]);
       const path = `/api/v1/sip/credentials/${encodeURIComponent(user)}`;
-      const sources = [values["password-file"] !== undefined, !!values["password-stdin"]];
-      if (values.clear) {
-        if (sources.some(Boolean)) throw new UsageError("--clear takes no password");
-        await api.request("DELETE", path);
-        const id = `if://guardian/${user}`;
-        console.log(values.json ? JSON.stringify({ cleared: id }) : `cleared ${id}`);
-        return 0;
-      }
-      if (sources.filter(Boolean).length !== 1) {
-        throw new UsageError("give exactly one of --password-file, --password-stdin, --clear");
-      }
-      const password = await readPassword({
-        file: values["password-file"],
-        stdin: values["password-stdin"],
-      });
-      await api.request("PUT", path, { password });
-      const id = `if://guardian/${user}`;
-      console.log(values.json ? JSON.stringify({ set: id }) : `set ${id}`);
-      return 0;
+      return await setOrClearPassword(values, api, path, `if://guardian/${user}`);
     }
     case "credentials": {
       if (rest.length) throw new UsageError("credentials takes no arguments");

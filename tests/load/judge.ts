@@ -8,6 +8,12 @@
 //   heard at least floor(span / period) times in each span. A member whose audio is
 //   cut has no onsets anywhere: every path from it fails, by name.
 // - Self: no member may hear a marker of its own, over the whole run.
+// - The failover windows are left out of the paths and the mix count at each member:
+//   WINDOW_MS from each fault, or longer at a member that took longer to hear a correct
+//   mix again (until then and a second more). How long that took is the failover
+//   figures' business, judged against their goal; a member that never recovered fails
+//   its drill. (A path between two pages recovers only when both have rejoined after the
+//   mediasoup kill: on a loaded host that passed the window.)
 // - Failover: from each fault to the first correct mixed frame (every other member's tone
 //   heard again) after the break the fault caused, at every member;
 //   a member that never broke within the window lost nothing (0). A drill that did not
@@ -63,12 +69,35 @@ export function spans(
   return out;
 }
 
+/** How long after a member heard a correct mix again its paths are judged again. */
+export const RECOVERED_MARGIN_MS = 1000;
+
+/**
+ * A member's failover windows: from each fault `at`, `windowMs` long, or until `s`
+ * seconds (the member's failover time) and RECOVERED_MARGIN_MS more when that is later.
+ */
+export function failoverWindows(
+  faults: { at: number; s: number | null }[],
+  windowMs: number,
+): [number, number][] {
+  return faults.map(({ at, s }) => [
+    at,
+    at + Math.max(windowMs, s === null ? 0 : s * 1000 + RECOVERED_MARGIN_MS),
+  ]);
+}
+
+/** The spans judged: the same for every member, or each receiver's own. */
+export type Judged = [number, number][] | ((to: Heard) => [number, number][]);
+
+const spansAt = (judged: Judged, to: Heard) => typeof judged === "function" ? judged(to) : judged;
+
 const within = (t: number, s: [number, number][]) => s.some(([a, b]) => t >= a && t < b);
 
-/** Every ordered pair of members: markers expected and heard in `judged`. */
-export function paths(members: Heard[], judged: [number, number][], plan: SignalPlan): PathCount[] {
+/** Every ordered pair of members: markers expected and heard in the receiver's spans. */
+export function paths(members: Heard[], judgedAt: Judged, plan: SignalPlan): PathCount[] {
   const out: PathCount[] = [];
   for (const to of members) {
+    const judged = spansAt(judgedAt, to);
     for (const from of members) {
       if (from === to) continue;
       const onsets = to.hearing.onsets.filter((o) => o.from === from.member);
@@ -155,7 +184,7 @@ export function failoverAt(m: Heard, members: number, at: number, windowMs: numb
 /** Latency of each known-time marker at each receiver with the given timing (ms). */
 export function latencies(
   members: Heard[],
-  judged: [number, number][],
+  judgedAt: Judged,
   timing: Heard["timing"],
 ): number[] {
   const out: number[] = [];
@@ -163,6 +192,7 @@ export function latencies(
     if (!from.sent) continue;
     for (const to of members) {
       if (to === from || to.timing !== timing) continue;
+      const judged = spansAt(judgedAt, to);
       const onsets = to.hearing.onsets.filter((o) => o.from === from.member);
       for (const s of from.sent) {
         if (!within(s, judged) || !within(s + MARKER_WINDOW_MS, judged)) continue;

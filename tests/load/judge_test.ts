@@ -6,7 +6,15 @@
 import assert from "node:assert/strict";
 import { g711Decode, g711Encode } from "../../media/codecs/g711.ts";
 import { keepHearing, memberSignal, NOISE, othersMask, PLAN } from "./signal.ts";
-import { correctFrames, failoverAt, type Heard, paths, selfHeard, spans } from "./judge.ts";
+import {
+  correctFrames,
+  failoverAt,
+  failoverWindows,
+  type Heard,
+  paths,
+  selfHeard,
+  spans,
+} from "./judge.ts";
 import { deafPaths } from "./production.ts";
 import { histogramPercentile, RtpStats } from "./rtp_stats.ts";
 
@@ -126,6 +134,38 @@ Deno.test("judge: failover runs from the fault to the first correct frames after
   listener.flush();
   const rejoin = { name: "m3", member: 3, timing: "arrival" as const, hearing };
   assert.equal(failoverAt(rejoin, MEMBERS, fault, 3000), 2);
+});
+
+Deno.test("judge: a member slower to recover than the window is judged from its recovery on", () => {
+  // m9 is missing at m3 from the fault until 8 s (two pages rejoining one after the other),
+  // past a 2 s window.
+  const fault = 3000, back = 8000, windowMs = 2000;
+  const pcm = mixFor(3), without = mixFor(3, { cut: 9 });
+  const { listener, hearing } = keepHearing(RATE);
+  for (let i = 0; i + 160 <= pcm.length; i += 160) {
+    const at = i / 8;
+    listener.frame((at >= fault + 40 && at < back ? without : pcm).subarray(i, i + 160), at);
+  }
+  listener.flush();
+  const to: Heard = { name: "m3", member: 3, timing: "arrival", hearing };
+  const all = names.map((name, m): Heard =>
+    m === 3 ? to : { name, member: m, timing: "arrival", hearing: { onsets: [], segments: [] } }
+  );
+  const s = failoverAt(to, MEMBERS, fault, windowMs);
+  assert.equal(s, (back - fault) / 1000);
+  const deafInto = (judged: [number, number][]) =>
+    deafPaths({ paths: paths(all, () => judged, PLAN).filter((p) => p.to === "m3") });
+  // A fixed window counts the rest of the outage against m9's path...
+  const fixed = spans(0, SECONDS * 1000, failoverWindows([{ at: fault, s: null }], windowMs));
+  assert.deepEqual(deafInto(fixed).map((p) => p.split(":")[0]), ["m9 → m3"]);
+  // ...the member's own recovery does not, and every path and frame after it is whole.
+  const own = spans(0, SECONDS * 1000, failoverWindows([{ at: fault, s }], windowMs));
+  assert.deepEqual(own, [[2000, fault], [back + 1000, SECONDS * 1000 - 1000]]);
+  assert.deepEqual(deafInto(own), []);
+  const frames = correctFrames(to, MEMBERS, own);
+  assert.equal(frames.correct, frames.frames);
+  // A recovery inside the window leaves the window as it is.
+  assert.deepEqual(failoverWindows([{ at: fault, s: 0.5 }], windowMs), [[fault, fault + windowMs]]);
 });
 
 Deno.test("rtp stats: loss and jitter inside and outside the failover windows", () => {

@@ -60,6 +60,7 @@ import { addHistograms, histogramPercentile, type RtpCounts, RtpStats } from "./
 import {
   correctFrames,
   failoverAt,
+  failoverWindows,
   type Heard,
   latencies,
   type PathCount,
@@ -164,6 +165,8 @@ export interface ProductionReport {
   browsers: BrowserEnd[];
   /** What every member heard (for study: COUNCIL_PRODUCTION_REPORT), and t0 and the end. */
   heard: Heard[];
+  /** Each member's judged spans (outside the control and its failover windows). */
+  judged: Record<string, [number, number][]>;
   t0: number;
   end: number;
   dropped: string[];
@@ -653,10 +656,6 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
         hearing: { onsets: ears[i].onsets, segments: ears[i].segments },
       })),
     ];
-    const judged = spans(t0, end, [
-      ...faults.map((f): [number, number] => [f, f + WINDOW_MS]),
-      ...(control.at === null ? [] : [[control.at, control.until + 1000] as [number, number]]),
-    ]);
     const judgedDrills: DrillRun[] = drills.map((d) => {
       if (d.at === null) return { ...d, members: [], s: null };
       const per = heard.map((m) => ({
@@ -673,6 +672,22 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
         ...(why ? { why } : {}),
       };
     });
+    // Each member's spans: outside the control and its own failover windows.
+    const controlled: [number, number][] = control.at === null
+      ? []
+      : [[control.at, control.until + 1000]];
+    const judgedAt = (m: Heard) =>
+      spans(t0, end, [
+        ...failoverWindows(
+          judgedDrills.flatMap((d) =>
+            d.at === null
+              ? []
+              : [{ at: d.at, s: d.members.find((x) => x.name === m.name)?.s ?? null }]
+          ),
+          WINDOW_MS,
+        ),
+        ...controlled,
+      ]);
 
     const admitted = new Set(members.map((m) => m.guardianId));
     const dropped = [
@@ -697,23 +712,24 @@ export async function runProduction(o: ProductionOptions): Promise<ProductionRep
       seconds: o.seconds,
       admitted: admitted.size,
       joins,
-      paths: paths(heard, judged, PLAN),
+      paths: paths(heard, judgedAt, PLAN),
       control: {
         ...control,
         paths: control.at === null ? [] : paths(heard, [[control.at + 1000, control.until]], PLAN),
       },
       self: heard.map((m) => ({ name: m.name, count: selfHeard(m) })),
-      latencies: latencies(heard, judged, "arrival"),
-      playedLatencies: latencies(heard, judged, "played"),
+      latencies: latencies(heard, judgedAt, "arrival"),
+      playedLatencies: latencies(heard, judgedAt, "played"),
       rtp: [
         ...names.sip.map((name, i) => ({ name, counts: phoneStats[i].report() })),
         ...names.h323.map((name) => ({ name, counts: byName.get(name)!.rtp })),
       ],
       drills: judgedDrills,
-      correct: heard.map((m) => ({ name: m.name, ...correctFrames(m, all.length, judged) })),
+      correct: heard.map((m) => ({ name: m.name, ...correctFrames(m, all.length, judgedAt(m)) })),
       phones: phoneEnds,
       browsers: browserEnds,
       heard,
+      judged: Object.fromEntries(heard.map((m) => [m.name, judgedAt(m)])),
       t0,
       end,
       dropped,
@@ -1006,6 +1022,21 @@ export function productionFigures(r: ProductionReport): Figure[] {
  * starved of CPU on a shared two-core host sends unevenly and a marker can be lost on
  * its way into the room.
  */
+/**
+ * Where a short path's markers went: the receiver's judged spans and the onsets it
+ * heard of the sender, in seconds from t0.
+ */
+export function pathDetail(r: ProductionReport, from: string, to: string) {
+  const rel = (t: number) => Math.round(t - r.t0) / 1000;
+  const sender = r.heard.find((m) => m.name === from)?.member;
+  const onsets = r.heard.find((m) => m.name === to)?.hearing.onsets ?? [];
+  return {
+    path: `${from} → ${to}`,
+    spans: (r.judged[to] ?? []).map(([a, b]) => [rel(a), rel(b)]),
+    onsets: onsets.filter((o) => o.from === sender).map((o) => rel(o.at)),
+  };
+}
+
 export function deafPaths(r: { paths: PathCount[] }, atLeast = 0.9): string[] {
   return r.paths.filter((p) => p.expected === 0 || p.heard < p.expected * atLeast).map((p) =>
     `${p.from} → ${p.to}: ${p.heard}/${p.expected}`

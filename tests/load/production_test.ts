@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { judge } from "../../bench/figure.ts";
-import { deafPaths, productionFigures, runProduction } from "./production.ts";
+import { deafPaths, pathDetail, productionFigures, runProduction } from "./production.ts";
 
 const SECONDS = Number(Deno.env.get("COUNCIL_PRODUCTION_SECONDS") ?? 60);
 
@@ -28,7 +28,11 @@ Deno.test({
       show({ drills: r.drills, control: r.control, phones: r.phones, browsers: r.browsers }),
     );
     // Paths short of every marker (a failure names those under 90%; these say how near).
-    console.log(show({ short: deafPaths(r, 1) }));
+    const short = deafPaths(r, 1);
+    console.log(show({ short }));
+    for (const p of r.paths.filter((p) => p.heard < p.expected)) {
+      console.log(show(pathDetail(r, p.from, p.to)));
+    }
 
     assert.equal(r.admitted, 12, `admitted: ${show(r.joins)}`);
     assert.deepEqual(r.dropped, [], "dropped calls");
