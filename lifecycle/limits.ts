@@ -5,7 +5,12 @@
 import type { CouncilConfig } from "../config/mod.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Registry } from "../telemetry/metrics.ts";
-import { ConnectionBook, type ConnectionGate, FdPool } from "../telemetry/connections.ts";
+import {
+  ConnectionBook,
+  type ConnectionGate,
+  FdPool,
+  fdPressure,
+} from "../telemetry/connections.ts";
 import { type Budget, type FdLimit, openFdCount, sizeCaps } from "./fd_budget.ts";
 import client from "prom-client";
 
@@ -16,7 +21,6 @@ export type LimitsConfig = CouncilConfig["limits"];
 const FDS = { http: 3, sipTcp: 1, h225: 2 } as const;
 /** Below this soft limit the log says the budget is small. */
 const SMALL_BUDGET = 4096;
-const SAMPLE_MS = 1_000;
 
 export interface ConnectionLimits {
   readonly budget: Budget;
@@ -60,19 +64,10 @@ export function connectionLimits(
     { name: "h225", maxTotal: c.h225Connections, maxPerSource: c.h225PerSource, fds: FDS.h225 },
   ]);
   // Descriptors opened outside the gates (media, files, outbound calls) count too:
-  // near the limit, listeners refuse before accept() would fail. Sampled on
-  // demand, at most once a second (no timer to stop).
-  let open = inUse;
-  let sampledAt = performance.now();
+  // near the limit, listeners refuse before accept() would fail. Counted on
+  // demand (no timer to stop).
   const edge = limit.soft - Math.floor(c.fdReserve / 2);
-  const pressure = () => {
-    const now = performance.now();
-    if (now - sampledAt >= SAMPLE_MS) {
-      sampledAt = now;
-      open = openFdCount() ?? open;
-    }
-    return open >= edge;
-  };
+  const pressure = fdPressure(edge, openFdCount, inUse);
   const book = new ConnectionBook(new FdPool(budget.pool, pressure));
   const cap = (name: string) => {
     const v = budget.caps.get(name)!;
@@ -120,7 +115,7 @@ export function connectionLimits(
           this.set({ kind: "hard" }, Math.min(limit.hard, Number.MAX_SAFE_INTEGER));
           this.set({ kind: "in_use_at_start" }, inUse);
           this.set({ kind: "reserve" }, c.fdReserve);
-          this.set({ kind: "open" }, openFdCount() ?? open);
+          this.set({ kind: "open" }, openFdCount() ?? inUse);
         },
       }),
     );

@@ -57,6 +57,38 @@ export class FdPool {
   }
 }
 
+/** How often open descriptors are counted while the last count was below the edge. */
+const PRESSURE_SAMPLE_MS = 1_000;
+/** How old a count at the edge may be before a refusal counts again. */
+const PRESSURE_RECHECK_MS = 50;
+
+/**
+ * The pressure test for an FdPool: true when the process's open descriptors
+ * (`count()`, however they were opened) reach `edge`. Counted at most once a
+ * second while below the edge; at the edge, counted again before a refusal when
+ * the count is older than 50 ms, so a passing peak (a burst of refused
+ * connections being closed) does not refuse legitimate connections for the
+ * rest of the second, and a flood costs at most 20 counts a second.
+ */
+export function fdPressure(
+  edge: number,
+  count: () => number | undefined,
+  first: number,
+  now: () => number = () => performance.now(),
+): () => boolean {
+  let open = first;
+  let sampledAt = now();
+  return () => {
+    const t = now();
+    const age = t - sampledAt;
+    if (age >= PRESSURE_SAMPLE_MS || (open >= edge && age >= PRESSURE_RECHECK_MS)) {
+      sampledAt = t;
+      open = count() ?? open;
+    }
+    return open >= edge;
+  };
+}
+
 export class ConnectionGate {
   #open = 0;
   #perSource = new Map<string, number>();

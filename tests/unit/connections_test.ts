@@ -2,7 +2,7 @@
 // (lifecycle/fd_budget.ts) and the shared accept loop (lifecycle/accept.ts).
 
 import assert from "node:assert/strict";
-import { ConnectionBook, ConnectionGate, FdPool } from "../../telemetry/connections.ts";
+import { ConnectionBook, ConnectionGate, FdPool, fdPressure } from "../../telemetry/connections.ts";
 import { openFdCount, settleFdLimit, sizeCaps } from "../../lifecycle/fd_budget.ts";
 import { acceptLoop, errorCode } from "../../lifecycle/accept.ts";
 import { createLogger } from "../../telemetry/mod.ts";
@@ -53,6 +53,27 @@ Deno.test("the fd pool is shared by the gates, and pressure refuses before it is
   pressed = true;
   assert.deepEqual(sip.admit("d"), { ok: false, reason: "fd_budget" });
   assert.equal(sip.refused.fd_budget, 2);
+});
+
+Deno.test("fd pressure ends with the peak: a count at the edge is taken again after 50 ms, not a second", () => {
+  let t = 0;
+  const counts = [250, 100];
+  let taken = 0;
+  const count = () => counts[Math.min(taken++, counts.length - 1)];
+  const pressed = fdPressure(240, count, 10, () => t);
+  assert.equal(pressed(), false, "the count at start is below the edge");
+  assert.equal(taken, 0, "below the edge, not counted again within a second");
+  t = 1_000;
+  assert.equal(pressed(), true, "a peak at the edge refuses");
+  t = 1_040;
+  assert.equal(pressed(), true, "a count 40 ms old stands");
+  assert.equal(taken, 1);
+  t = 1_060;
+  assert.equal(pressed(), false, "after 50 ms the peak has passed: admitted again");
+  assert.equal(taken, 2);
+  t = 1_500;
+  assert.equal(pressed(), false);
+  assert.equal(taken, 2, "below the edge, counted at most once a second");
 });
 
 Deno.test("/metrics shows open connections, refusals by reason and accept errors", async () => {
