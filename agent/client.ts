@@ -235,6 +235,16 @@ export class Agent {
     };
   }
 
+  /**
+   * Answers the room's call for consent to a recording (the `recording.consent`
+   * event): "consented" or "refused" as Council took it. Refused (OUT_OF_ORDER)
+   * when nothing asks.
+   */
+  async consent(consent: boolean): Promise<"consented" | "refused"> {
+    const r = await this.request("consent", { consent }) as { consent: "consented" | "refused" };
+    return r.consent;
+  }
+
   /** Any request of the agent protocol; waits for a connection when reconnecting. */
   async request(type: string, fields: Record<string, unknown> = {}): Promise<unknown> {
     if (this.#closing || this.#ended) throw new AgentError("CLOSED", "the agent is closed");

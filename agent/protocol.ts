@@ -34,6 +34,9 @@ export type RoomEvent =
   }
   | { name: "recording.started"; data: { recordingId: string; by: string } }
   | { name: "recording.stopped"; data: { recordingId: string; reason: string } }
+  /** The policy asks every member's consent first: answer with AgentClient.consent(). */
+  | { name: "recording.consent"; data: { recordingId: string; why: string; timeoutMs: number } }
+  | { name: "recording.refused"; data: { recordingId: string; reason: string } }
   | { name: "provenance.state"; data: Record<string, unknown> }
   | { name: "session.ended"; data: { reason: string } }
   | {

@@ -404,6 +404,17 @@ export class AgentConnection {
         return ok(await postEvidence(this.agents.o.evidence, m.room, m.guardianId, req));
       case "vote":
         return ok(await this.agents.vote(m, req));
+      case "consent": {
+        const answer = await this.agents.o.rooms.consent(m.memberId, req.consent);
+        if (answer === "not asked") {
+          throw new ProtocolError(
+            "OUT_OF_ORDER",
+            "no recording asks for this member's consent",
+            req.id,
+          );
+        }
+        return ok({ consent: answer });
+      }
       case "leave":
         this.member = undefined;
         await this.agents.leave(m, "left");

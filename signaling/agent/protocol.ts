@@ -40,7 +40,18 @@ export interface AgentJoined
 export type AgentRequest =
   | Extract<
     ClientRequest,
-    { type: "hello" | "join" | "resume" | "mute" | "postEvidence" | "leave" | "ping" | "pong" }
+    {
+      type:
+        | "hello"
+        | "join"
+        | "resume"
+        | "mute"
+        | "postEvidence"
+        | "consent"
+        | "leave"
+        | "ping"
+        | "pong";
+    }
   >
   /** A new ticket for the media socket (after it closed, or a media worker failover). */
   | { type: "media"; id: RequestId }
@@ -58,7 +69,17 @@ export type AgentRequest =
     signature: string;
   };
 
-const SHARED = ["hello", "join", "resume", "mute", "postEvidence", "leave", "ping", "pong"];
+const SHARED = [
+  "hello",
+  "join",
+  "resume",
+  "mute",
+  "postEvidence",
+  "consent",
+  "leave",
+  "ping",
+  "pong",
+];
 
 /** Parses one text frame of an agent's socket, or throws a ProtocolError. */
 export function parseAgentMessage(text: string): AgentRequest {

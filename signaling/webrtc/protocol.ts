@@ -111,6 +111,13 @@ export type MemberEvent =
   | { name: "session.ended"; data: { reason: string } }
   /** A member's signed stream was verified, lost its proof, or broke (docs/provenance.md). */
   | { name: "provenance.state"; data: MemberProvenance }
+  /** The room's mix is recorded from now on, or no longer (docs/provenance.md, "Recordings"). */
+  | { name: "recording.started"; data: { recordingId: string; by: string } }
+  | { name: "recording.stopped"; data: { recordingId: string; reason: string } }
+  /** The policy asks every member's consent first: answer with the `consent` request. */
+  | { name: "recording.consent"; data: { recordingId: string; why: string; timeoutMs: number } }
+  /** A member refused or did not answer: nothing is recorded. */
+  | { name: "recording.refused"; data: { recordingId: string; reason: string } }
   /** The council is convened elsewhere (an ESCALATE room): join it with a new request. */
   | {
     name: "invitation";

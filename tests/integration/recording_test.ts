@@ -18,6 +18,7 @@ import { tempDir } from "../_helpers/temp.ts";
 import { FRAME_BYTES } from "../../provenance/wav.ts";
 import { readProvenance, recordingFile } from "../../provenance/recording_file.ts";
 import { joinWs, type WsMember } from "../_helpers/ws_member.ts";
+import { type Agent, connectAgent } from "../../agent/mod.ts";
 
 const until = async (what: string, fn: () => Promise<boolean>, ms = 15_000) => {
   const end = Date.now() + ms;
@@ -255,12 +256,23 @@ Deno.test({
       COUNCIL_GUARD_POLICY_FILE: policyFile,
     });
     const members: WsMember[] = [];
+    let agent: Agent | undefined;
     try {
-      const [alice, bob] = await Promise.all(
-        ["alice", "bob"].map((n) => addGuardian(council.url, n)),
+      const [alice, bob, ada] = await Promise.all(
+        ["alice", "bob", "ada"].map((n) => addGuardian(council.url, n)),
       );
       for (const g of [alice, bob]) members.push(await joinWs(council, g, "main"));
       const [a, b] = members;
+      // An AI guardian in the room is asked too, and answers through the SDK.
+      agent = await connectAgent({
+        url: council.url,
+        guardianId: ada.id,
+        secretKey: ada.secret,
+        room: "main",
+      });
+      const agentAsked: string[] = [];
+      agent.on("recording.consent", (d: { recordingId: string }) => agentAsked.push(d.recordingId));
+      await assert.rejects(agent.consent(true), /OUT_OF_ORDER/, "nothing asks yet");
       const answer = async (m: WsMember, id: number, consent: boolean) => {
         m.send({ type: "consent", id, consent });
         return await m.answer(id);
@@ -288,6 +300,9 @@ Deno.test({
       assert.equal(((await answer(a, 91, true)).data as { consent: string }).consent, "consented");
       assert.equal((await state(first.id)).state, "awaiting-consent");
       assert.equal(((await answer(b, 92, true)).data as { consent: string }).consent, "consented");
+      await until("the agent asked", () => Promise.resolve(agentAsked.includes(first.id)));
+      assert.equal((await state(first.id)).state, "awaiting-consent", "the agent has not answered");
+      assert.equal(await agent.consent(true), "consented");
       await until("recording", async () => (await state(first.id)).state === "recording");
       await until(
         "told",
@@ -314,9 +329,10 @@ Deno.test({
       // Witnessed: who was asked, each answer, the refusal.
       const count = async (type: string) => (await witnessed(council.url, type)).length;
       assert.equal(await count("provenance.consent_asked"), 2);
-      assert.equal(await count("provenance.consent"), 3);
+      assert.equal(await count("provenance.consent"), 4);
       assert.equal(await count("provenance.consent_refused"), 1);
     } finally {
+      await agent?.close();
       for (const m of members) await m.close();
       assert.equal(await council.stop(), 0);
       await Deno.remove(policyFile).catch(() => {});

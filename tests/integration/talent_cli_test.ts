@@ -1,13 +1,19 @@
 // The talent pipeline through a running server and the `council talent` command: the
 // scouts poll fixture APIs, the example agent is run through the sandbox, certified,
 // left for review (its "safety" tag), approved, deployed as a guardian, seated by an
-// ESCALATE call whose hazards match its expertise, and suspended.
+// ESCALATE call whose hazards match its expertise, and suspended. The operators'
+// dashboard (in Chromium) shows the pipeline as it goes: the steps' counts, the
+// sources' last poll, the candidate waiting for review with its report and certificate,
+// a lead rejected there with a reason, and the deployed agent in the swarm; it passes
+// axe at desktop and phone size.
 
 import assert from "node:assert/strict";
 import { runDeno, startCouncilProcess } from "../_helpers/council_process.ts";
 import { api, OPERATOR } from "../_helpers/council_api.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { until } from "../_helpers/wait.ts";
+import { checkPageSizes, launchChromium } from "../_helpers/browser.ts";
+import type { Page } from "playwright-core";
 import { fixtureSources, startApiFixtures } from "../fixtures/talent/api_fixtures.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -27,6 +33,9 @@ Deno.test({
     COUNCIL_TALENT_VALIDATE: "swarm",
     COUNCIL_TALENT_VALIDATE_EVERY_SEC: "0",
   }, { timeoutMs: 60_000 });
+  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  const text = async (page: Page, selector: string) =>
+    (await page.textContent(selector))?.replace(/\s+/g, " ").trim() ?? "";
   const cli = (...args: string[]) =>
     runDeno("cli/main.ts", ["talent", ...args, "--url", council.url, "--token", OPERATOR], {});
   try {
@@ -63,11 +72,49 @@ Deno.test({
     );
     assert.equal((entry.body as { type: string }).type, "talent.certificate");
 
+    // The dashboard: the candidate waits for a human there, with its report.
+    chromium = await launchChromium(new Int16Array(4800), 48000);
+    const board = await (await chromium.browser.newContext()).newPage();
+    await board.goto(`${council.url}/dashboard`);
+    await board.fill("#token", OPERATOR);
+    await board.click("#login button[type=submit]");
+    await board.waitForSelector("#board:not([hidden])");
+    const card = `#talent-review li[data-candidate="${tested.id}"]`;
+    await board.waitForSelector(card, { timeout: 15_000 });
+    const cardText = await text(board, card);
+    assert.match(cardText, /namecaller/);
+    assert.match(cardText, /25\/25 checks/);
+    assert.match(cardText, new RegExp(`certified: witness #${candidate.certificate.witnessIndex}`));
+    assert.match(await text(board, '#talent-steps li[data-step="review"]'), /review 1/);
+    assert.match(await text(board, '#talent-sources li[data-source="github"]'), /ok: 2 found/);
+    assert.match(await text(board, "#summary"), /Talent to review\s*1/);
+    const { problems } = await checkPageSizes(board, "dashboard-talent");
+    assert.deepEqual(problems, []);
+    // A lead is rejected from the dashboard, with a reason.
+    const lead = (await api(council.url, "GET", "/api/v1/talent/candidates?state=queued"))
+      .body as { candidates: { id: string }[] };
+    const leadCard = `#talent-candidates li[data-candidate="${lead.candidates[0].id}"]`;
+    await board.click(`${leadCard} details.reason summary`);
+    await board.fill(`${leadCard} form.reason input`, "not an agent package");
+    await board.click(`${leadCard} form.reason button`);
+    await until("the lead rejected", async () => {
+      const r = await api(council.url, "GET", `/api/v1/talent/candidates/${lead.candidates[0].id}`);
+      return (r.body as { state: string }).state === "rejected";
+    });
+    await board.waitForSelector(`${leadCard}[data-state="rejected"]`, { timeout: 10_000 });
+    assert.match(await text(board, leadCard), /operator: not an agent package/);
+    assert.match(await text(board, "#talent-result"), /rejected/);
+
     const approved = await cli("approve", tested.id);
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(approved.stdout, /deployed/);
     const swarm = await cli("swarm");
     assert.match(swarm.stdout, /^if:\/\/guardian\/agent-namecaller {2}active/m);
+    await board.click("#talent-poll");
+    await board.waitForSelector('#talent-swarm li[data-agent="namecaller"]', { timeout: 10_000 });
+    assert.match(await text(board, '#talent-swarm li[data-agent="namecaller"]'), /active/);
+    assert.match(await text(board, "#talent-result"), /Polled: github/);
+    assert.equal(await board.isVisible(card), false, "no longer waiting for review");
 
     // A validation call seats it in a scratch room and reads its leg's quality.
     const validated = await cli("swarm", "validate", "--json");
@@ -118,6 +165,7 @@ Deno.test({
       return !ms.some((m) => m.guardianId === "if://guardian/agent-namecaller");
     }, 15_000);
   } finally {
+    await chromium?.close();
     assert.equal(await council.stop(), 0);
     await fixtures.close();
   }

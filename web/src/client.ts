@@ -826,6 +826,18 @@ export class CouncilClient extends EventTarget {
     this.#emit("muted", { muted });
   }
 
+  /**
+   * Answers the room's call for consent to a recording (`recording.consent`):
+   * "consented" or "refused" as Council took it, "not asked" when nothing asks now.
+   */
+  async consent(consent: boolean): Promise<"consented" | "refused" | "not asked"> {
+    const r = await this.request<{ consent: "consented" | "refused" | "not asked" }>({
+      type: "consent",
+      consent,
+    });
+    return r.consent;
+  }
+
   /** Shows an item to the room (kind: citation, dossier or text). */
   async postEvidence(
     item: { kind: string; title: string; body: string; url?: string },

@@ -6,7 +6,8 @@
 // happen), media workers and subsystem health, every room's chained streams and the
 // witness's last full audit (stream status and witness integrity), the witness's
 // signed head checked in the browser with an inclusion proof on demand, and cost
-// against budgets with alerts. Every list has a filter. The events socket drives updates; polling fills
+// against budgets with alerts, and the talent pipeline (sources, review queue,
+// candidates, swarm) with its actions. Every list has a filter. The events socket drives updates; polling fills
 // in what has no event (quality figures, escalation outcomes, workers).
 
 import { api, currentToken, hasToken, Refused, setToken } from "./dashboard/api.ts";
@@ -19,6 +20,7 @@ import {
 } from "./dashboard/rooms.ts";
 import { refreshCouncil } from "./dashboard/council.ts";
 import { auditNow, refreshIntegrity } from "./dashboard/integrity.ts";
+import { pollSources, refreshTalent } from "./dashboard/talent.ts";
 import {
   refreshCost,
   refreshWitness,
@@ -43,6 +45,7 @@ const summary = {
   witness: "–",
   today: "–",
   workers: "–",
+  review: "–",
 };
 
 function showSummary(): void {
@@ -55,6 +58,7 @@ function showSummary(): void {
     ["Witness entries", summary.witness],
     ["Cost today", summary.today],
     ["Media workers", summary.workers],
+    ["Talent to review", summary.review],
   ];
   $("summary").replaceChildren(
     ...items.map(([t, v]) => {
@@ -125,6 +129,11 @@ const integrity = single(async () => {
 
 const cost = single(async () => {
   summary.today = await refreshCost();
+  showSummary();
+});
+
+const talent = single(async () => {
+  summary.review = String(await refreshTalent(() => talent()));
   showSummary();
 });
 
@@ -200,7 +209,7 @@ async function start(): Promise<void> {
     // Browsers' audio proofs so far (the socket keeps them after); none without WebRTC.
     await seedProvenance().catch(() => {});
     await rooms();
-    await Promise.all([council(), workers(), cost(), integrity()]);
+    await Promise.all([council(), workers(), cost(), integrity(), talent()]);
   } catch (err) {
     fail(err);
   }
@@ -210,6 +219,7 @@ async function start(): Promise<void> {
   every(3000, integrity);
   every(5000, cost);
   every(10_000, witness);
+  every(5000, talent);
   $("board").focus();
 }
 
@@ -243,6 +253,7 @@ $("login").addEventListener("submit", async (e) => {
 $("logout").addEventListener("click", () => signOut());
 $("verify").addEventListener("click", () => verifyLatest().catch(fail));
 $("audit").addEventListener("click", () => auditNow().catch(fail));
+$("talent-poll").addEventListener("click", () => pollSources(() => talent()));
 wireFilters();
 if (hasToken()) {
   api("/api/v1/cost").then(start, (err) => signOut((err as Error).message));

@@ -91,10 +91,25 @@ export interface PageState {
   reconnectWhy?: string;
   /** The room's mix is being recorded (`recording.started`, docs/provenance.md). */
   recording?: { recordingId: string; by: string };
+  /** The room asks this member's consent to be recorded (`recording.consent`). */
+  consent?: ConsentAsk;
+  /** What became of the last call for consent, in words (until the next one). */
+  consentNote?: string;
   /** Members' signed streams as Council verifies them (absent: unverified, not signed). */
   provenance: Record<string, MemberProvenance>;
   /** The mix this page hears, as this page verifies it (absent: not chained). */
   mixProof?: MixProof;
+}
+
+/** A recording's call for consent, as the page shows it. */
+export interface ConsentAsk {
+  recordingId: string;
+  /** Why the policy asks (Council's words). */
+  why: string;
+  /** When an unanswered call counts as a refusal (Date.now() clock). */
+  deadline: number;
+  /** The answer is on its way. */
+  answering?: boolean;
 }
 
 /** A call's part of the state, as it is when no call is on. */
@@ -110,6 +125,8 @@ const NO_CALL = {
   mediaWarning: undefined,
   reconnectWhy: undefined,
   recording: undefined,
+  consent: undefined,
+  consentNote: undefined,
   provenance: {},
   mixProof: undefined,
 } satisfies Partial<PageState>;
@@ -117,8 +134,9 @@ const NO_CALL = {
 /** How long a joined page waits for its media to connect before it warns. */
 const MEDIA_WARN_MS = 8000;
 
-export const guardianUri = (name: string) => `if://guardian/${name}`;
-export const shortName = (guardianId: string) => guardianId.replace("if://guardian/", "");
+const GUARDIAN = "if://guardian/";
+export const guardianUri = (name: string) => `${GUARDIAN}${name}`;
+export const shortName = (guardianId: string) => guardianId.replace(GUARDIAN, "");
 
 export class JoinPage extends EventTarget {
   state: PageState = {
@@ -332,8 +350,31 @@ export class JoinPage extends EventTarget {
       else this.set({ error: d.message });
     });
     on("invitation", (d: Invitation) => this.set({ invitation: d }));
-    on("recording.started", (d: PageState["recording"]) => this.set({ recording: d }));
-    on("recording.stopped", () => this.set({ recording: undefined }));
+    on("recording.started", (d: { recordingId: string; by: string }) =>
+      this.set({
+        recording: d,
+        ...this.#consentOver(d.recordingId, "Everyone agreed: the room is being recorded."),
+      }));
+    on("recording.stopped", (d: { recordingId: string; reason: string }) =>
+      this.set({
+        recording: undefined,
+        ...this.#consentOver(d.recordingId, `Recording stopped: ${d.reason}`),
+      }));
+    on(
+      "recording.consent",
+      (d: { recordingId: string; why: string; timeoutMs: number }) =>
+        this.set({
+          consent: { recordingId: d.recordingId, why: d.why, deadline: Date.now() + d.timeoutMs },
+          consentNote: undefined,
+        }),
+    );
+    on("recording.refused", (d: { recordingId: string; reason: string }) =>
+      this.set(
+        this.#consentOver(
+          d.recordingId,
+          `Nothing is recorded: ${d.reason.replaceAll(GUARDIAN, "")}`,
+        ),
+      ));
     on("evidence.shown", (e: Evidence) => {
       if (this.state.evidence.some((x) => x.id === e.id)) return;
       this.set({ evidence: [...this.state.evidence, e] });
@@ -496,6 +537,43 @@ export class JoinPage extends EventTarget {
       this.set({ error: `Not shown: ${(err as Error).message}` });
       return false;
     }
+  }
+
+  /** Answers the room's call for consent; the prompt stays until Council took the answer. */
+  async answerConsent(yes: boolean): Promise<void> {
+    const ask = this.state.consent;
+    if (!ask || ask.answering || !this.client) return;
+    this.set({ consent: { ...ask, answering: true } });
+    try {
+      const answer = await this.client.consent(yes);
+      if (this.state.consent?.recordingId !== ask.recordingId) return;
+      this.set({
+        error: "",
+        consent: undefined,
+        consentNote: answer === "consented"
+          ? "You agreed to be recorded; waiting for the others."
+          : answer === "refused"
+          ? "You refused: nothing is recorded."
+          : "The call for consent was already over.",
+      });
+    } catch (err) {
+      if (this.state.consent?.recordingId !== ask.recordingId) return;
+      this.set({
+        consent: { ...ask, answering: false },
+        error: `Your answer was not taken: ${(err as Error).message}`,
+      });
+    }
+  }
+
+  /** The prompt and note once a recording's call for consent has ended this way. */
+  #consentOver(recordingId: string, note: string): Partial<PageState> {
+    const asked = this.state.consent?.recordingId === recordingId ||
+      this.state.consentNote !== undefined;
+    return asked ? { consent: undefined, consentNote: note } : {};
+  }
+
+  dismissConsentNote(): void {
+    this.set({ consentNote: undefined });
   }
 
   dismissInvitation(): void {

@@ -10,7 +10,7 @@ import { useEffect, useReducer, useRef } from "preact/hooks";
 import * as htmModule from "htm";
 import type { MemberInfo, MemberProvenance } from "../../signaling/webrtc/protocol.ts";
 import { NAME_PATTERN } from "./names.ts";
-import { type JoinPage, type PageState, shortName, type Vote } from "./page.ts";
+import { type ConsentAsk, type JoinPage, type PageState, shortName, type Vote } from "./page.ts";
 
 type Html = (strings: TemplateStringsArray, ...values: unknown[]) => VNode;
 // htm's types describe CommonJS; the module bundled is ESM whose default export is htm.
@@ -416,6 +416,48 @@ function Call(p: { page: JoinPage; s: PageState }): VNode {
   `;
 }
 
+/** Seconds left until `deadline`, re-rendered every second while some are. */
+function useSecondsLeft(deadline: number): number {
+  const [, tick] = useReducer((n: number) => n + 1, 0);
+  const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  useEffect(() => {
+    if (left === 0) return;
+    // Next render when the whole seconds left change.
+    const t = setTimeout(tick, (deadline - Date.now()) % 1000 || 1000);
+    return () => clearTimeout(t);
+  });
+  return left;
+}
+
+/**
+ * The room's call for consent to a recording: what is asked and why, the time
+ * left (silence counts as a refusal), and the two answers.
+ */
+function ConsentPrompt(p: { page: JoinPage; ask: ConsentAsk }): VNode {
+  const { page, ask } = p;
+  const left = useSecondsLeft(ask.deadline);
+  return html`
+    <section id="consent" class="banner consent" role="alertdialog" aria-modal="false"
+      aria-labelledby="consent-title" aria-describedby="consent-why">
+      <h2 id="consent-title">Record this room?</h2>
+      <p id="consent-why">
+        ${ask.why.charAt(0).toUpperCase() + ask.why.slice(1)}. The room's audio is recorded only if
+        every member agrees; not answering
+        counts as a refusal.
+      </p>
+      <p class="consent-left" aria-live="off">${left > 0
+        ? `${left} s left to answer`
+        : "Time is up"}</p>
+      <div class="banner-actions">
+        <button type="button" id="consent-yes" class="primary" disabled=${ask.answering}
+          onClick=${() => page.answerConsent(true)}>Allow recording</button>
+        <button type="button" id="consent-no" class="secondary" disabled=${ask.answering}
+          onClick=${() => page.answerConsent(false)}>Refuse</button>
+      </div>
+    </section>
+  `;
+}
+
 export function App(p: { page: JoinPage }): VNode {
   const { page } = p;
   useChanges(page);
@@ -448,6 +490,16 @@ export function App(p: { page: JoinPage }): VNode {
     html`<p class="banner warn" id="reconnect-why">Last attempt: ${s.reconnectWhy}</p>`
   }
     ${s.mediaWarning && html`<p class="banner warn" id="media-warning">${s.mediaWarning}</p>`}
+    ${s.phase === "call" && s.consent && html`<${ConsentPrompt} page=${page} ask=${s.consent} />`}
+    ${
+    s.phase === "call" && s.consentNote &&
+    html`
+      <p class="banner note" id="consent-note" role="status">${s.consentNote}
+        <button type="button" class="secondary" id="consent-note-dismiss"
+          aria-label="Dismiss" onClick=${() => page.dismissConsentNote()}>Dismiss</button>
+      </p>
+    `
+  }
     ${
     s.invitation &&
     html`

@@ -127,7 +127,9 @@ export function wireFilters(): void {
   for (const list of document.querySelectorAll<HTMLElement>(".list")) {
     list.tabIndex = 0;
     const title = list.closest("section")?.querySelector("h2");
-    if (title?.id) list.setAttribute("aria-labelledby", title.id);
+    if (title?.id && !list.hasAttribute("aria-label")) {
+      list.setAttribute("aria-labelledby", title.id);
+    }
   }
   for (const input of document.querySelectorAll<HTMLInputElement>("input[data-filter]")) {
     input.addEventListener("input", () => applyFilter(input.dataset.filter!));
