@@ -129,17 +129,19 @@ Deno.test("the fd limit is read (and raised to the hard limit where allowed)", (
   assert.ok(open === undefined || open > 0);
 });
 
-Deno.test("the accept loop counts EMFILE, backs off and goes on; it ends quietly on close", async () => {
+Deno.test("the accept loop counts EMFILE, backs off and goes on, turns Nagle off; it ends quietly on close", async () => {
   const gate = new ConnectionGate("t", { maxTotal: 1, maxPerSource: 1 });
   const emfile = Object.assign(new Error("Too many open files (os error 24)"), {
     code: "EMFILE",
   });
   const closedConns: string[] = [];
+  const noDelay: string[] = [];
   const fakeConn = (host: string) =>
     ({
       remoteAddr: { transport: "tcp", hostname: host, port: 1 },
       close: () => closedConns.push(host),
       write: () => Promise.resolve(0),
+      setNoDelay: (on: boolean) => on && noDelay.push(host),
     }) as unknown as Deno.TcpConn;
   const script: Array<() => Deno.TcpConn> = [
     () => {
@@ -175,6 +177,8 @@ Deno.test("the accept loop counts EMFILE, backs off and goes on; it ends quietly
   });
   assert.deepEqual(taken, ["10.0.0.1"]);
   assert.deepEqual(closedConns, ["10.0.0.2"]);
+  // An admitted connection has Nagle's algorithm off (small signalling writes go at once).
+  assert.deepEqual(noDelay, ["10.0.0.1"]);
   assert.equal(gate.acceptErrors.get("EMFILE"), 2);
   assert.equal(gate.refused.cap, 1);
   assert.equal(errorCode(emfile), "EMFILE");

@@ -95,7 +95,7 @@ function Meter(p: { page: JoinPage }): VNode {
     const on = (ev: Event) => {
       const db = (ev as CustomEvent<number>).detail;
       const pct = Math.round(Math.max(0, Math.min(100, (db + 60) * 100 / 60)));
-      bar.current!.style.width = `${pct}%`;
+      bar.current!.style.transform = `scaleX(${pct / 100})`;
       box.current!.setAttribute("aria-valuenow", String(pct));
     };
     p.page.preview.addEventListener("level", on);
@@ -302,7 +302,9 @@ function Member(p: { m: MemberInfo; s: PageState }): VNode {
         <span class=${`proof proof-${proof.state}`} title=${proof.why}>${proof.label}</span>
         ${m.muted && html`<span class="state">Muted</span>`}
         ${s.speaker === m.memberId && html`<span class="state speaking-now">Speaking</span>`}
-        <span class="level" aria-hidden="true"><span style=${`width:${pct}%`}></span></span>
+        <span class="level" aria-hidden="true"><span style=${`transform:scaleX(${
+          pct / 100
+        })`}></span></span>
       </li>
   `;
 }
