@@ -56,19 +56,28 @@ globalThis.addEventListener("error", (e) => {
   report(e.error);
 });
 
-// Forking is refused by Deno (no --allow-run) and workers would share the process's
-// limits, but a candidate that tries either is reported, even when it catches the error.
-function reportConstruct(name: string, Real: new (...a: never[]) => unknown): unknown {
+// Forking is refused by Deno (no --allow-run). Deno has no permission for Web Workers
+// (a data: URL worker runs under these flags, checked), so the harness refuses them
+// itself: a worker would run the candidate's code on threads the checks do not watch.
+// A candidate that tries either is reported, even when it catches the error.
+function reportConstruct(
+  name: string,
+  Real: new (...a: never[]) => unknown,
+  refuse?: string,
+): unknown {
   return new Proxy(Real, {
     construct(target, args, newTarget) {
       out({ ev: "denied", message: `${name} ${String(args[0]).slice(0, 100)}` });
+      if (refuse) throw new Deno.errors.NotCapable(refuse);
       return Reflect.construct(target, args, newTarget);
     },
   });
 }
 try {
   Object.defineProperty(Deno, "Command", { value: reportConstruct("run", Deno.Command) });
-  Object.defineProperty(globalThis, "Worker", { value: reportConstruct("worker", Worker) });
+  Object.defineProperty(globalThis, "Worker", {
+    value: reportConstruct("worker", Worker, "Web Workers are refused in Council's sandbox"),
+  });
 } catch { /* not replaceable here: Deno's own refusal still stands */ }
 
 // Speech requests go to the runner, which answers with 16 kHz PCM.

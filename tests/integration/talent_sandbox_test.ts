@@ -27,7 +27,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a rogue agent is contained: file, socket and process attempts, PII, ballots and floods recorded",
+    "a rogue agent is contained: file, socket, process and worker attempts, PII, ballots and floods recorded",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -37,6 +37,9 @@ Deno.test({
     assert.ok(r.violations.some((v) => v === "net 127.0.0.1:22"), r.violations.join("\n"));
     assert.ok(r.violations.some((v) => /denied: run sh/.test(v)), r.violations.join("\n"));
     assert.ok(r.violations.some((v) => v === "env HOME"), r.violations.join("\n"));
+    // A Web Worker is refused (Deno alone would run it) and reported.
+    assert.ok(r.violations.some((v) => /denied: worker data:/.test(v)), r.violations.join("\n"));
+    assert.ok(!r.log.some((l) => /a worker ran/.test(l)), r.log.join("\n"));
     assert.match(f["pii.evidence"], /posted an email address/);
     assert.match(f["vote.no_refusals"], /refused/);
     assert.match(f["vote.none_after_deadline"], /after the vote closed/);
