@@ -3,6 +3,7 @@
 // changes or on SIGHUP; an invalid file is refused with the reason and the policy
 // in force stays. Admissions in flight keep the policy they started with.
 
+import { watchFile } from "../lifecycle/watch_file.ts";
 import { CALL_TYPES, type CallType, type Codec, CODECS } from "./types.ts";
 import type { Logger } from "../telemetry/mod.ts";
 
@@ -411,9 +412,7 @@ export class PolicyStore {
   #file: Policy;
   #current: Policy;
   #apiRooms: Record<string, Partial<RoomPolicy>> = {};
-  #watcher?: Deno.FsWatcher;
-  #debounce?: ReturnType<typeof setTimeout>;
-  #onHup = () => this.reload("SIGHUP");
+  #unwatch?: () => void;
   readonly #listeners: Array<(p: Policy) => void> = [];
 
   constructor(readonly path: string | undefined, private readonly log: Logger) {
@@ -466,29 +465,11 @@ export class PolicyStore {
 
   /** Reloads on file change (debounced) and on SIGHUP. */
   watch(): void {
-    if (!this.path) return;
-    Deno.addSignalListener("SIGHUP", this.#onHup);
-    const dir = this.path.includes("/")
-      ? this.path.slice(0, this.path.lastIndexOf("/")) || "/"
-      : ".";
-    const name = this.path.slice(this.path.lastIndexOf("/") + 1);
-    this.#watcher = Deno.watchFs(dir, { recursive: false });
-    (async () => {
-      for await (const event of this.#watcher!) {
-        if (!event.paths.some((p) => p.endsWith(`/${name}`) || p === name)) continue;
-        clearTimeout(this.#debounce);
-        this.#debounce = setTimeout(() => this.reload("file changed"), 100);
-      }
-    })().catch(() => {});
+    if (this.path && !this.#unwatch) this.#unwatch = watchFile(this.path, (c) => this.reload(c));
   }
 
   close(): void {
-    clearTimeout(this.#debounce);
-    if (this.path) {
-      try {
-        Deno.removeSignalListener("SIGHUP", this.#onHup);
-      } catch { /* never added */ }
-    }
-    this.#watcher?.close();
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 }

@@ -61,9 +61,32 @@ export class Talent {
     return this.o.swarm;
   }
 
-  async reloadPolicy(): Promise<ApprovalPolicy> {
-    this.policy = await readApprovalPolicy(this.o.policyFile);
-    return this.policy;
+  /**
+   * Reads the approval policy file again (its change, or SIGHUP). A file that does not
+   * parse is refused with the reason and the policy in force stays: a typo never
+   * opens auto-approval. The change is witnessed (which version decides deployments
+   * from now on). True when the new policy is in force.
+   */
+  async reloadPolicy(cause: string): Promise<boolean> {
+    const path = this.o.policyFile;
+    if (!path) return false;
+    const previous = this.policy.version;
+    let next: ApprovalPolicy;
+    try {
+      next = await readApprovalPolicy(path);
+    } catch (err) {
+      this.o.log.error("talent policy refused; keeping the policy in force", {
+        cause,
+        path,
+        error: (err as Error).message,
+        version: previous,
+      });
+      return false;
+    }
+    this.policy = next;
+    await this.o.witness.append("talent.policy", { version: next.version, previous, cause });
+    this.o.log.info("talent policy reloaded", { cause, path, version: next.version, previous });
+    return true;
   }
 
   /** An operator hands in a package directory; queued under its manifest's name. */

@@ -9,6 +9,7 @@ import type { Logger } from "../telemetry/mod.ts";
 import type { WitnessLog } from "../witness/mod.ts";
 import type { NodeKey } from "./certificate.ts";
 import { Talent } from "./pipeline.ts";
+import { watchFile } from "../lifecycle/watch_file.ts";
 import { Scouting } from "./scouts/scouting.ts";
 import { parseSources, type Source } from "./scouts/sources.ts";
 import { Swarm } from "./swarm.ts";
@@ -69,6 +70,14 @@ export async function startTalent(o: {
     policyFile: o.config.policyFile || undefined,
     packagesDir: o.packagesDir ?? `${scratch}/packages`,
   });
+  // The approval policy follows its file (and SIGHUP), as the guard's policy does.
+  const unwatch = o.config.policyFile
+    ? watchFile(o.config.policyFile, (cause) => {
+      talent.reloadPolicy(cause).catch((err) =>
+        o.log.error("talent policy reload failed", { err })
+      );
+    })
+    : undefined;
   const scouting = new Scouting({
     store: o.store,
     book: talent.book,
@@ -116,6 +125,7 @@ export async function startTalent(o: {
     validation,
     sources: () => sources,
     async close() {
+      unwatch?.();
       await validation?.stop();
       clearInterval(retest);
       await scouting.stop();

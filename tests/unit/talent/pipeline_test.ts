@@ -85,7 +85,7 @@ async function setup(policy: unknown, failing: () => string[], packagesDir?: str
     });
     return { status: res.status, body: await res.json() };
   };
-  return { t, talent, call };
+  return { t, talent, call, policyFile };
 }
 
 async function entries(t: Awaited<ReturnType<typeof testApp>>, type: string) {
@@ -157,6 +157,36 @@ Deno.test("queue -> run -> certify -> review -> approve deploys a guardian; a fa
       (await entries(t, "talent.suspended"))[0].reason as string,
       /failed server\.restart/,
     );
+  } finally {
+    await talent.close();
+    await t.stop();
+  }
+});
+
+Deno.test("the approval policy reloads: a valid file is in force at once and witnessed; a bad one is refused and the old stays", async () => {
+  const { t, talent, call, policyFile } = await setup({ version: "strict-1" }, () => []);
+  try {
+    // Open: nothing needs a human (the fixture's "safety" tag included).
+    const open = { version: "open-2", autoApprove: { tags: ["*"], reviewTags: [] } };
+    await Deno.writeTextFile(policyFile, JSON.stringify(open));
+    assert.equal(await talent.reloadPolicy("test"), true);
+    assert.equal((await call("GET", "/policy")).body.version, "open-2");
+    assert.deepEqual(await entries(t, "talent.policy"), [
+      { version: "open-2", previous: "strict-1", cause: "test" },
+    ]);
+    // A typo is refused: the policy in force stays, nothing is witnessed.
+    await Deno.writeTextFile(policyFile, '{ "version": "typo", "autoApprove": { "tagz": [] } }');
+    assert.equal(await talent.reloadPolicy("test"), false);
+    assert.equal(talent.policy.version, "open-2");
+    await Deno.writeTextFile(policyFile, "{ not json");
+    assert.equal(await talent.reloadPolicy("test"), false);
+    assert.equal((await entries(t, "talent.policy")).length, 1);
+    // The reloaded policy decides: the candidate the default would hold for review deploys.
+    const id = (await call("POST", "/candidates", { dir: NAMECALLER })).body.id as string;
+    await talent.run(id);
+    const certified = await call("POST", `/candidates/${id}/certify`);
+    assert.equal(certified.body.decision.decision, "approve", JSON.stringify(certified.body));
+    assert.equal(talent.book.get(id)!.state, "deployed");
   } finally {
     await talent.close();
     await t.stop();
