@@ -7,7 +7,8 @@ import { confine } from "./cpus.ts";
 import { seriousViolations } from "./axe.ts";
 import { speech } from "./audio.ts";
 import { type CouncilProcess, startCouncilProcess } from "./council_process.ts";
-import { OPERATOR } from "./council_api.ts";
+import { addGuardian, OPERATOR } from "./council_api.ts";
+import { toBase64 } from "../../witness/base64.ts";
 import type { InboundCounters } from "../../web/src/client.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -160,6 +161,21 @@ export const VIEWPORTS = {
   phone: { width: 390, height: 844 },
   narrow: { width: 360, height: 740 },
 } as const;
+
+/** Registers each guardian and joins it through its own page, in turn: the pages, in order. */
+export async function joinAsGuardians(
+  b: Browser,
+  base: string,
+  names: string[],
+  o: Omit<JoinOptions, "guardian" | "key">,
+): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (const name of names) {
+    const g = await addGuardian(base, name);
+    pages.push(await joinThroughPage(b, base, { ...o, guardian: name, key: toBase64(g.secret) }));
+  }
+  return pages;
+}
 
 /**
  * What is wrong with a page at each of VIEWPORTS: axe-core's serious and critical

@@ -11,9 +11,8 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { addGuardian, api } from "../_helpers/council_api.ts";
-import { browserTest, checkPageSizes, client, joinThroughPage } from "../_helpers/browser.ts";
+import { browserTest, checkPageSizes, client, joinAsGuardians } from "../_helpers/browser.ts";
 import { runBaresip } from "../_helpers/baresip.ts";
-import { toBase64 } from "../../witness/base64.ts";
 import { until } from "../_helpers/wait.ts";
 
 const text = async (page: Page, selector: string) =>
@@ -44,18 +43,10 @@ browserTest(
   async (council, chromium) => {
     await addGuardian(council.url, "carol", { sipPassword: "carols-password-1" });
     // Alice, then bob, join "main" with video.
-    const pages: Page[] = [];
-    for (const name of ["alice", "bob"]) {
-      const g = await addGuardian(council.url, name);
-      pages.push(
-        await joinThroughPage(chromium.browser, council.url, {
-          guardian: name,
-          room: "main",
-          key: toBase64(g.secret),
-          video: true,
-        }),
-      );
-    }
+    const pages = await joinAsGuardians(chromium.browser, council.url, ["alice", "bob"], {
+      room: "main",
+      video: true,
+    });
     const [pa, pb] = pages;
     const aliceId = await client<string>(pa, "(c) => c.memberId");
     const bobId = await client<string>(pb, "(c) => c.memberId");

@@ -7,9 +7,8 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { addGuardian, api } from "../_helpers/council_api.ts";
-import { browserTest, checkPageSizes, joinThroughPage } from "../_helpers/browser.ts";
-import { toBase64 } from "../../witness/base64.ts";
+import { api } from "../_helpers/council_api.ts";
+import { browserTest, checkPageSizes, joinAsGuardians } from "../_helpers/browser.ts";
 import { until } from "../_helpers/wait.ts";
 
 const policyFile = Deno.makeTempFileSync({ prefix: "council-consent-page-", suffix: ".json" });
@@ -25,17 +24,9 @@ browserTest(
   "join page: a recording's call for consent is a prompt; all allow and it records, one refuses and nothing is",
   { COUNCIL_GUARD_POLICY_FILE: policyFile },
   async (council, chromium) => {
-    const pages: Page[] = [];
-    for (const name of ["alice", "bob"]) {
-      const g = await addGuardian(council.url, name);
-      pages.push(
-        await joinThroughPage(chromium.browser, council.url, {
-          guardian: name,
-          room: "main",
-          key: toBase64(g.secret),
-        }),
-      );
-    }
+    const pages = await joinAsGuardians(chromium.browser, council.url, ["alice", "bob"], {
+      room: "main",
+    });
     const [alice, bob] = pages;
     const state = async (id: string) =>
       (await api(council.url, "GET", `/api/v1/recordings/${id}`)).body as {
