@@ -19,6 +19,7 @@ import {
 } from "./protocol.ts";
 import { type CallType, secretKeyOf, signAdmission, signBallot } from "./sign.ts";
 import { frames, renderSpeech, type VoiceOptions } from "./speech.ts";
+import { encodeOpus, type OpusEncodeOptions, type OpusEncoder } from "./opus.ts";
 
 export interface AgentOptions {
   /** Council's HTTP base (http://host:8080) or its /ws URL. */
@@ -38,6 +39,11 @@ export interface AgentOptions {
   reconnect?: { initialMs?: number; maxMs?: number; attempts?: number };
   /** say()'s voice (espeak-ng). */
   voice?: VoiceOptions;
+  /**
+   * How say() and play() make Opus packets when the agent joined with Opus: Debian's
+   * ffmpeg by default (agent/opus.ts), or an encoder of your own.
+   */
+  opus?: OpusEncodeOptions & { encoder?: OpusEncoder };
   /** Where the SDK reports what it does (default: nowhere). */
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
@@ -187,19 +193,24 @@ export class Agent {
     return true;
   }
 
-  /** Speaks `text` (espeak-ng), streamed in real time; resolves when the last frame is sent. */
+  /**
+   * Speaks `text` (espeak-ng), streamed in real time (as PCM, or encoded to Opus when
+   * the agent joined with Opus); resolves when the last frame is sent.
+   */
   async say(text: string, voice: VoiceOptions = this.#o.voice ?? {}): Promise<void> {
-    if (this.codec !== "L16") {
-      throw new Error("say() streams PCM: join with L16, or send Opus packets with sendAudio()");
-    }
     await this.play(await renderSpeech(text, voice));
   }
 
-  /** Streams 16 kHz mono PCM of any length in real time; resolves when it has all been sent. */
+  /**
+   * Streams 16 kHz mono PCM of any length in real time (encoded to 20 ms Opus packets
+   * first when the agent joined with Opus); resolves when it has all been sent.
+   */
   async play(pcm: Int16Array): Promise<void> {
-    if (this.codec !== "L16") throw new Error("play() streams PCM: join with L16");
-    const all = frames(pcm);
+    const all: AudioFrame[] = this.codec === "L16"
+      ? frames(pcm)
+      : await (this.#o.opus?.encoder ?? ((p: Int16Array) => encodeOpus(p, this.#o.opus)))(pcm);
     if (all.length === 0) return;
+    for (const f of all) this.#checkFrame(f); // an encoder of the caller's may be wrong
     if (this.#queue.length + all.length > MAX_QUEUED_FRAMES) throw new Error("play(): queue full");
     await new Promise<void>((done) => {
       all.forEach((frame, i) =>

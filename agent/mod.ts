@@ -21,3 +21,4 @@ export type {
 export { FRAME_SAMPLES, SAMPLE_RATE } from "./protocol.ts";
 export { frames, renderSpeech, resample, type VoiceOptions } from "./speech.ts";
 export { levelDbov, VoiceActivity } from "./vad.ts";
+export { encodeOpus, oggPackets, type OpusEncodeOptions, type OpusEncoder } from "./opus.ts";

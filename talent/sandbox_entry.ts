@@ -4,11 +4,14 @@
 // permission the candidate lacks: speech is rendered by the runner on request, since
 // the process may not run espeak-ng itself.
 //
-// stdin:  one JSON line of orders, then answers {say, pcm} to speech requests.
-// stdout: "<token> <json>" lines: ready, refused, say, denied, error, ended, left.
+// An agent that joined with Opus has its PCM encoded by the runner too (ffmpeg).
+//
+// stdin:  one JSON line of orders, then answers {say, pcm} to speech requests and
+//         {encoded, packets} to encoding requests.
+// stdout: "<token> <json>" lines: ready, refused, say, encode, denied, error, ended, left.
 
 import * as sdk from "../agent/mod.ts";
-import { fromBase64 } from "../witness/base64.ts";
+import { fromBase64, toBase64 } from "../witness/base64.ts";
 
 interface Orders {
   token: string;
@@ -80,17 +83,33 @@ try {
   });
 } catch { /* not replaceable here: Deno's own refusal still stands */ }
 
-// Speech requests go to the runner, which answers with 16 kHz PCM.
+// Speech requests go to the runner, which answers with 16 kHz PCM; encoding requests
+// (PCM to Opus packets) too.
 const speech = new Map<number, (pcm: Int16Array) => void>();
+const encoding = new Map<number, (packets: Uint8Array[]) => void>();
 let nextSpeech = 1;
 (async () => {
   for (let line = await nextLine(); line !== undefined; line = await nextLine()) {
-    const msg = JSON.parse(line) as { say: number; pcm: string };
+    const msg = JSON.parse(line) as
+      | { say: number; pcm: string }
+      | { encoded: number; packets: string[] };
+    if ("encoded" in msg) {
+      encoding.get(msg.encoded)?.(msg.packets.map((p) => fromBase64(p) ?? new Uint8Array()));
+      encoding.delete(msg.encoded);
+      continue;
+    }
     const bytes = fromBase64(msg.pcm) ?? new Uint8Array();
     speech.get(msg.say)?.(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1));
     speech.delete(msg.say);
   }
 })().catch(report);
+const encodeByRunner = (pcm: Int16Array): Promise<Uint8Array[]> => {
+  const id = nextSpeech++;
+  const packets = new Promise<Uint8Array[]>((done) => encoding.set(id, done));
+  const bytes = new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  out({ ev: "encode", id, pcm: toBase64(bytes) });
+  return packets;
+};
 
 // The package loads before anything connects: an entry that is missing or exports no
 // function is the package's fault, reported as such.
@@ -114,6 +133,7 @@ try {
     codecs: orders.codecs,
     callType: orders.callType,
     reconnect: { initialMs: 250, maxMs: 2000 },
+    opus: { encoder: encodeByRunner },
   });
 } catch (err) {
   const e = err as sdk.AgentError;

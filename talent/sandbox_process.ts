@@ -4,7 +4,8 @@
 // goes over. Deno's permission audit (DENO_AUDIT_PERMISSIONS) records every access it
 // attempted, so what it tried and was refused is reported, not just prevented.
 
-import { toBase64 } from "../witness/base64.ts";
+import { fromBase64, toBase64 } from "../witness/base64.ts";
+import { encodeOpus } from "../agent/opus.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const ENTRY = `${ROOT}talent/sandbox_entry.ts`;
@@ -51,6 +52,8 @@ export interface StartOptions {
 const TICKS_PER_S = 100;
 const MAX_LOG_LINES = 200;
 const MAX_SAYS = 100;
+/** A minute of 16 kHz PCM: the most a candidate may have encoded at once. */
+const MAX_ENCODE_BYTES = 60 * 16000 * 2;
 
 /** Resident set (kB) and CPU ticks of a process, from /proc; undefined once it is gone. */
 function usage(pid: number): { rssKb: number; ticks: number } | undefined {
@@ -181,6 +184,21 @@ export class CandidateProcess {
     }
     this.#note(e);
     if (e.ev === "say" && typeof e.id === "number") this.#speak(e.id, String(e.text ?? ""));
+    if (e.ev === "encode" && typeof e.id === "number" && typeof e.pcm === "string") {
+      this.#encode(e.id, e.pcm);
+    }
+  }
+
+  /** PCM to Opus for a candidate that joined with Opus (it may not run ffmpeg itself). */
+  async #encode(id: number, pcmB64: string): Promise<void> {
+    let packets: Uint8Array[] = [];
+    const bytes = fromBase64(pcmB64);
+    // Bounded as speech is: so many requests, a minute of audio each.
+    if (bytes && bytes.length <= MAX_ENCODE_BYTES && ++this.#says <= MAX_SAYS) {
+      const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+      packets = await encodeOpus(pcm).catch(() => []);
+    }
+    this.#write(JSON.stringify({ encoded: id, packets: packets.map(toBase64) }));
   }
 
   async #speak(id: number, text: string): Promise<void> {

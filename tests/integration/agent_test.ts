@@ -140,6 +140,62 @@ Deno.test({
   }
 });
 
+Deno.test({
+  name: "agent leg over Opus: say() is encoded to 20 ms Opus packets and a SIP phone hears it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR }, {
+    timeoutMs: 60_000,
+  });
+  const phone = new RtpPhone("PCMA", 8, 16000);
+  let agent: Agent | undefined;
+  let sipp: Promise<SippRun> | undefined;
+  try {
+    const ada = await addGuardian(council.url, "ada");
+    const phil = await addGuardian(council.url, "phil");
+    agent = await connectAgent({
+      url: council.url,
+      guardianId: ada.id,
+      secretKey: ada.secret,
+      room: ROOM,
+      codecs: ["opus"],
+    });
+    assert.equal(agent.codec, "opus");
+    const joined: string[] = [];
+    agent.on("member.joined", (m) => joined.push(m.protocol));
+    sipp = dialIn(council, await phil.token(ROOM), phone, "production_call.xml");
+    const port = await councilPort(council, phone);
+    await until("the agent is told the phone joined", () => joined.includes("sip"));
+    const members = (await api(council.url, "GET", `/api/v1/rooms/${ROOM}`)).body as {
+      members: { protocol: string; codec: string }[];
+    };
+    assert.deepEqual(members.members.map((m) => `${m.protocol}/${m.codec}`).sort(), [
+      "agent/opus",
+      "sip/PCMA",
+    ]);
+    // The phone sends too (a leg that sends nothing is not a call), silence here.
+    const quiet = phone.play(port, new Int16Array(8000 * 6));
+    const said = await renderSpeech(PHRASE);
+    const t1 = performance.now();
+    await agent.say(PHRASE);
+    await sleep(600);
+    const atPhone = phone.decodeReceived(16000, undefined, t1);
+    assert.ok(rms(atPhone) > 300, `the phone heard the agent: rms ${rms(atPhone).toFixed(0)}`);
+    const c = windowedCorrelation(said, atPhone, 3200, 16000);
+    assert.ok(
+      c.value > 0.6,
+      `the phone heard the agent's words: correlation ${c.value.toFixed(2)}`,
+    );
+    await quiet;
+  } finally {
+    await agent?.close();
+    phone.close();
+    await council.stop();
+    await sipp?.catch(() => {});
+  }
+});
+
 /** A TCP relay the test can cut: every connection through it is dropped at once. */
 function relay(to: number) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
