@@ -252,6 +252,11 @@ export class CouncilClient extends EventTarget {
     this.#leaving = false;
     this.#setState("connecting");
     try {
+      // The chain worker (hashing what the page sends, taking the mix it hears) starts
+      // while the socket opens, not on the join's path to its first audio.
+      if (this.o.sign !== false && chainSupport() !== "none") {
+        this.#chainWorker ??= this.#startChainWorker();
+      }
       // Signing (slow the first time: key tables) runs while the socket opens.
       const admission = this.#sign();
       admission.catch(() => {});
