@@ -74,13 +74,19 @@ function withReason(
   input.placeholder = "reason";
   input.setAttribute("aria-label", `Why ${label.toLowerCase()} ${subject}`);
   const form = h("form", "reason", input, el("button", label, "danger"));
+  const details = h("details", "reason", el("summary", `${label}…`), form);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const reason = input.value.trim();
-    if (reason) onSubmit(reason);
+    if (!reason) return;
+    details.open = false; // the panel refreshes again (refreshTalent waits for open forms)
+    onSubmit(reason);
   });
-  return h("details", "reason", el("summary", `${label}…`), form);
+  return details;
 }
+
+/** A reason being written: the lists are not redrawn under the operator's hands. */
+const writing = () => $("talent-panel").querySelector("details.reason[open]") !== null;
 
 const q = encodeURIComponent;
 
@@ -263,6 +269,7 @@ export async function refreshTalent(again: Again): Promise<number> {
   const review = candidates.filter((c) => c.state === "review");
   $("talent-summary").textContent = `${candidates.length} candidates, ${review.length} to review`;
   render("talent-sources", sources.map(sourceRow), "no sources configured");
+  if (writing()) return review.length;
   render("talent-review", review.map((c) => candidateCard(c, again)), "nothing to review");
   const newest = [...candidates].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   render(
