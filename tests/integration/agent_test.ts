@@ -71,11 +71,17 @@ async function councilPort(council: CouncilProcess, phone: RtpPhone): Promise<nu
   }, 30_000);
 }
 
-Deno.test({
-  name: "agent leg: a SIP phone hears the agent's speech, the agent hears the phone, never itself",
-  sanitizeResources: false,
-  sanitizeOps: false,
-}, async () => {
+/**
+ * A server, an agent "ada" joined with `codec`, and a PCMA phone "phil" dialled in by
+ * SIPp: both in the room, the agent told of the phone, the room listing both. Runs
+ * `fn`, then stops everything.
+ */
+async function withAgentAndPhone(
+  codec: "L16" | "opus",
+  fn: (
+    s: { council: CouncilProcess; agent: Agent; phone: RtpPhone; port: number },
+  ) => Promise<void>,
+): Promise<void> {
   const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR }, {
     timeoutMs: 60_000,
   });
@@ -85,8 +91,14 @@ Deno.test({
   try {
     const ada = await addGuardian(council.url, "ada");
     const phil = await addGuardian(council.url, "phil");
-    agent = await agentOf(council, ada);
-    const heard = ear(agent);
+    agent = await connectAgent({
+      url: council.url,
+      guardianId: ada.id,
+      secretKey: ada.secret,
+      room: ROOM,
+      codecs: [codec],
+    });
+    assert.equal(agent.codec, codec);
     const joined: string[] = [];
     agent.on("member.joined", (m) => joined.push(m.protocol));
     sipp = dialIn(council, await phil.token(ROOM), phone, "production_call.xml");
@@ -96,10 +108,25 @@ Deno.test({
       members: { protocol: string; codec: string }[];
     };
     assert.deepEqual(members.members.map((m) => `${m.protocol}/${m.codec}`).sort(), [
-      "agent/L16",
+      `agent/${codec}`,
       "sip/PCMA",
     ]);
+    await fn({ council, agent, phone, port });
+  } finally {
+    await agent?.close();
+    phone.close();
+    await council.stop();
+    await sipp?.catch(() => {});
+  }
+}
 
+Deno.test({
+  name: "agent leg: a SIP phone hears the agent's speech, the agent hears the phone, never itself",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, () =>
+  withAgentAndPhone("L16", async ({ agent, phone, port }) => {
+    const heard = ear(agent);
     // The phone speaks: the agent hears it (the fixture, correlated at 16 kHz).
     const talk = await speech(1, 8000);
     const t0 = performance.now();
@@ -132,48 +159,14 @@ Deno.test({
     await sleep(400);
     assert.ok(rms(phone.decodeReceived(16000, undefined, t2)) < 50, "a muted agent was heard");
     await agent.mute(false);
-  } finally {
-    await agent?.close();
-    phone.close();
-    await council.stop();
-    await sipp?.catch(() => {});
-  }
-});
+  }));
 
 Deno.test({
   name: "agent leg over Opus: say() is encoded to 20 ms Opus packets and a SIP phone hears it",
   sanitizeResources: false,
   sanitizeOps: false,
-}, async () => {
-  const council = await startCouncilProcess({ COUNCIL_API_OPERATOR_TOKEN: OPERATOR }, {
-    timeoutMs: 60_000,
-  });
-  const phone = new RtpPhone("PCMA", 8, 16000);
-  let agent: Agent | undefined;
-  let sipp: Promise<SippRun> | undefined;
-  try {
-    const ada = await addGuardian(council.url, "ada");
-    const phil = await addGuardian(council.url, "phil");
-    agent = await connectAgent({
-      url: council.url,
-      guardianId: ada.id,
-      secretKey: ada.secret,
-      room: ROOM,
-      codecs: ["opus"],
-    });
-    assert.equal(agent.codec, "opus");
-    const joined: string[] = [];
-    agent.on("member.joined", (m) => joined.push(m.protocol));
-    sipp = dialIn(council, await phil.token(ROOM), phone, "production_call.xml");
-    const port = await councilPort(council, phone);
-    await until("the agent is told the phone joined", () => joined.includes("sip"));
-    const members = (await api(council.url, "GET", `/api/v1/rooms/${ROOM}`)).body as {
-      members: { protocol: string; codec: string }[];
-    };
-    assert.deepEqual(members.members.map((m) => `${m.protocol}/${m.codec}`).sort(), [
-      "agent/opus",
-      "sip/PCMA",
-    ]);
+}, () =>
+  withAgentAndPhone("opus", async ({ agent, phone, port }) => {
     // The phone sends too (a leg that sends nothing is not a call), silence here.
     const quiet = phone.play(port, new Int16Array(8000 * 6));
     const said = await renderSpeech(PHRASE);
@@ -188,13 +181,7 @@ Deno.test({
       `the phone heard the agent's words: correlation ${c.value.toFixed(2)}`,
     );
     await quiet;
-  } finally {
-    await agent?.close();
-    phone.close();
-    await council.stop();
-    await sipp?.catch(() => {});
-  }
-});
+  }));
 
 /** A TCP relay the test can cut: every connection through it is dropped at once. */
 function relay(to: number) {
